@@ -1,0 +1,1 @@
+"""ceasefire: ceasefire monitoring, verification and enforcement on a signed Merkle log."""

@@ -1,0 +1,62 @@
+"""One typed settings object, read from the environment (``CEASEFIRE_…``) and command-line flags.
+
+Nothing here runs at import time: callers build ``Settings()`` (or ``Settings(data=…)``) and pass
+it on explicitly. Bad values fail loudly when the object is built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ORIGIN = "ceasefire.local/log"
+
+
+class Settings(BaseSettings):
+    """Where the store lives and how it is reached.
+
+    - ``data`` (``CEASEFIRE_DATA``): the data folder; holds the SQLite file by default and the
+      keys folder. Default ``./ceasefire-data``.
+    - ``database_url`` (``CEASEFIRE_DATABASE_URL``): a SQLAlchemy URL, e.g.
+      ``postgresql+psycopg://user@host:5432/db``. Default: SQLite at ``<data>/ceasefire.db``.
+    - ``origin`` (``CEASEFIRE_ORIGIN``): the log's identity in its checkpoints, used by ``init``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CEASEFIRE_", frozen=True, extra="forbid")
+
+    data: Path = Path("ceasefire-data")
+    database_url: str | None = None
+    origin: str = DEFAULT_ORIGIN
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split(":", 1)[0]
+        if not scheme.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                f"database URL scheme {scheme!r} is not supported: use sqlite:///PATH or "
+                "postgresql+psycopg://USER@HOST:PORT/DB"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data / 'ceasefire.db'}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data / "keys"
+
+    @property
+    def log_key_path(self) -> Path:
+        """The key that signs checkpoints (the log's identity)."""
+        return self.keys_dir / "log.key"
+
+    @property
+    def operator_key_path(self) -> Path:
+        """The key the operator (secretariat) signs its own events with."""
+        return self.keys_dir / "operator.key"
