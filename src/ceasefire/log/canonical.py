@@ -1,0 +1,189 @@
+"""Canonical JSON for log entries: RFC 8785, the JSON Canonicalization Scheme (JCS).
+
+Every leaf of the log is the canonical JSON of an object, so the bytes a signer signs, the bytes
+the log stores and the bytes a verifier re-derives years later are the same bytes. A document is
+accepted only in that one form: :func:`parse_canonical` refuses anything that does not
+re-serialise to itself byte for byte, so no two leaves can mean the same thing.
+
+The values allowed are the I-JSON subset (RFC 7493) that RFC 8785 is defined on:
+
+- objects with string keys, no key twice; arrays; ``true``, ``false``, ``null``;
+- strings of Unicode scalar values (no lone surrogates), UTF-8 encoded;
+- numbers that are IEEE 754 doubles: finite floats, and integers within ±(2**53 − 1) (beyond
+  that an integer cannot be told apart from its neighbours once parsed as a double). Numbers are
+  written in the ECMAScript form of RFC 8785 §3.2.2.3: ``1.0`` is ``1``, ``1e21`` is ``1e+21``;
+- at most :data:`MAX_DEPTH` nested objects and arrays. An explicit limit, rather than whatever
+  recursion depth a runtime allows, keeps "is this leaf valid?" the same answer everywhere.
+
+A parsed number is what a JavaScript verifier would see: an ``int`` when it is an integer in the
+safe range, otherwise a ``float``. :func:`canonical_copy` gives that view of any value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+import rfc8785
+
+from ceasefire.errors import InvalidInput
+
+MAX_DEPTH: Final = 32
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+_SAFE_DIGITS: Final = len(str(MAX_SAFE_INTEGER))
+_CONTEXT: Final = 24
+
+
+class _Refused(Exception):
+    """Raised inside :func:`json.loads` hooks; turned into InvalidInput naming the document."""
+
+
+def canonical_json(value: object, *, what: str = "value") -> bytes:
+    """The RFC 8785 canonical JSON of ``value`` (objects, lists, tuples, str, int, float, bool,
+    None). InvalidInput names the path of the first value that has no canonical form."""
+    plain = _plain(value, what, 0)
+    return rfc8785.dumps(plain)
+
+
+def canonical_copy(value: object, *, what: str = "value") -> Any:
+    """``value`` as a parser of its canonical JSON sees it: fresh containers, ``1.0`` as ``1``."""
+    return _loads(canonical_json(value, what=what).decode(), what)
+
+
+def parse_canonical(data: bytes, what: str) -> dict[str, Any]:
+    """Parse ``data`` as a JSON object that must already be in canonical form.
+
+    Refuses, with InvalidInput naming ``what``: bytes that are not UTF-8, text that is not JSON,
+    ``NaN``/``Infinity``, a key given twice, a document that is not an object, and any document
+    that differs from its canonical form (whitespace, key order, number or string spelling).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"expected UTF-8, found byte 0x{data[exc.start]:02x} at offset {exc.start}", field=what
+        ) from exc
+    value = _loads(text, what)
+    if not isinstance(value, dict):
+        raise InvalidInput(f"expected a JSON object, found {_json_type(value)}", field=what)
+    canonical = canonical_json(value, what=what)
+    if canonical != data:
+        raise InvalidInput(_difference(canonical, data), field=what)
+    return value
+
+
+def _loads(text: str, what: str) -> Any:
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constants,
+            parse_int=_parse_int,
+        )
+    except _Refused as exc:
+        raise InvalidInput(str(exc), field=what) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not valid JSON: {exc.msg} at offset {exc.pos}", field=what) from exc
+    except RecursionError as exc:
+        raise InvalidInput(f"nested more than {MAX_DEPTH} levels deep", field=what) from exc
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _Refused(f"key {key!r} appears more than once in one object")
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number (RFC 8785 allows finite numbers only)")
+
+
+def _parse_int(text: str) -> int | float:
+    # JSON numbers are doubles (RFC 8785 §3.2.2.3): a long integer literal is read as the double
+    # it denotes, so that "1e+20"'s canonical spelling "100000000000000000000" parses back.
+    if len(text.lstrip("-")) <= _SAFE_DIGITS:
+        number = int(text)
+        if abs(number) <= MAX_SAFE_INTEGER:
+            return number
+    return float(text)
+
+
+def _plain(value: object, path: str, depth: int) -> Any:
+    """A copy of ``value`` made of dict, list and scalars, checked against the rules above."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise InvalidInput(
+                f"integer {value} is outside the JSON safe range ±{MAX_SAFE_INTEGER}", field=path
+            )
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidInput(
+                f"{value} is not a JSON number: numbers must be finite IEEE 754 doubles",
+                field=path,
+            )
+        return float(value)
+    if isinstance(value, str):
+        return _text(value, path)
+    if isinstance(value, Mapping | list | tuple):
+        if depth >= MAX_DEPTH:
+            raise InvalidInput(f"nested more than {MAX_DEPTH} levels deep", field=path)
+        if isinstance(value, Mapping):
+            return {_key(k, path): _plain(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
+        return [_plain(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
+    raise InvalidInput(
+        "expected a JSON value (object, array, string, number, true, false or null), "
+        f"found {type(value).__name__}",
+        field=path,
+    )
+
+
+def _key(key: object, path: str) -> str:
+    if not isinstance(key, str):
+        raise InvalidInput(
+            f"object keys must be strings, found {type(key).__name__} {key!r}", field=path
+        )
+    return _text(key, path)
+
+
+def _text(text: str, path: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(
+            f"strings must be Unicode scalar values, found lone surrogate "
+            f"U+{ord(text[exc.start]):04X} at position {exc.start}",
+            field=path,
+        ) from exc
+    return str(text)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return "a number"
+
+
+def _difference(canonical: bytes, found: bytes) -> str:
+    """Where ``found`` first departs from its canonical form, and how."""
+    offset = next(
+        (i for i, (a, b) in enumerate(zip(canonical, found, strict=False)) if a != b),
+        min(len(canonical), len(found)),
+    )
+    expected = canonical[offset : offset + _CONTEXT]
+    actual = found[offset : offset + _CONTEXT]
+    return (
+        f"not in canonical form (RFC 8785): at byte {offset} expected {expected!r}, "
+        f"found {actual!r}"
+    )
