@@ -1,0 +1,24 @@
+"""``ceasefire db``: schema migrations (Alembic)."""
+
+from __future__ import annotations
+
+import typer
+
+from ceasefire.cli import output
+from ceasefire.cli.common import DatabaseOption, DataOption, settings
+from ceasefire.storage import migrate
+from ceasefire.storage.engine import make_engine
+
+app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(data: DataOption = None, database_url: DatabaseOption = None) -> None:
+    """Bring the database schema up to this version of ceasefire."""
+    config = settings(data, database_url)
+    config.data.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(config.resolved_database_url)
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    output.info(f"schema at revision {after}" + ("" if before == after else f" (was {before})"))

@@ -1,0 +1,61 @@
+"""``ceasefire init``: create the store, the log's keys and the genesis entry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ceasefire import bootstrap
+from ceasefire.cli import output
+from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, now, settings
+from ceasefire.errors import Conflict
+from ceasefire.log.keys import SigningKey
+from ceasefire.services import log as log_service
+from ceasefire.storage.keyfiles import write_key
+
+OPERATOR = "operator"
+
+
+def init(
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            help="The log's origin line, e.g. ceasefire.example/pak-afg [env CEASEFIRE_ORIGIN]."
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Create the store and the operator's signing keys, and write the genesis entry."""
+    config = settings(data, database_url)
+    log_origin = origin or config.origin
+    for path in (config.log_key_path, config.operator_key_path):
+        if path.exists():
+            raise Conflict(f"{path} already exists: this data folder is already initialised")
+    log_key, operator_key = SigningKey.generate(log_origin), SigningKey.generate(OPERATOR)
+    written = [
+        write_key(config.log_key_path, log_key),
+        write_key(config.operator_key_path, operator_key),
+    ]
+    try:
+        store = bootstrap.create_store(config)
+        appended = log_service.initialise(store, log_origin, log_key, operator_key, now())
+    except BaseException:
+        for path in written:  # keys of a log that was never created would only mislead
+            path.unlink(missing_ok=True)
+        raise
+    result: dict[str, str | int] = {
+        "origin": log_origin,
+        "data": str(config.data),
+        "database": "postgresql" if config.database_url else "sqlite",
+        "log_vkey": log_key.note_key().to_text(),
+        "operator_public_key": b64(operator_key.public_key),
+        "tree_size": appended.checkpoint.size,
+    }
+    if json:
+        output.json_line(result)
+    else:
+        output.info(f"[green]created[/] the log {log_origin} in {config.data}")
+        output.data(str(result["log_vkey"]))

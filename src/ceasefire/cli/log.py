@@ -1,0 +1,197 @@
+"""``ceasefire log``: append signed events, and read the log, its checkpoints and proofs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ceasefire import bootstrap
+from ceasefire.cli import output
+from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, now, settings
+from ceasefire.errors import InvalidInput
+from ceasefire.log.envelope import Envelope
+from ceasefire.log.hashing import leaf_hash
+from ceasefire.services import drafts, witnessing
+from ceasefire.services import log as log_service
+from ceasefire.storage.keyfiles import read_key
+
+app = typer.Typer(help="The signed Merkle log.", no_args_is_help=True)
+proof_app = typer.Typer(help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True)
+app.add_typer(proof_app, name="proof")
+
+
+@app.command("append")
+def append(
+    key: Annotated[Path, typer.Option(help="The signing actor's private key file.")],
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Event type, e.g. report.submitted.")
+    ] = None,
+    body: Annotated[str | None, typer.Option(help="The event body, a JSON object.")] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(help='NDJSON file, one {"type": …, "body": {…}} per line ("-" for stdin).'),
+    ] = None,
+    confidential: Annotated[
+        bool, typer.Option(help="Log a salted commitment instead of the body (--body only).")
+    ] = False,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Sign events with KEY and append them as one all-or-nothing batch; print their indices."""
+    config = settings(data, database_url)
+    events = _drafts(type_, body, batch, confidential)
+    signer = read_key(key)
+    store = bootstrap.open_store(config)
+    with output.progress_bar() as progress:
+        origin = store.head().identity.origin
+        submissions = drafts.sign_drafts(signer, origin, events, now(), progress)
+        appended = log_service.append(store, submissions, bootstrap.log_key(config), now())
+    if json:
+        output.json_line(
+            {
+                "indices": list(appended.indices),
+                "tree_size": appended.checkpoint.size,
+                "root_hash": b64(appended.checkpoint.root),
+            }
+        )
+        return
+    for index in appended.indices:
+        output.data(str(index))
+
+
+def _drafts(
+    type_: str | None, body: str | None, batch: Path | None, confidential: bool
+) -> list[drafts.EventDraft]:
+    if (body is None) == (batch is None):
+        raise InvalidInput("give exactly one of --body JSON or --batch FILE", field="body")
+    if body is not None:
+        if type_ is None:
+            raise InvalidInput("--type is required with --body", field="type")
+        return [drafts.EventDraft(type_, drafts.parse_body(body), confidential)]
+    assert batch is not None
+    if confidential:
+        raise InvalidInput(
+            'with --batch, mark lines {"confidential": true} instead', field="confidential"
+        )
+    if str(batch) == "-":
+        return drafts.parse_batch(sys.stdin, type_)
+    try:
+        with batch.open(encoding="utf-8") as lines:
+            return drafts.parse_batch(lines, type_)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {batch}: {exc}", field="batch") from exc
+
+
+@app.command("checkpoint")
+def checkpoint(
+    size: Annotated[int | None, typer.Option(help="A past checkpoint's tree size.")] = None,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Print the latest signed checkpoint (C2SP signed note), cosignatures attached."""
+    store = bootstrap.open_store(settings(data, database_url))
+    sys.stdout.write(log_service.checkpoint_note(store, size))
+
+
+@app.command("cosign")
+def cosign(
+    key: Annotated[Path, typer.Option(help="The witness's private key file (role witness).")],
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Cosign the latest checkpoint as an enrolled witness and attach the cosignature."""
+    store = bootstrap.open_store(settings(data, database_url))
+    signature = witnessing.cosign_latest(store, read_key(key), now())
+    sys.stdout.write(signature.to_line())
+
+
+@app.command("vkey")
+def vkey(data: DataOption = None, database_url: DatabaseOption = None) -> None:
+    """Print the verifier key (C2SP vkey) that signs this log's checkpoints."""
+    store = bootstrap.open_store(settings(data, database_url))
+    output.data(store.head().identity.log_vkey)
+
+
+@app.command("entries")
+def entries(
+    start: Annotated[int, typer.Option(help="First index.")] = 0,
+    end: Annotated[
+        int | None, typer.Option(help="One past the last index [default: size].")
+    ] = None,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Print entries START..END-1: with --json one {index, leaf, leaf_hash} object per line."""
+    store = bootstrap.open_store(settings(data, database_url))
+    size = store.head().size
+    stop = size if end is None else min(end, size)
+    if start < 0 or stop < start:
+        raise InvalidInput(f"need 0 <= start <= end, got start {start}, end {stop}", field="start")
+    for index, leaf in store.entries(start, stop):
+        if json:
+            output.json_line({"index": index, "leaf": b64(leaf), "leaf_hash": b64(leaf_hash(leaf))})
+        else:
+            envelope = Envelope.from_leaf(leaf)
+            output.data(f"{index}\t{envelope.time.isoformat()}\t{envelope.actor}\t{envelope.type}")
+
+
+@proof_app.command("inclusion")
+def inclusion(
+    index: Annotated[int, typer.Argument(help="The entry's index.")],
+    size: Annotated[int | None, typer.Option(help="Tree size [default: current].")] = None,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Prove that entry INDEX is in the tree of the given size."""
+    store = bootstrap.open_store(settings(data, database_url))
+    proof = log_service.prove_inclusion(store, index, size)
+    result = {
+        "index": proof.index,
+        "tree_size": proof.tree_size,
+        "leaf_hash": b64(proof.leaf_hash),
+        "root_hash": b64(proof.root_hash),
+        "proof": [b64(h) for h in proof.proof],
+    }
+    _print_proof(result, json)
+
+
+@proof_app.command("consistency")
+def consistency(
+    old: Annotated[int, typer.Argument(help="The older tree size.")],
+    new: Annotated[
+        int | None, typer.Argument(help="The newer tree size [default: current].")
+    ] = None,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Prove that the tree of size OLD is a prefix of the tree of size NEW."""
+    store = bootstrap.open_store(settings(data, database_url))
+    proof = log_service.prove_consistency(store, old, new)
+    result = {
+        "old_size": proof.old_size,
+        "new_size": proof.new_size,
+        "old_root": b64(proof.old_root),
+        "new_root": b64(proof.new_root),
+        "proof": [b64(h) for h in proof.proof],
+    }
+    _print_proof(result, json)
+
+
+def _print_proof(result: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        output.json_line(result)
+        return
+    for name, value in result.items():
+        if isinstance(value, list):
+            output.data(f"{name}:")
+            for item in value:
+                output.data(f"  {item}")
+        else:
+            output.data(f"{name}: {value}")

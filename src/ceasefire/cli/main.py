@@ -1,0 +1,44 @@
+"""``ceasefire``: the command-line entry point. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from ceasefire.cli import db, demo, init, keys, log, verify
+from ceasefire.cli.common import exit_code
+from ceasefire.cli.output import error
+from ceasefire.errors import CeasefireError
+
+
+class _Root(TyperGroup):
+    """Maps every CeasefireError raised below to one message on stderr and its exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
+        try:
+            return super().invoke(ctx)
+        except CeasefireError as exc:
+            error(str(exc))
+            raise typer.Exit(exit_code(exc)) from exc
+
+
+app = typer.Typer(
+    cls=_Root,
+    name="ceasefire",
+    help="Ceasefire monitoring, verification and enforcement on a signed, append-only Merkle log.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("init")(init.init)
+app.command("verify")(verify.verify)
+app.command("demo")(demo.demo)
+app.add_typer(keys.app, name="keys")
+app.add_typer(log.app, name="log")
+app.add_typer(db.app, name="db")
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,67 @@
+"""Everything the CLI shows: data to stdout, decoration and progress to stderr (Rich)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+_err = Console(stderr=True, highlight=False)
+
+
+def data(text: str) -> None:
+    """A line of output for machines and pipes (stdout, no markup)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def json_line(value: Any) -> None:
+    data(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
+
+
+def info(message: str) -> None:
+    _err.print(message, soft_wrap=True)
+
+
+def error(message: str) -> None:
+    _err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+
+
+def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    """A table for people; written to stdout (it is the command's data)."""
+    view = Table(title=title, show_lines=False)
+    for column in columns:
+        view.add_column(column)
+    for row in rows:
+        view.add_row(*row)
+    Console(highlight=False).print(view)
+
+
+class ProgressBar:
+    """Adapter from the services' ``progress(stage, done, total)`` callback to a Rich bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=max(total, 1))
+        self._progress.update(self._tasks[stage], completed=done, total=max(total, 1))
+
+
+@contextmanager
+def progress_bar() -> Iterator[ProgressBar]:
+    columns = (
+        TextColumn("{task.description:>10}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=_err, transient=True, disable=not _err.is_terminal) as bar:
+        yield ProgressBar(bar)

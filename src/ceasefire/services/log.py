@@ -1,0 +1,267 @@
+"""Appending to the log and reading it back with proofs.
+
+An append, whatever its size, is one transaction that writes the leaves, every subtree hash
+they complete and a newly signed checkpoint, so a reader never sees a tree without its
+checkpoint, and a crash leaves either all of a batch or none of it. Every envelope is admitted
+by the keyring (known, unrevoked key of the right actor; valid signature) before anything is
+written; one bad envelope refuses the whole batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ceasefire.errors import CeasefireError, InvalidInput, NotFound, PermissionDenied, StorageError
+from ceasefire.log.canonical import canonical_json
+from ceasefire.log.checkpoint import Checkpoint, sign_checkpoint
+from ceasefire.log.envelope import Envelope, Sealed, sign_event
+from ceasefire.log.hashing import leaf_hash, leaf_hashes
+from ceasefire.log.keyring import Genesis, KeyRecord, Keyring
+from ceasefire.log.keys import SigningKey, VerifierKey
+from ceasefire.log.merkle import (
+    completed_nodes,
+    consistency_proof,
+    fold,
+    inclusion_proof,
+    root_at,
+    root_ids,
+)
+from ceasefire.log.note import Note, NoteSignature
+from ceasefire.services.ports import (
+    AppendTransaction,
+    AppendWrite,
+    LogHead,
+    LogIdentity,
+    LogStore,
+    SealedRow,
+    StoredCheckpoint,
+)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A signed envelope and, for a confidential one, the sealed content behind its commitment."""
+
+    envelope: Envelope
+    sealed: Sealed | None = None
+
+
+@dataclass(frozen=True)
+class Appended:
+    indices: range
+    checkpoint: StoredCheckpoint
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: bytes
+    root_hash: bytes
+    proof: list[bytes]
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    old_size: int
+    new_size: int
+    old_root: bytes
+    new_root: bytes
+    proof: list[bytes]
+
+
+def initialise(
+    store: LogStore, origin: str, log_key: SigningKey, operator_key: SigningKey, now: datetime
+) -> Appended:
+    """Create the log: its head row and entry 0, the genesis event that names the operator."""
+    if log_key.name != origin:
+        raise InvalidInput(
+            f"the log key is named {log_key.name!r} but a checkpoint key must be named after the "
+            f"origin {origin!r}",
+            field="origin",
+        )
+    identity = LogIdentity(origin=origin, log_vkey=log_key.note_key().to_text())
+    genesis = _genesis(origin, identity.log_vkey, operator_key, now)
+    with store.appending(create=identity) as tx:
+        return _admit_and_write(tx, [Submission(genesis)], log_key, now)
+
+
+def _genesis(origin: str, log_vkey: str, operator_key: SigningKey, now: datetime) -> Envelope:
+    envelope, _ = sign_event(
+        operator_key,
+        log=origin,
+        actor=operator_key.name,
+        type="log.genesis",
+        time=now,
+        body={"origin": origin, "log_key": log_vkey, "operator": operator_key.name},
+    )
+    return envelope
+
+
+def append(
+    store: LogStore, submissions: Sequence[Submission], log_key: SigningKey, now: datetime
+) -> Appended:
+    """Append signed envelopes as one all-or-nothing batch and sign the new checkpoint."""
+    if not submissions:
+        raise InvalidInput("nothing to append: the batch is empty", field="batch")
+    for number, submission in enumerate(submissions):
+        _check_submission(submission, number)
+    with store.appending() as tx:
+        _check_log_key(tx.head, log_key)
+        return _admit_and_write(tx, submissions, log_key, now)
+
+
+def _check_submission(submission: Submission, number: int) -> None:
+    envelope, sealed = submission.envelope, submission.sealed
+    envelope.to_leaf()  # refuses an entry over the size limit before taking the lock
+    if (envelope.commitment is None) != (sealed is None):
+        raise InvalidInput(
+            "a confidential envelope needs its sealed content, and only a confidential one",
+            field=f"batch[{number}]",
+        )
+    if sealed is not None and sealed.commitment() != envelope.commitment:
+        raise InvalidInput(
+            f"the sealed content hashes to {sealed.commitment()}, but the envelope commits to "
+            f"{envelope.commitment}",
+            field=f"batch[{number}].commitment",
+        )
+
+
+def _check_log_key(head: LogHead, log_key: SigningKey) -> None:
+    offered = log_key.note_key().to_text()
+    if offered != head.identity.log_vkey:
+        raise PermissionDenied(
+            f"this key cannot sign the log's checkpoints: the log's key is "
+            f"{head.identity.log_vkey}, the key given is {offered}",
+            field="log_key",
+        )
+
+
+def _admit_and_write(
+    tx: AppendTransaction, submissions: Sequence[Submission], log_key: SigningKey, now: datetime
+) -> Appended:
+    start = tx.head.size
+    keyring = _keyring(tx.head, tx.key_records())
+    before = {record.public_key: record for record in keyring.rows()}
+    for offset, submission in enumerate(submissions):
+        try:
+            keyring.admit(submission.envelope, start + offset)
+        except CeasefireError as exc:
+            where = f"batch[{offset}]" + (f".{exc.field}" if exc.field else "")
+            raise type(exc)(exc.message, field=where) from exc
+    changed = [r for r in keyring.rows() if before.get(r.public_key) != r]
+    sealed = [
+        SealedRow(
+            commitment=s.sealed.commitment(),
+            index=start + offset,
+            salt=s.sealed.salt,
+            body=canonical_json(s.sealed.body).decode(),
+        )
+        for offset, s in enumerate(submissions)
+        if s.sealed is not None
+    ]
+    leaves = [s.envelope.to_leaf() for s in submissions]
+    return append_leaves(tx, leaves, log_key, now, keys=changed, sealed=sealed)
+
+
+def _keyring(head: LogHead, records: Sequence[KeyRecord]) -> Keyring:
+    """The keyring as cached in the store; its genesis is the store's identity."""
+    if not records:
+        return Keyring.empty()
+    operator = next((r.actor for r in records if r.enrolled_at == 0), None)
+    if operator is None:
+        raise StorageError("the key cache has no key enrolled by the genesis entry: run verify")
+    genesis = Genesis(
+        origin=head.identity.origin,
+        log_key=VerifierKey.from_text(head.identity.log_vkey),
+        operator=operator,
+    )
+    return Keyring.from_rows(records, genesis=genesis)
+
+
+def append_leaves(
+    tx: AppendTransaction,
+    leaves: Sequence[bytes],
+    log_key: SigningKey,
+    now: datetime,
+    *,
+    keys: Sequence[KeyRecord] = (),
+    sealed: Sequence[SealedRow] = (),
+) -> Appended:
+    """Write already-admitted leaves, the subtrees they complete, and a signed checkpoint."""
+    size = tx.head.size
+    stored = tx.read_nodes(root_ids(size))
+    edge = [stored[node] for node in root_ids(size)]
+    nodes, new_edge = completed_nodes(size, edge, leaf_hashes(leaves))
+    new_size = size + len(leaves)
+    checkpoint = Checkpoint(origin=tx.head.identity.origin, size=new_size, root_hash=fold(new_edge))
+    stored_checkpoint = StoredCheckpoint(
+        size=new_size,
+        root=checkpoint.root_hash,
+        note=sign_checkpoint(checkpoint, log_key).to_text(),
+        created_at=now,
+    )
+    tx.write(AppendWrite(size, leaves, nodes, stored_checkpoint, keys, sealed))
+    return Appended(range(size, new_size), stored_checkpoint)
+
+
+def checkpoint_note(store: LogStore, size: int | None = None) -> str:
+    """The signed checkpoint (latest, or at ``size``) with every cosignature attached."""
+    checkpoint = store.latest_checkpoint() if size is None else _checkpoint_at(store, size)
+    note = Note.from_text(checkpoint.note)
+    cosignatures = [
+        NoteSignature.from_line(row.line) for row in store.cosignatures(checkpoint.size)
+    ]
+    return note.with_signatures(*cosignatures).to_text()
+
+
+def _checkpoint_at(store: LogStore, size: int) -> StoredCheckpoint:
+    for checkpoint in store.checkpoints():
+        if checkpoint.size == size:
+            return checkpoint
+    raise NotFound(f"no checkpoint was signed at tree size {size}")
+
+
+def entry(store: LogStore, index: int) -> bytes:
+    for _, leaf in store.entries(index, index + 1):
+        return leaf
+    raise NotFound(f"the log has no entry {index}: its size is {store.head().size}")
+
+
+def prove_inclusion(store: LogStore, index: int, size: int | None = None) -> InclusionProof:
+    tree_size = _tree_size(store, size)
+    if not 0 <= index < tree_size:
+        raise NotFound(f"index {index} is not in a tree of size {tree_size}", field="index")
+    return InclusionProof(
+        index=index,
+        tree_size=tree_size,
+        leaf_hash=leaf_hash(entry(store, index)),
+        root_hash=root_at(store, tree_size),
+        proof=inclusion_proof(store, index, tree_size),
+    )
+
+
+def prove_consistency(store: LogStore, old: int, new: int | None = None) -> ConsistencyProof:
+    new_size = _tree_size(store, new)
+    if not 0 <= old <= new_size:
+        raise InvalidInput(
+            f"old size {old} must be between 0 and the new size {new_size}", field="old"
+        )
+    return ConsistencyProof(
+        old_size=old,
+        new_size=new_size,
+        old_root=root_at(store, old),
+        new_root=root_at(store, new_size),
+        proof=consistency_proof(store, old, new_size),
+    )
+
+
+def _tree_size(store: LogStore, size: int | None) -> int:
+    current = store.head().size
+    if size is None:
+        return current
+    if not 0 <= size <= current:
+        raise NotFound(f"tree size {size} is beyond the log's size {current}", field="size")
+    return size

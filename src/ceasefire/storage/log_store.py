@@ -1,0 +1,343 @@
+"""The log on SQLite or PostgreSQL through SQLAlchemy Core.
+
+Appends are serialised by the first statement of the write transaction, a no-op conditional
+update of the single ``log_head`` row (``UPDATE … SET size = size … RETURNING size``): on
+PostgreSQL it takes that row's lock, so a concurrent appender waits and then reads the size the
+first one committed; on SQLite the transaction already began ``IMMEDIATE``. The final size is
+written with ``WHERE size = :old`` as a second guard, and the primary keys on entries and nodes
+make a duplicate index impossible. Nothing is ever updated in place except the head's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ceasefire.errors import Conflict, NotFound, StorageError
+from ceasefire.log.keyring import KeyRecord
+from ceasefire.log.merkle import NodeId
+from ceasefire.services.ports import (
+    AppendWrite,
+    CosignatureRow,
+    LogHead,
+    LogIdentity,
+    SealedRow,
+    StoredCheckpoint,
+)
+from ceasefire.storage.engine import WRITE, is_sqlite
+from ceasefire.storage.tables import (
+    log_checkpoints,
+    log_cosignatures,
+    log_entries,
+    log_head,
+    log_keys,
+    log_nodes,
+    sealed_bodies,
+)
+
+_HEAD_ID: Final = 1
+_CHUNK: Final = 5_000
+_NOT_INITIALISED = "the store holds no log yet: run `ceasefire init` first"
+
+
+class SqlLogStore:
+    """Implements :class:`ceasefire.services.ports.LogStore`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def head(self) -> LogHead:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(log_head.c.origin, log_head.c.log_vkey, log_head.c.size).where(
+                    log_head.c.id == _HEAD_ID
+                )
+            ).one_or_none()
+        if row is None:
+            raise NotFound(_NOT_INITIALISED)
+        return LogHead(LogIdentity(row.origin, row.log_vkey), row.size)
+
+    @contextmanager
+    def appending(self, create: LogIdentity | None = None) -> Iterator[_SqlAppend]:
+        try:
+            with (
+                self._engine.connect().execution_options(**WRITE) as connection,
+                connection.begin(),
+            ):
+                if create is not None:
+                    _create_head(connection, create)
+                yield _SqlAppend(connection, _lock_head(connection))
+        except OperationalError as exc:
+            raise StorageError(f"the database refused the append: {exc.orig}") from exc
+
+    def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
+        with self._engine.connect() as connection:
+            return _read_nodes(connection, ids)
+
+    def entries(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        for low in range(start, end, _CHUNK):
+            high = min(low + _CHUNK, end)
+            with self._engine.connect() as connection:
+                rows = connection.execute(
+                    select(log_entries.c.idx, log_entries.c.leaf)
+                    .where(log_entries.c.idx >= low, log_entries.c.idx < high)
+                    .order_by(log_entries.c.idx)
+                ).all()
+            for row in rows:
+                yield row.idx, bytes(row.leaf)
+
+    def level(self, level: int, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        for low in range(start, end, _CHUNK):
+            high = min(low + _CHUNK, end)
+            with self._engine.connect() as connection:
+                rows = connection.execute(
+                    select(log_nodes.c.idx, log_nodes.c.hash)
+                    .where(
+                        log_nodes.c.level == level, log_nodes.c.idx >= low, log_nodes.c.idx < high
+                    )
+                    .order_by(log_nodes.c.idx)
+                ).all()
+            for row in rows:
+                yield row.idx, bytes(row.hash)
+
+    def count_level(self, level: int) -> int:
+        with self._engine.connect() as connection:
+            count = connection.execute(
+                select(func.count()).select_from(log_nodes).where(log_nodes.c.level == level)
+            ).scalar_one()
+        return int(count)
+
+    def count_entries(self) -> int:
+        with self._engine.connect() as connection:
+            return int(
+                connection.execute(select(func.count()).select_from(log_entries)).scalar_one()
+            )
+
+    def max_level(self) -> int:
+        with self._engine.connect() as connection:
+            value = connection.execute(select(func.max(log_nodes.c.level))).scalar_one()
+        return -1 if value is None else int(value)
+
+    def checkpoints(self) -> Iterator[StoredCheckpoint]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(log_checkpoints).order_by(log_checkpoints.c.size)
+            ).all()
+        for row in rows:
+            yield _checkpoint(row)
+
+    def latest_checkpoint(self) -> StoredCheckpoint:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(log_checkpoints).order_by(log_checkpoints.c.size.desc()).limit(1)
+            ).one_or_none()
+        if row is None:
+            raise NotFound(_NOT_INITIALISED)
+        return _checkpoint(row)
+
+    def cosignatures(self, size: int) -> list[CosignatureRow]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(log_cosignatures)
+                .where(log_cosignatures.c.size == size)
+                .order_by(log_cosignatures.c.name, log_cosignatures.c.key_id)
+            ).all()
+        return [CosignatureRow(r.size, r.name, r.key_id, r.timestamp, r.line) for r in rows]
+
+    def add_cosignature(self, row: CosignatureRow) -> None:
+        """Attach (or replace, for a newer timestamp) a witness's cosignature of a checkpoint."""
+        key = and_(
+            log_cosignatures.c.size == row.size,
+            log_cosignatures.c.name == row.name,
+            log_cosignatures.c.key_id == row.key_id,
+        )
+        with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            connection.execute(delete(log_cosignatures).where(key))
+            connection.execute(insert(log_cosignatures).values(**row.__dict__))
+
+    def key_records(self) -> list[KeyRecord]:
+        with self._engine.connect() as connection:
+            return _key_records(connection)
+
+    def sealed(self, commitment: str) -> SealedRow:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(sealed_bodies).where(sealed_bodies.c.commitment == commitment)
+            ).one_or_none()
+        if row is None:
+            raise NotFound(f"no sealed content is held for commitment {commitment}")
+        return SealedRow(row.commitment, row.idx, bytes(row.salt), row.body)
+
+
+@dataclass
+class _SqlAppend:
+    """One append transaction, with the head row locked."""
+
+    connection: Connection
+    head: LogHead
+
+    def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
+        return _read_nodes(self.connection, ids)
+
+    def key_records(self) -> list[KeyRecord]:
+        return _key_records(self.connection)
+
+    def write(self, append: AppendWrite) -> None:
+        old, new = self.head.size, append.start + len(append.leaves)
+        if append.start != old:
+            raise Conflict(f"append starts at index {append.start} but the log size is {old}")
+        try:
+            _insert_rows(self.connection, append)
+        except IntegrityError as exc:
+            raise Conflict(f"the append clashed with rows already stored: {exc.orig}") from exc
+        moved = self.connection.execute(
+            update(log_head)
+            .where(log_head.c.id == _HEAD_ID, log_head.c.size == old)
+            .values(size=new)
+        ).rowcount
+        if moved != 1:
+            raise Conflict(f"the log size moved from {old} during the append; nothing was written")
+        self.head = LogHead(self.head.identity, new)
+
+
+def _create_head(connection: Connection, identity: LogIdentity) -> None:
+    exists = connection.execute(select(log_head.c.id).where(log_head.c.id == _HEAD_ID)).first()
+    if exists is not None:
+        raise Conflict("this store already holds a log; refusing to create another")
+    connection.execute(
+        insert(log_head).values(
+            id=_HEAD_ID, origin=identity.origin, log_vkey=identity.log_vkey, size=0
+        )
+    )
+
+
+def _lock_head(connection: Connection) -> LogHead:
+    row = connection.execute(
+        update(log_head)
+        .where(log_head.c.id == _HEAD_ID)
+        .values(size=log_head.c.size)
+        .returning(log_head.c.origin, log_head.c.log_vkey, log_head.c.size)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_NOT_INITIALISED)
+    return LogHead(LogIdentity(row.origin, row.log_vkey), row.size)
+
+
+def _insert_rows(connection: Connection, append: AppendWrite) -> None:
+    start = append.start
+    if is_sqlite(connection.engine):
+        # The hot path of batched appends: plain executemany with tuples, no per-row dicts.
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.executemany(
+            "INSERT INTO log_entries (idx, leaf) VALUES (?, ?)",
+            zip(range(start, start + len(append.leaves)), append.leaves, strict=True),
+        )
+        raw.executemany("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", append.nodes)
+    else:
+        if append.leaves:
+            connection.execute(
+                insert(log_entries),
+                [{"idx": start + i, "leaf": leaf} for i, leaf in enumerate(append.leaves)],
+            )
+        if append.nodes:
+            connection.execute(
+                insert(log_nodes),
+                [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in append.nodes],
+            )
+    _write_keys(connection, append.keys)
+    if append.sealed:
+        connection.execute(insert(sealed_bodies), [_sealed_values(row) for row in append.sealed])
+    checkpoint = append.checkpoint
+    connection.execute(
+        insert(log_checkpoints).values(
+            size=checkpoint.size,
+            root=checkpoint.root,
+            note=checkpoint.note,
+            created_at=checkpoint.created_at,
+        )
+    )
+
+
+def _write_keys(connection: Connection, keys: Collection[KeyRecord]) -> None:
+    if not keys:
+        return
+    connection.execute(
+        delete(log_keys).where(log_keys.c.public_key.in_([k.public_key for k in keys]))
+    )
+    connection.execute(
+        insert(log_keys),
+        [
+            {
+                "public_key": k.public_key,
+                "actor": k.actor,
+                "role": k.role,
+                "enrolled_at": k.enrolled_at,
+                "revoked_at": k.revoked_at,
+            }
+            for k in keys
+        ],
+    )
+
+
+def _sealed_values(row: SealedRow) -> dict[str, object]:
+    return {"commitment": row.commitment, "idx": row.index, "salt": row.salt, "body": row.body}
+
+
+def _read_nodes(connection: Connection, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    found: dict[NodeId, bytes] = {}
+    ordered = sorted(wanted)
+    for low in range(0, len(ordered), 500):
+        chunk = ordered[low : low + 500]
+        condition = (
+            tuple_(log_nodes.c.level, log_nodes.c.idx).in_(chunk)
+            if not is_sqlite(connection.engine)
+            else or_(*(and_(log_nodes.c.level == lv, log_nodes.c.idx == ix) for lv, ix in chunk))
+        )
+        rows = connection.execute(
+            select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(condition)
+        )
+        found.update(((row.level, row.idx), bytes(row.hash)) for row in rows)
+    missing = wanted - found.keys()
+    if missing:
+        level, index = min(missing)
+        raise NotFound(
+            f"the store has no hash for the subtree at level {level}, index {index} "
+            f"({len(missing)} missing in all): the tree is incomplete or the size is too large"
+        )
+    return found
+
+
+def _key_records(connection: Connection) -> list[KeyRecord]:
+    rows = connection.execute(select(log_keys).order_by(log_keys.c.enrolled_at)).all()
+    return [
+        KeyRecord(
+            actor=r.actor,
+            public_key=bytes(r.public_key),
+            role=r.role,
+            enrolled_at=r.enrolled_at,
+            revoked_at=r.revoked_at,
+        )
+        for r in rows
+    ]
+
+
+def _checkpoint(row: object) -> StoredCheckpoint:
+    return StoredCheckpoint(
+        size=row.size,  # type: ignore[attr-defined]
+        root=bytes(row.root),  # type: ignore[attr-defined]
+        note=row.note,  # type: ignore[attr-defined]
+        created_at=row.created_at,  # type: ignore[attr-defined]
+    )

@@ -1,0 +1,107 @@
+"""The database tables, private to storage. The log tables are the record; the rest are caches.
+
+- ``log_head``: one row, the log's identity and its size (the append lock is taken on it).
+- ``log_entries``: leaf bytes by index — the record itself.
+- ``log_nodes``: every complete (perfect) subtree hash by (level, index), level 0 being the leaf
+  hashes; complete subtrees never change, so a proof at any size is O(log n) point reads, and
+  the C2SP tiles of level L are the rows of level 8·L.
+- ``log_checkpoints``: every signed checkpoint note, by tree size; ``log_cosignatures``: witness
+  cosignature lines attached to them.
+- ``log_keys``: cache of the keyring fold (which key may sign), rebuilt from the log by verify.
+- ``sealed_bodies``: the content behind confidential commitments; erasable without touching the log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("origin", String(255), nullable=False),
+    Column("log_vkey", String(512), nullable=False),
+    Column("size", BigInteger, nullable=False),
+)
+
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf", LargeBinary, nullable=False),
+)
+
+log_nodes = Table(
+    "log_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+log_cosignatures = Table(
+    "log_cosignatures",
+    metadata,
+    Column(
+        "size",
+        BigInteger,
+        ForeignKey("log_checkpoints.size"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("name", String(255), primary_key=True),
+    Column("key_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("line", Text, nullable=False),
+)
+
+log_keys = Table(
+    "log_keys",
+    metadata,
+    Column("public_key", LargeBinary(32), primary_key=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("role", String(64), nullable=False),
+    Column("enrolled_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+)
+
+sealed_bodies = Table(
+    "sealed_bodies",
+    metadata,
+    Column("commitment", String(80), primary_key=True),
+    Column("idx", BigInteger, nullable=False, index=True),
+    Column("salt", LargeBinary(32), nullable=False),
+    Column("body", Text, nullable=False),
+)
