@@ -29,7 +29,7 @@ PERSONAS = {
 
 
 @dataclass
-class TestLog:
+class ScratchLog:
     """A freshly initialised log with the operator's keys at hand."""
 
     settings: Settings
@@ -67,9 +67,9 @@ class TestLog:
         return log_service.append(self.store, list(submissions), self.log_key, self.tick())
 
 
-def make_log(database_url: str, data: Path) -> TestLog:
+def make_log(database_url: str, data: Path) -> ScratchLog:
     settings = Settings(data=data, database_url=database_url)
-    store = bootstrap.create_store(settings)
+    store = bootstrap.create_store(settings)  # closed by the test's fixture
     log_key, operator_key = SigningKey.generate(ORIGIN), SigningKey.generate("operator")
     log_service.initialise(store, ORIGIN, log_key, operator_key, T0)
-    return TestLog(settings, store, log_key, operator_key)
+    return ScratchLog(settings, store, log_key, operator_key)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ceasefire.errors import StorageError
 from ceasefire.log.keys import SigningKey
 from ceasefire.settings import Settings
@@ -35,6 +38,16 @@ def open_store(settings: Settings) -> SqlLogStore:
             "run `ceasefire db upgrade`"
         )
     return SqlLogStore(engine)
+
+
+@contextmanager
+def opened(settings: Settings, *, create: bool = False) -> Iterator[SqlLogStore]:
+    """The store for one command, its connections closed afterwards."""
+    store = create_store(settings) if create else open_store(settings)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def log_key(settings: Settings) -> SigningKey:

@@ -7,9 +7,12 @@ it on explicitly. Bad values fail loudly when the object is built.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ceasefire.errors import InvalidInput
 
 DEFAULT_ORIGIN = "ceasefire.local/log"
 
@@ -42,6 +45,19 @@ class Settings(BaseSettings):
                 "postgresql+psycopg://USER@HOST:PORT/DB"
             )
         return value
+
+    @classmethod
+    def load(cls, **given: Any) -> Settings:
+        """Settings from the environment, overridden by the non-None values given (flags).
+
+        A bad value is an :class:`InvalidInput` naming the setting.
+        """
+        try:
+            return cls(**{name: value for name, value in given.items() if value is not None})
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise InvalidInput(problem["msg"], field=where) from exc
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from ceasefire.errors import (
     CeasefireError,
@@ -54,17 +53,7 @@ def exit_code(error: CeasefireError) -> int:
 
 
 def settings(data: Path | None, database_url: str | None) -> Settings:
-    given: dict[str, object] = {}
-    if data is not None:
-        given["data"] = data
-    if database_url is not None:
-        given["database_url"] = database_url
-    try:
-        return Settings(**given)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        raise InvalidInput(problem["msg"], field=where) from exc
+    return Settings.load(data=data, database_url=database_url)
 
 
 def now() -> datetime:

@@ -30,6 +30,7 @@ from ceasefire.services import witnessing
 from ceasefire.services.log import Submission
 from ceasefire.services.verify import verify_store
 from ceasefire.settings import Settings
+from ceasefire.storage.keyfiles import write_key
 from ceasefire.storage.log_store import SqlLogStore
 
 ORIGIN = "ceasefire.demo/pak-afg-2025"
@@ -119,11 +120,19 @@ def demo(
 ) -> None:
     """Run the log demo: init, enrol, append, prove, cosign, verify, catch tampering."""
     settings = _fresh_settings(data)
-    store = bootstrap.create_store(settings)
+    with bootstrap.opened(settings, create=True) as store:
+        _run(store, settings)
+
+
+def _run(store: SqlLogStore, settings: Settings) -> None:
     log_key, operator_key = SigningKey.generate(ORIGIN), SigningKey.generate("operator")
+    write_key(settings.log_key_path, log_key)
+    write_key(settings.operator_key_path, operator_key)
     clock = _Clock(_START)
     log_service.initialise(store, ORIGIN, log_key, operator_key, clock.tick())
     keys = _enrol_actors(store, operator_key, log_key, clock)
+    for actor, key in keys.items():  # so the demo folder can be explored with the CLI
+        write_key(settings.keys_dir / f"{actor}.key", key)
     first = store.latest_checkpoint()
     _append_scenario(store, keys, log_key, clock)
     _show_checkpoint_and_proofs(store, first.size, ORIGIN)
@@ -242,15 +251,20 @@ def _verify_and_tamper(store: SqlLogStore, settings: Settings) -> None:
         )
         edited = leaf.replace(b"Kurram", b"Kurrum")
         connection.execute("UPDATE log_entries SET leaf = ? WHERE idx = ?", (edited, index))
-    tampered = bootstrap.open_store(Settings(data=settings.data, database_url=f"sqlite:///{copy}"))
-    result = verify_store(tampered)
+    copy_settings = Settings(data=settings.data, database_url=f"sqlite:///{copy}")
+    with bootstrap.opened(copy_settings) as tampered:
+        result = verify_store(tampered)
     first = result.first_problem
     if first is not None:
         output.info(
             f"[bold]verify on a copy with one byte changed[/]: [red]caught[/] — first bad index "
             f"{first.index}: {first.where}: {first.message}"
         )
+    folder = settings.data
     output.info(
-        f"\nThe demo store is in {settings.data}; try `ceasefire log entries --data "
-        f"{settings.data}` or `ceasefire verify --data {settings.data}`."
+        f"\nThe demo store and its keys are in {folder}. Try:\n"
+        f"  .venv/bin/ceasefire log entries --data {folder}\n"
+        f"  .venv/bin/ceasefire log append --data {folder} --key {folder}/keys/pk-liaison-1.key "
+        '--type report.submitted --body \'{"place": "Torkham"}\'\n'
+        f"  .venv/bin/ceasefire verify --data {folder}"
     )

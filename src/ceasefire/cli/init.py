@@ -40,8 +40,8 @@ def init(
         write_key(config.operator_key_path, operator_key),
     ]
     try:
-        store = bootstrap.create_store(config)
-        appended = log_service.initialise(store, log_origin, log_key, operator_key, now())
+        with bootstrap.opened(config, create=True) as store:
+            appended = log_service.initialise(store, log_origin, log_key, operator_key, now())
     except BaseException:
         for path in written:  # keys of a log that was never created would only mislead
             path.unlink(missing_ok=True)

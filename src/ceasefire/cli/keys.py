@@ -32,35 +32,37 @@ def new(
 ) -> None:
     """Create a key pair for an actor, enrol its public key in the log, and print it."""
     config = settings(data, database_url)
-    store = bootstrap.open_store(config)
-    key = SigningKey.generate(name)
-    path = out or config.keys_dir / f"{name}.key"
-    write_key(path, key)
-    try:
-        appended = key_service.enrol(
-            store,
-            actor=name,
-            public_key=key.public_key,
-            role=role,
-            operator_key=bootstrap.operator_key(config),
-            log_key=bootstrap.log_key(config),
-            now=now(),
-        )
-    except BaseException:
-        path.unlink(missing_ok=True)  # a key that was never enrolled could sign nothing
-        raise
-    result: dict[str, str | int] = {
-        "actor": name,
-        "role": role,
-        "public_key": b64(key.public_key),
-        "key_file": str(path),
-        "index": appended.indices.start,
-    }
-    if json:
-        output.json_line(result)
-    else:
-        output.info(f"[green]enrolled[/] {name} ({role}) at index {result['index']}; key in {path}")
-        output.data(str(result["public_key"]))
+    with bootstrap.opened(config) as store:
+        key = SigningKey.generate(name)
+        path = out or config.keys_dir / f"{name}.key"
+        write_key(path, key)
+        try:
+            appended = key_service.enrol(
+                store,
+                actor=name,
+                public_key=key.public_key,
+                role=role,
+                operator_key=bootstrap.operator_key(config),
+                log_key=bootstrap.log_key(config),
+                now=now(),
+            )
+        except BaseException:
+            path.unlink(missing_ok=True)  # a key that was never enrolled could sign nothing
+            raise
+        result: dict[str, str | int] = {
+            "actor": name,
+            "role": role,
+            "public_key": b64(key.public_key),
+            "key_file": str(path),
+            "index": appended.indices.start,
+        }
+        if json:
+            output.json_line(result)
+        else:
+            output.info(
+                f"[green]enrolled[/] {name} ({role}) at index {result['index']}; key in {path}"
+            )
+            output.data(str(result["public_key"]))
 
 
 @app.command("list")
@@ -68,7 +70,8 @@ def list_(
     data: DataOption = None, database_url: DatabaseOption = None, json: JsonOption = False
 ) -> None:
     """List every enrolled key, with the log indices where it became and ceased to be valid."""
-    records = key_service.list_keys(bootstrap.open_store(settings(data, database_url)))
+    with bootstrap.opened(settings(data, database_url)) as store:
+        records = key_service.list_keys(store)
     rows = [
         {
             "actor": r.actor,
@@ -99,13 +102,14 @@ def revoke(
 ) -> None:
     """Revoke every valid key of an actor (an operator-signed event)."""
     config = settings(data, database_url)
-    appended = key_service.revoke(
-        bootstrap.open_store(config),
-        actor=name,
-        reason=reason,
-        operator_key=bootstrap.operator_key(config),
-        log_key=bootstrap.log_key(config),
-        now=now(),
-    )
+    with bootstrap.opened(config) as store:
+        appended = key_service.revoke(
+            store,
+            actor=name,
+            reason=reason,
+            operator_key=bootstrap.operator_key(config),
+            log_key=bootstrap.log_key(config),
+            now=now(),
+        )
     for index in appended.indices:
         output.data(str(index))

@@ -45,22 +45,22 @@ def append(
     config = settings(data, database_url)
     events = _drafts(type_, body, batch, confidential)
     signer = read_key(key)
-    store = bootstrap.open_store(config)
-    with output.progress_bar() as progress:
-        origin = store.head().identity.origin
-        submissions = drafts.sign_drafts(signer, origin, events, now(), progress)
-        appended = log_service.append(store, submissions, bootstrap.log_key(config), now())
-    if json:
-        output.json_line(
-            {
-                "indices": list(appended.indices),
-                "tree_size": appended.checkpoint.size,
-                "root_hash": b64(appended.checkpoint.root),
-            }
-        )
-        return
-    for index in appended.indices:
-        output.data(str(index))
+    with bootstrap.opened(config) as store:
+        with output.progress_bar() as progress:
+            origin = store.head().identity.origin
+            submissions = drafts.sign_drafts(signer, origin, events, now(), progress)
+            appended = log_service.append(store, submissions, bootstrap.log_key(config), now())
+        if json:
+            output.json_line(
+                {
+                    "indices": list(appended.indices),
+                    "tree_size": appended.checkpoint.size,
+                    "root_hash": b64(appended.checkpoint.root),
+                }
+            )
+            return
+        for index in appended.indices:
+            output.data(str(index))
 
 
 def _drafts(
@@ -93,8 +93,8 @@ def checkpoint(
     database_url: DatabaseOption = None,
 ) -> None:
     """Print the latest signed checkpoint (C2SP signed note), cosignatures attached."""
-    store = bootstrap.open_store(settings(data, database_url))
-    sys.stdout.write(log_service.checkpoint_note(store, size))
+    with bootstrap.opened(settings(data, database_url)) as store:
+        sys.stdout.write(log_service.checkpoint_note(store, size))
 
 
 @app.command("cosign")
@@ -104,16 +104,16 @@ def cosign(
     database_url: DatabaseOption = None,
 ) -> None:
     """Cosign the latest checkpoint as an enrolled witness and attach the cosignature."""
-    store = bootstrap.open_store(settings(data, database_url))
-    signature = witnessing.cosign_latest(store, read_key(key), now())
-    sys.stdout.write(signature.to_line())
+    with bootstrap.opened(settings(data, database_url)) as store:
+        signature = witnessing.cosign_latest(store, read_key(key), now())
+        sys.stdout.write(signature.to_line())
 
 
 @app.command("vkey")
 def vkey(data: DataOption = None, database_url: DatabaseOption = None) -> None:
     """Print the verifier key (C2SP vkey) that signs this log's checkpoints."""
-    store = bootstrap.open_store(settings(data, database_url))
-    output.data(store.head().identity.log_vkey)
+    with bootstrap.opened(settings(data, database_url)) as store:
+        output.data(store.head().identity.log_vkey)
 
 
 @app.command("entries")
@@ -127,17 +127,23 @@ def entries(
     json: JsonOption = False,
 ) -> None:
     """Print entries START..END-1: with --json one {index, leaf, leaf_hash} object per line."""
-    store = bootstrap.open_store(settings(data, database_url))
-    size = store.head().size
-    stop = size if end is None else min(end, size)
-    if start < 0 or stop < start:
-        raise InvalidInput(f"need 0 <= start <= end, got start {start}, end {stop}", field="start")
-    for index, leaf in store.entries(start, stop):
-        if json:
-            output.json_line({"index": index, "leaf": b64(leaf), "leaf_hash": b64(leaf_hash(leaf))})
-        else:
-            envelope = Envelope.from_leaf(leaf)
-            output.data(f"{index}\t{envelope.time.isoformat()}\t{envelope.actor}\t{envelope.type}")
+    with bootstrap.opened(settings(data, database_url)) as store:
+        size = store.head().size
+        stop = size if end is None else min(end, size)
+        if start < 0 or stop < start:
+            raise InvalidInput(
+                f"need 0 <= start <= end, got start {start}, end {stop}", field="start"
+            )
+        for index, leaf in store.entries(start, stop):
+            if json:
+                output.json_line(
+                    {"index": index, "leaf": b64(leaf), "leaf_hash": b64(leaf_hash(leaf))}
+                )
+            else:
+                envelope = Envelope.from_leaf(leaf)
+                output.data(
+                    f"{index}\t{envelope.time.isoformat()}\t{envelope.actor}\t{envelope.type}"
+                )
 
 
 @proof_app.command("inclusion")
@@ -149,16 +155,16 @@ def inclusion(
     json: JsonOption = False,
 ) -> None:
     """Prove that entry INDEX is in the tree of the given size."""
-    store = bootstrap.open_store(settings(data, database_url))
-    proof = log_service.prove_inclusion(store, index, size)
-    result = {
-        "index": proof.index,
-        "tree_size": proof.tree_size,
-        "leaf_hash": b64(proof.leaf_hash),
-        "root_hash": b64(proof.root_hash),
-        "proof": [b64(h) for h in proof.proof],
-    }
-    _print_proof(result, json)
+    with bootstrap.opened(settings(data, database_url)) as store:
+        proof = log_service.prove_inclusion(store, index, size)
+        result = {
+            "index": proof.index,
+            "tree_size": proof.tree_size,
+            "leaf_hash": b64(proof.leaf_hash),
+            "root_hash": b64(proof.root_hash),
+            "proof": [b64(h) for h in proof.proof],
+        }
+        _print_proof(result, json)
 
 
 @proof_app.command("consistency")
@@ -172,16 +178,16 @@ def consistency(
     json: JsonOption = False,
 ) -> None:
     """Prove that the tree of size OLD is a prefix of the tree of size NEW."""
-    store = bootstrap.open_store(settings(data, database_url))
-    proof = log_service.prove_consistency(store, old, new)
-    result = {
-        "old_size": proof.old_size,
-        "new_size": proof.new_size,
-        "old_root": b64(proof.old_root),
-        "new_root": b64(proof.new_root),
-        "proof": [b64(h) for h in proof.proof],
-    }
-    _print_proof(result, json)
+    with bootstrap.opened(settings(data, database_url)) as store:
+        proof = log_service.prove_consistency(store, old, new)
+        result = {
+            "old_size": proof.old_size,
+            "new_size": proof.new_size,
+            "old_root": b64(proof.old_root),
+            "new_root": b64(proof.new_root),
+            "proof": [b64(h) for h in proof.proof],
+        }
+        _print_proof(result, json)
 
 
 def _print_proof(result: dict[str, object], as_json: bool) -> None:

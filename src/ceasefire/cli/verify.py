@@ -26,9 +26,8 @@ def verify(
     json: JsonOption = False,
 ) -> None:
     """Recompute every leaf and node hash, check every signature and checkpoint."""
-    store = bootstrap.open_store(settings(data, database_url))
-    with output.progress_bar() as progress:
-        report = verify_store(store, signatures=signatures, progress=progress)
+    with bootstrap.opened(settings(data, database_url)) as store, output.progress_bar() as bar:
+        report = verify_store(store, signatures=signatures, progress=bar)
     if json:
         output.json_line(_as_json(report))
     else:

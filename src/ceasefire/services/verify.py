@@ -11,14 +11,16 @@
    witness cosignatures verify under enrolled witness keys.
 4. The cached key table equals the keyring replayed from the log.
 
-Problems are collected, not raised one by one, so the report can name the *first* bad index
-(the lowest leaf position affected), and what was expected and found there.
+Problems are collected, not raised one by one. The *first* problem is the lowest in the tree,
+then the leftmost: a changed leaf hash also makes its parent disagree with its children, and
+the row actually changed is the lower one. Its index (the first leaf it covers) is reported as
+the first bad index, with what was expected and found there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 
 from ceasefire.errors import CeasefireError
@@ -48,6 +50,8 @@ class Problem:
     message: str
     expected: str = ""
     found: str = ""
+    level: int | None = 0
+    """Tree level of the disagreement (0 for entries); None for checkpoints and caches."""
 
 
 @dataclass
@@ -66,7 +70,10 @@ class VerifyReport:
 
     @property
     def first_problem(self) -> Problem | None:
-        ranked = sorted(self.problems, key=lambda p: (p.index is None, p.index or 0))
+        ranked = sorted(
+            self.problems,
+            key=lambda p: (p.level is None, p.level or 0, p.index is None, p.index or 0),
+        )
         return ranked[0] if ranked else None
 
     def add(self, problem: Problem) -> None:
@@ -174,7 +181,9 @@ def _check_levels(store: LogStore, size: int, report: VerifyReport, progress: Pr
         extra = store.count_level(level) - count
         if extra > 0:
             report.add(
-                Problem(size, f"level {level}", f"{extra} subtree hashes stored beyond the tree")
+                Problem(
+                    size, f"level {level}", f"{extra} subtree hashes beyond the tree", level=level
+                )
             )
         progress("levels", level, size.bit_length())
         level += 1
@@ -201,10 +210,12 @@ def _check_node(
     where = f"node at level {level}, index {index} (leaves {first_leaf}..{last_leaf})"
     wanted = (2 * index, 2 * index + 1)
     if pair is None or len(pair) != 2 or (pair[0][0], pair[1][0]) != wanted:
-        return Problem(first_leaf, where, "a child subtree hash is missing")
+        return Problem(first_leaf, where, "a child subtree hash is missing", level=level - 1)
     expected = node_hash(pair[0][1], pair[1][1])
     if parent is None or parent[0] != index:
-        return Problem(first_leaf, where, "subtree hash missing", expected=expected.hex())
+        return Problem(
+            first_leaf, where, "subtree hash missing", expected=expected.hex(), level=level
+        )
     if parent[1] != expected:
         return Problem(
             first_leaf,
@@ -212,6 +223,7 @@ def _check_node(
             "the stored subtree hash is not the hash of its children",
             expected=expected.hex(),
             found=parent[1].hex(),
+            level=level,
         )
     return None
 
@@ -225,7 +237,7 @@ def _check_checkpoints(
     for checkpoint in store.checkpoints():
         problem = _check_checkpoint(store, head, log_key, checkpoint, previous)
         if problem is not None:
-            report.add(problem)
+            report.add(replace(problem, level=None))
         elif keyring is not None:
             _check_cosignatures(store, checkpoint, keyring, report)
         report.checkpoints_checked += 1
@@ -238,6 +250,7 @@ def _check_checkpoints(
                 "the latest signed checkpoint is not at the log's size",
                 expected=str(head.size),
                 found=str(latest),
+                level=None,
             )
         )
 
@@ -304,7 +317,7 @@ def _check_cosignatures(
             )
             verify_cosignature(note, key)
         except CeasefireError as exc:
-            report.add(Problem(max(checkpoint.size - 1, 0), where, str(exc)))
+            report.add(Problem(max(checkpoint.size - 1, 0), where, str(exc), level=None))
 
 
 def _check_key_cache(store: LogStore, keyring: Keyring, report: VerifyReport) -> None:
@@ -318,5 +331,6 @@ def _check_key_cache(store: LogStore, keyring: Keyring, report: VerifyReport) ->
                 "the cached key table differs from the keyring replayed from the log",
                 expected=f"{len(replayed)} keys",
                 found=f"{len(cached)} keys",
+                level=None,
             )
         )

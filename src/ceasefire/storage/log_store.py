@@ -55,6 +55,10 @@ class SqlLogStore:
     def engine(self) -> Engine:
         return self._engine
 
+    def close(self) -> None:
+        """Close every pooled connection (the store may be used again: it reconnects)."""
+        self._engine.dispose()
+
     def head(self) -> LogHead:
         with self._engine.connect() as connection:
             row = connection.execute(
