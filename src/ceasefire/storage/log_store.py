@@ -305,6 +305,8 @@ def _read_nodes(connection: Connection, ids: Collection[NodeId]) -> dict[NodeId,
     ordered = sorted(wanted)
     for low in range(0, len(ordered), 500):
         chunk = ordered[low : low + 500]
+        # SQLite plans a row-value IN as a full table scan, but an OR of equalities as one
+        # primary-key search per id (MULTI-INDEX OR); PostgreSQL uses its index for either.
         condition = (
             tuple_(log_nodes.c.level, log_nodes.c.idx).in_(chunk)
             if not is_sqlite(connection.engine)
