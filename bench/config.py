@@ -1,0 +1,57 @@
+"""How big each benchmark is: the full run, and ``--quick`` for a smoke run under a minute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Config:
+    pool: int
+    """Distinct signed envelopes generated (and cached); bigger workloads cycle through them."""
+    memory_leaves: int
+    batch: int
+    """Leaves per ``extend`` call or per transaction in every batched benchmark."""
+    single_sqlite: int
+    """Transactions of one leaf each on SQLite (fsync-bound, so few)."""
+    single_postgres: int
+    batched_leaves: int
+    proof_sizes: tuple[int, ...]
+    proof_samples: int
+    pymerkle_proof_size: int
+    verify_leaves: int
+    repeats: int
+    """Trials per throughput figure; the best is kept."""
+
+    @property
+    def name(self) -> str:
+        return "quick" if self == QUICK else "full"
+
+
+FULL = Config(
+    pool=100_000,
+    memory_leaves=100_000,
+    batch=10_000,
+    single_sqlite=1_000,
+    single_postgres=500,
+    batched_leaves=100_000,
+    proof_sizes=(1_000_000, 10_000_000),
+    proof_samples=1_000,
+    pymerkle_proof_size=1_000_000,
+    verify_leaves=100_000,
+    repeats=3,
+)
+
+QUICK = Config(
+    pool=4_000,
+    memory_leaves=4_000,
+    batch=1_000,
+    single_sqlite=30,
+    single_postgres=30,
+    batched_leaves=4_000,
+    proof_sizes=(10_000, 50_000),
+    proof_samples=100,
+    pymerkle_proof_size=10_000,
+    verify_leaves=2_000,
+    repeats=1,
+)
