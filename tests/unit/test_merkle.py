@@ -377,3 +377,24 @@ def test_memory_tree_refuses_sizes_and_indexes_beyond_its_leaves() -> None:
 def test_read_nodes_raises_not_found_for_a_node_not_in_the_tree(node: NodeId) -> None:
     with pytest.raises(NotFound, match="does not exist in a tree of size 4"):
         make_tree(4).read_nodes([node])
+
+
+@given(
+    steps=st.lists(
+        st.one_of(st.binary(max_size=8), st.lists(st.binary(max_size=8), max_size=9)), max_size=30
+    )
+)
+def test_appends_one_by_one_and_in_batches_mix_into_the_same_tree(
+    steps: list[bytes | list[bytes]],
+) -> None:
+    tree = MemoryTree()
+    leaves: list[bytes] = []
+    for step in steps:
+        if isinstance(step, bytes):
+            assert tree.append(step) == len(leaves)
+            leaves.append(step)
+        else:
+            assert tree.extend(step) == range(len(leaves), len(leaves) + len(step))
+            leaves.extend(step)
+        assert tree.root() == naive_mth(leaves)
+    assert tree.read_nodes(list(naive_nodes(leaves))) == naive_nodes(leaves)

@@ -15,13 +15,19 @@ that a store behind the reader answers a proof with one query of O(log n) ids.
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import repeat
 from typing import Protocol
 
 from ceasefire.errors import InvalidInput, NotFound
-from ceasefire.log.hashing import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX, leaf_hashes, node_hash
+from ceasefire.log.hashing import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    LEAF_PREFIX,
+    NODE_PREFIX,
+    leaf_hashes,
+    node_hash,
+)
 
 NodeId = tuple[int, int]
 """``(level, index)`` of a perfect subtree."""
@@ -264,30 +270,26 @@ def completed_nodes(
 
 
 class _Level:
-    """One level of a :class:`MemoryTree`: each append's new nodes joined into one chunk.
+    """One level of a :class:`MemoryTree`: its nodes' hashes end to end in one ``bytearray``.
 
-    32 bytes a node instead of a bytes object and a list slot each (~80 bytes): a tree of
-    millions of leaves stays small, and appends touch less fresh memory.
+    32 bytes a node instead of a bytes object and a list slot each (~80 bytes), so a tree of
+    millions of leaves stays small; appending is amortised O(1).
     """
 
-    __slots__ = ("_chunks", "_starts", "count")
+    __slots__ = ("count", "data")
 
     def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._starts: list[int] = []
+        self.data = bytearray()
         self.count = 0
 
     def extend(self, hashes: list[bytes]) -> None:
-        if hashes:
-            self._starts.append(self.count)
-            self._chunks.append(b"".join(hashes))
-            self.count += len(hashes)
+        self.data += b"".join(hashes)
+        self.count += len(hashes)
 
     def get(self, index: int) -> bytes:
         """The node at ``index``, for ``0 <= index < count``."""
-        chunk = bisect_right(self._starts, index) - 1
-        offset = (index - self._starts[chunk]) * HASH_SIZE
-        return self._chunks[chunk][offset : offset + HASH_SIZE]
+        offset = index * HASH_SIZE
+        return bytes(self.data[offset : offset + HASH_SIZE])
 
 
 class MemoryTree:
@@ -298,14 +300,36 @@ class MemoryTree:
 
     def __init__(self) -> None:
         self._levels: list[_Level] = [_Level()]
+        self._edge: list[bytes] = []  # hashes of root_ids(size), largest subtree first
 
     @property
     def size(self) -> int:
         return self._levels[0].count
 
     def append(self, leaf: bytes) -> int:
-        """Append one leaf; return its index."""
-        return self._append(leaf_hashes([leaf])).start
+        """Append one leaf; return its index.
+
+        The new leaf completes one subtree per trailing 1-bit of its index: each merges with
+        the smallest subtree on the right edge.
+        """
+        levels, edge, sha256 = self._levels, self._edge, hashlib.sha256
+        bottom = levels[0]
+        index = bottom.count
+        node = sha256(LEAF_PREFIX + leaf).digest()
+        bottom.data += node  # _Level.push, inlined: this is the per-leaf hot path
+        bottom.count = index + 1
+        level, position = 0, index
+        while position & 1:
+            node = sha256(NODE_PREFIX + edge.pop() + node).digest()
+            level += 1
+            position >>= 1
+            if level == len(levels):
+                levels.append(_Level())
+            above = levels[level]
+            above.data += node
+            above.count += 1
+        edge.append(node)
+        return index
 
     def extend(self, leaves: Iterable[bytes]) -> range:
         """Append leaves; return the range of their indexes."""
@@ -318,8 +342,7 @@ class MemoryTree:
 
     def _append(self, hashes: list[bytes]) -> range:
         size, levels = self.size, self._levels
-        edge = [levels[level].get(index) for level, index in root_ids(size)]
-        new_levels, _ = _grow(size, edge, hashes)
+        new_levels, self._edge = _grow(size, self._edge, hashes)
         for level, new_nodes in enumerate(new_levels):
             if level == len(levels):
                 levels.append(_Level())
