@@ -193,9 +193,7 @@ def test_verify_fails_with_exit_7_and_names_the_first_bad_index(cli: Cli) -> Non
     cli("keys", "new", "pk-liaison")
     engine = create_engine(cli.database_url)
     with engine.begin() as connection:
-        connection.execute(
-            text("UPDATE log_nodes SET hash = :h WHERE level = 0 AND idx = 1"), {"h": bytes(32)}
-        )
+        connection.execute(text("UPDATE log_entries SET hash = :h WHERE idx = 1"), {"h": bytes(32)})
     engine.dispose()
     report = json.loads(cli("verify", "--json", code=7))
     assert report["ok"] is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -408,7 +409,7 @@ def test_other_events_change_nothing() -> None:
 def test_admit_refuses_a_bad_signature_and_changes_nothing() -> None:
     log = started()
     good = enrol(MONITOR, "monitor-1", "monitor")
-    forged = Envelope(**{**vars(good), "sig": bytes(64)})
+    forged = dataclasses.replace(good, sig=bytes(64))
     before = log.ring.rows()
     with pytest.raises(VerificationError):
         log.append(forged)

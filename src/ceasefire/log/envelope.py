@@ -45,6 +45,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Final
 
 from ceasefire.errors import InvalidInput, VerificationError
@@ -227,10 +228,20 @@ class Envelope:
         return doc
 
     def signing_message(self) -> bytes:
-        return SIGNING_PREFIX + canonical_json(self.unsigned(), what="event")
+        return self._signing_message
 
     def to_leaf(self) -> bytes:
         """The leaf bytes; InvalidInput if they exceed :data:`MAX_ENTRY_SIZE`."""
+        return self._leaf
+
+    # Canonical encoding dominates the cost of appending and verifying, so each envelope
+    # encodes at most once per form (the instance is frozen: the cache can never go stale).
+    @cached_property
+    def _signing_message(self) -> bytes:
+        return SIGNING_PREFIX + canonical_json(self.unsigned(), what="event")
+
+    @cached_property
+    def _leaf(self) -> bytes:
         doc = self.unsigned()
         doc["sig"] = b64encode(self.sig)
         leaf = canonical_json(doc, what="event")
@@ -243,7 +254,7 @@ class Envelope:
         _check_entry_size(len(leaf), "the leaf")
         doc = parse_canonical(leaf, "event")
         _check_fields(doc)
-        return cls(
+        envelope = cls(
             id=_string(doc, "id"),
             log=_string(doc, "log"),
             type=_string(doc, "type"),
@@ -254,6 +265,12 @@ class Envelope:
             commitment=_string(doc, "commitment") if "commitment" in doc else None,
             sig=b64decode_exact(_string(doc, "sig"), size=ED25519_SIGNATURE_SIZE, field="sig"),
         )
+        # A parsed leaf is canonical, so it is its own to_leaf(), and its signing message is
+        # the same bytes without the top-level "sig" member: keys are sorted, and the members
+        # after "sig" (time, type, v) cannot contain the text ',"sig":"'.
+        envelope.__dict__["_leaf"] = bytes(leaf)
+        envelope.__dict__["_signing_message"] = SIGNING_PREFIX + _without_signature(leaf)
+        return envelope
 
     def verify_signature(self) -> None:
         """VerificationError unless ``sig`` is a valid signature under ``key`` (rule 4)."""
@@ -324,6 +341,12 @@ def _check_log(origin: str) -> None:
         check_key_name(origin)
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field="log") from exc
+
+
+def _without_signature(leaf: bytes) -> bytes:
+    start = leaf.rindex(b',"sig":"')
+    end = leaf.index(b'"', start + len(b',"sig":"')) + 1
+    return leaf[:start] + leaf[end:]
 
 
 def _matching(value: str, pattern: re.Pattern[str], field: str, expected: str) -> str:

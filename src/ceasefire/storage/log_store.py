@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ceasefire.errors import Conflict, NotFound, StorageError
@@ -29,7 +29,8 @@ from ceasefire.services.ports import (
     SealedRow,
     StoredCheckpoint,
 )
-from ceasefire.storage.engine import WRITE, is_sqlite
+from ceasefire.storage import tree_rows
+from ceasefire.storage.engine import WRITE
 from ceasefire.storage.tables import (
     log_checkpoints,
     log_cosignatures,
@@ -85,7 +86,7 @@ class SqlLogStore:
 
     def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
         with self._engine.connect() as connection:
-            return _read_nodes(connection, ids)
+            return tree_rows.read_nodes(connection, ids)
 
     def entries(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
         for low in range(start, end, _CHUNK):
@@ -100,20 +101,21 @@ class SqlLogStore:
                 yield row.idx, bytes(row.leaf)
 
     def level(self, level: int, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        """Stored hashes of one tree level, by index; level 0 is the entries' leaf hashes."""
+        table = log_entries if level == 0 else log_nodes
         for low in range(start, end, _CHUNK):
             high = min(low + _CHUNK, end)
+            query = select(table.c.idx, table.c.hash).where(table.c.idx >= low, table.c.idx < high)
+            if level > 0:
+                query = query.where(log_nodes.c.level == level)
             with self._engine.connect() as connection:
-                rows = connection.execute(
-                    select(log_nodes.c.idx, log_nodes.c.hash)
-                    .where(
-                        log_nodes.c.level == level, log_nodes.c.idx >= low, log_nodes.c.idx < high
-                    )
-                    .order_by(log_nodes.c.idx)
-                ).all()
+                rows = connection.execute(query.order_by(table.c.idx)).all()
             for row in rows:
                 yield row.idx, bytes(row.hash)
 
     def count_level(self, level: int) -> int:
+        if level == 0:
+            return self.count_entries()
         with self._engine.connect() as connection:
             count = connection.execute(
                 select(func.count()).select_from(log_nodes).where(log_nodes.c.level == level)
@@ -125,11 +127,6 @@ class SqlLogStore:
             return int(
                 connection.execute(select(func.count()).select_from(log_entries)).scalar_one()
             )
-
-    def max_level(self) -> int:
-        with self._engine.connect() as connection:
-            value = connection.execute(select(func.max(log_nodes.c.level))).scalar_one()
-        return -1 if value is None else int(value)
 
     def checkpoints(self) -> Iterator[StoredCheckpoint]:
         with self._engine.connect() as connection:
@@ -190,7 +187,7 @@ class _SqlAppend:
     head: LogHead
 
     def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
-        return _read_nodes(self.connection, ids)
+        return tree_rows.read_nodes(self.connection, ids)
 
     def key_records(self) -> list[KeyRecord]:
         return _key_records(self.connection)
@@ -237,27 +234,7 @@ def _lock_head(connection: Connection) -> LogHead:
 
 
 def _insert_rows(connection: Connection, append: AppendWrite) -> None:
-    start = append.start
-    if is_sqlite(connection.engine):
-        # The hot path of batched appends: plain executemany with tuples, no per-row dicts.
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        raw.executemany(
-            "INSERT INTO log_entries (idx, leaf) VALUES (?, ?)",
-            zip(range(start, start + len(append.leaves)), append.leaves, strict=True),
-        )
-        raw.executemany("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", append.nodes)
-    else:
-        if append.leaves:
-            connection.execute(
-                insert(log_entries),
-                [{"idx": start + i, "leaf": leaf} for i, leaf in enumerate(append.leaves)],
-            )
-        if append.nodes:
-            connection.execute(
-                insert(log_nodes),
-                [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in append.nodes],
-            )
+    tree_rows.insert_tree(connection, append.start, append.leaves, append.nodes)
     _write_keys(connection, append.keys)
     if append.sealed:
         connection.execute(insert(sealed_bodies), [_sealed_values(row) for row in append.sealed])
@@ -295,35 +272,6 @@ def _write_keys(connection: Connection, keys: Collection[KeyRecord]) -> None:
 
 def _sealed_values(row: SealedRow) -> dict[str, object]:
     return {"commitment": row.commitment, "idx": row.index, "salt": row.salt, "body": row.body}
-
-
-def _read_nodes(connection: Connection, ids: Collection[NodeId]) -> dict[NodeId, bytes]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    found: dict[NodeId, bytes] = {}
-    ordered = sorted(wanted)
-    for low in range(0, len(ordered), 500):
-        chunk = ordered[low : low + 500]
-        # SQLite plans a row-value IN as a full table scan, but an OR of equalities as one
-        # primary-key search per id (MULTI-INDEX OR); PostgreSQL uses its index for either.
-        condition = (
-            tuple_(log_nodes.c.level, log_nodes.c.idx).in_(chunk)
-            if not is_sqlite(connection.engine)
-            else or_(*(and_(log_nodes.c.level == lv, log_nodes.c.idx == ix) for lv, ix in chunk))
-        )
-        rows = connection.execute(
-            select(log_nodes.c.level, log_nodes.c.idx, log_nodes.c.hash).where(condition)
-        )
-        found.update(((row.level, row.idx), bytes(row.hash)) for row in rows)
-    missing = wanted - found.keys()
-    if missing:
-        level, index = min(missing)
-        raise NotFound(
-            f"the store has no hash for the subtree at level {level}, index {index} "
-            f"({len(missing)} missing in all): the tree is incomplete or the size is too large"
-        )
-    return found
 
 
 def _key_records(connection: Connection) -> list[KeyRecord]:

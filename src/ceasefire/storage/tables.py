@@ -1,10 +1,11 @@
 """The database tables, private to storage. The log tables are the record; the rest are caches.
 
 - ``log_head``: one row, the log's identity and its size (the append lock is taken on it).
-- ``log_entries``: leaf bytes by index — the record itself.
-- ``log_nodes``: every complete (perfect) subtree hash by (level, index), level 0 being the leaf
-  hashes; complete subtrees never change, so a proof at any size is O(log n) point reads, and
-  the C2SP tiles of level L are the rows of level 8·L.
+- ``log_entries``: leaf bytes and leaf hash by index — the record itself, and level 0 of the
+  tree. On SQLite ``idx`` is the rowid, so an entry costs one b-tree insert.
+- ``log_nodes``: every complete (perfect) interior subtree hash by (level ≥ 1, index).
+  Complete subtrees never change, so a proof at any size is O(log n) point reads, and the C2SP
+  tiles of level L are the hashes of level 8·L.
 - ``log_checkpoints``: every signed checkpoint note, by tree size; ``log_cosignatures``: witness
   cosignature lines attached to them.
 - ``log_keys``: cache of the keyring fold (which key may sign), rebuilt from the log by verify.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -46,11 +48,15 @@ log_head = Table(
     Column("size", BigInteger, nullable=False),
 )
 
+# SQLite makes only "INTEGER PRIMARY KEY" an alias of the rowid; BIGINT would add an index.
+_Index = BigInteger().with_variant(Integer(), "sqlite")
+
 log_entries = Table(
     "log_entries",
     metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("idx", _Index, primary_key=True, autoincrement=False),
     Column("leaf", LargeBinary, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
 )
 
 log_nodes = Table(
@@ -59,6 +65,7 @@ log_nodes = Table(
     Column("level", SmallInteger, primary_key=True, autoincrement=False),
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
+    CheckConstraint("level >= 1", name="interior"),
     sqlite_with_rowid=False,
 )
 

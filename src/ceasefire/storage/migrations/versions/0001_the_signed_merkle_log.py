@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:16:28.758959
+Create Date: 2026-11-25 16:06:29.189372
 """
 
 from __future__ import annotations
@@ -28,8 +28,14 @@ def upgrade() -> None:
     )
     op.create_table(
         "log_entries",
-        sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "idx",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("leaf", sa.LargeBinary(), nullable=False),
+        sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_log_entries")),
     )
     op.create_table(
@@ -57,6 +63,7 @@ def upgrade() -> None:
         sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("idx", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
+        sa.CheckConstraint("level >= 1", name=op.f("ck_log_nodes_interior")),
         sa.PrimaryKeyConstraint("level", "idx", name=op.f("pk_log_nodes")),
         sqlite_with_rowid=False,
     )
