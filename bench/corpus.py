@@ -153,7 +153,7 @@ def new_log(url: str, pool: Pool) -> SqlLogStore:
         role="party",
         operator_key=pool.operator_key,
         log_key=pool.log_key,
-        now=T0,
+        clock=lambda: T0,
     )
     return store
 
@@ -215,7 +215,7 @@ def submission_batches(envelopes: Sequence[Envelope], batch: int) -> list[list[S
 def append_events(store: SqlLogStore, log_key: SigningKey, batches: list[list[Submission]]) -> None:
     """The full event path: keyring admission, signature checks, leaves, checkpoint."""
     for batch in batches:
-        log_service.append(store, batch, log_key, T0)
+        log_service.append(store, batch, log_key, lambda: T0)
 
 
 POSTGRES: Final = os.environ.get(

@@ -51,7 +51,7 @@ class ScratchLog:
             role=role,
             operator_key=self.operator_key,
             log_key=self.log_key,
-            now=self.tick(),
+            clock=self.tick,
         )
         return key
 
@@ -64,7 +64,7 @@ class ScratchLog:
         return Submission(envelope, sealed)
 
     def append(self, *submissions: Submission) -> log_service.Appended:
-        return log_service.append(self.store, list(submissions), self.log_key, self.tick())
+        return log_service.append(self.store, list(submissions), self.log_key, self.tick)
 
 
 def make_log(database_url: str, data: Path) -> ScratchLog:

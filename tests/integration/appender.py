@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             events = drafts.parse_batch(_batch_lines(args.tag, batch, args.batch_size))
             submissions = drafts.sign_drafts(signer, origin, events, _now())
             _record(journal, {"sending": batch, "ids": [s.envelope.id for s in submissions]})
-            appended = log_service.append(store, submissions, log_key, _now())
+            appended = log_service.append(store, submissions, log_key, _now)
             indices, size = appended.indices, appended.checkpoint.size
             _record(
                 journal,

@@ -99,9 +99,13 @@ def _assert_gap_free(store: SqlLogStore, size: int) -> list[str]:
 def _assert_one_checkpoint_per_append(
     store: SqlLogStore, base: int, journals: list[Journal]
 ) -> None:
-    """Strictly increasing sizes: one per set-up entry, then one at the end of every batch."""
-    sizes = [checkpoint.size for checkpoint in store.checkpoints()]
+    """Strictly increasing sizes (one per set-up entry, then one at the end of every batch),
+    signed at times that never go backwards: the time is read under the append lock."""
+    checkpoints = list(store.checkpoints())
+    sizes = [checkpoint.size for checkpoint in checkpoints]
     assert all(a < b for a, b in pairwise(sizes)), sizes
+    times = [checkpoint.created_at for checkpoint in checkpoints]
+    assert all(a <= b for a, b in pairwise(times)), "a larger checkpoint was signed earlier"
     acked = sorted(ack.size for journal in journals for ack in journal.acks)
     assert sizes == list(range(1, base + 1)) + acked, "not one checkpoint per append"
     for journal in journals:

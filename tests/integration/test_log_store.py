@@ -112,7 +112,7 @@ def test_revoked_key_cannot_append(log: ScratchLog) -> None:
         reason="laptop lost",
         operator_key=log.operator_key,
         log_key=log.log_key,
-        now=log.tick(),
+        clock=log.tick,
     )
     with pytest.raises(PermissionDenied, match="was revoked at index 3"):
         log.append(log.submission(pk))
@@ -123,7 +123,7 @@ def test_only_the_logs_own_key_may_sign_checkpoints(log: ScratchLog) -> None:
     pk = log.enrol("pk-liaison")
     impostor = SigningKey.generate(ORIGIN)
     with pytest.raises(PermissionDenied, match="cannot sign the log's checkpoints"):
-        log_service.append(log.store, [log.submission(pk)], impostor, log.tick())
+        log_service.append(log.store, [log.submission(pk)], impostor, log.tick)
 
 
 def test_entry_over_64_kib_is_refused_before_anything_is_written(log: ScratchLog) -> None:
@@ -332,3 +332,13 @@ def _all_ids(size: int) -> list[tuple[int, int]]:
         ids.extend((level, i) for i in range(size >> level))
         level += 1
     return ids
+
+
+def test_checkpoint_times_come_back_in_utc(log: ScratchLog) -> None:
+    genesis = log.store.latest_checkpoint()
+    assert genesis.created_at == T0
+    assert genesis.created_at.utcoffset() is not None
+    pk = log.enrol("pk-liaison")
+    times = [c.created_at for c in log.store.checkpoints()]
+    assert times == sorted(times)
+    assert log.append(log.submission(pk)).checkpoint.created_at > times[-1]

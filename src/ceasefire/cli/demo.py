@@ -177,7 +177,7 @@ def _enrol_actors(
             role=role,
             operator_key=operator_key,
             log_key=log_key,
-            now=clock.tick(),
+            clock=clock.tick,
         )
     output.info(f"[green]enrolled[/] {len(keys)} actors: {', '.join(keys)}")
     return keys
@@ -196,7 +196,7 @@ def _append_scenario(
             body=body,
             confidential=confidential,
         )
-        appended = log_service.append(store, [Submission(envelope, sealed)], log_key, clock.tick())
+        appended = log_service.append(store, [Submission(envelope, sealed)], log_key, clock.tick)
         shown = "commitment " + str(envelope.commitment) if confidential else event_type
         output.info(f"  [cyan]{appended.indices.start:>3}[/] {actor:<14} {shown}")
 

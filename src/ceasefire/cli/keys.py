@@ -44,7 +44,7 @@ def new(
                 role=role,
                 operator_key=bootstrap.operator_key(config),
                 log_key=bootstrap.log_key(config),
-                now=now(),
+                clock=now,
             )
         except BaseException:
             path.unlink(missing_ok=True)  # a key that was never enrolled could sign nothing
@@ -109,7 +109,7 @@ def revoke(
             reason=reason,
             operator_key=bootstrap.operator_key(config),
             log_key=bootstrap.log_key(config),
-            now=now(),
+            clock=now,
         )
     for index in appended.indices:
         output.data(str(index))

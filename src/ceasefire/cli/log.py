@@ -49,7 +49,7 @@ def append(
         with output.progress_bar() as progress:
             origin = store.head().identity.origin
             submissions = drafts.sign_drafts(signer, origin, events, now(), progress)
-            appended = log_service.append(store, submissions, bootstrap.log_key(config), now())
+            appended = log_service.append(store, submissions, bootstrap.log_key(config), now)
         if json:
             output.json_line(
                 {

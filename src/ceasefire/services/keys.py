@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 
 from ceasefire.errors import NotFound
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.keyring import KeyRecord
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.log import Appended, Submission, append
-from ceasefire.services.ports import LogStore
+from ceasefire.services.ports import Clock, LogStore
 
 
 def _b64(raw: bytes) -> str:
@@ -25,17 +24,17 @@ def enrol(
     role: str,
     operator_key: SigningKey,
     log_key: SigningKey,
-    now: datetime,
+    clock: Clock,
 ) -> Appended:
     envelope, _ = sign_event(
         operator_key,
         log=store.head().identity.origin,
         actor=operator_key.name,
         type="key.enrolled",
-        time=now,
+        time=clock(),
         body={"actor": actor, "public_key": _b64(public_key), "role": role},
     )
-    return append(store, [Submission(envelope)], log_key, now)
+    return append(store, [Submission(envelope)], log_key, clock)
 
 
 def revoke(
@@ -45,7 +44,7 @@ def revoke(
     reason: str,
     operator_key: SigningKey,
     log_key: SigningKey,
-    now: datetime,
+    clock: Clock,
 ) -> Appended:
     """Revoke every valid key of ``actor`` in one batch."""
     valid = [r for r in store.key_records() if r.actor == actor and r.revoked_at is None]
@@ -59,13 +58,13 @@ def revoke(
                 log=origin,
                 actor=operator_key.name,
                 type="key.revoked",
-                time=now,
+                time=clock(),
                 body={"actor": actor, "key": _b64(record.public_key), "reason": reason},
             )[0]
         )
         for record in valid
     ]
-    return append(store, submissions, log_key, now)
+    return append(store, submissions, log_key, clock)
 
 
 def list_keys(store: LogStore) -> list[KeyRecord]:

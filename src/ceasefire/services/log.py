@@ -32,8 +32,10 @@ from ceasefire.log.note import Note, NoteSignature
 from ceasefire.services.ports import (
     AppendTransaction,
     AppendWrite,
+    Clock,
     LogHead,
     LogIdentity,
+    LogReader,
     LogStore,
     SealedRow,
     StoredCheckpoint,
@@ -101,16 +103,20 @@ def _genesis(origin: str, log_vkey: str, operator_key: SigningKey, now: datetime
 
 
 def append(
-    store: LogStore, submissions: Sequence[Submission], log_key: SigningKey, now: datetime
+    store: LogStore, submissions: Sequence[Submission], log_key: SigningKey, clock: Clock
 ) -> Appended:
-    """Append signed envelopes as one all-or-nothing batch and sign the new checkpoint."""
+    """Append signed envelopes as one all-or-nothing batch and sign the new checkpoint.
+
+    The checkpoint's time is read from ``clock`` once the append lock is held, so checkpoint
+    times never go backwards as the tree grows, however many writers race.
+    """
     if not submissions:
         raise InvalidInput("nothing to append: the batch is empty", field="batch")
     for number, submission in enumerate(submissions):
         _check_submission(submission, number)
     with store.appending() as tx:
         _check_log_key(tx.head, log_key)
-        return _admit_and_write(tx, submissions, log_key, now)
+        return _admit_and_write(tx, submissions, log_key, clock())
 
 
 def _check_submission(submission: Submission, number: int) -> None:
@@ -225,41 +231,47 @@ def _checkpoint_at(store: LogStore, size: int) -> StoredCheckpoint:
 
 
 def entry(store: LogStore, index: int) -> bytes:
-    for _, leaf in store.entries(index, index + 1):
-        return leaf
-    raise NotFound(f"the log has no entry {index}: its size is {store.head().size}")
+    with store.reading() as reader:
+        size = reader.head().size
+        if not 0 <= index < size:
+            raise NotFound(f"the log has no entry {index}: its size is {size}", field="index")
+        return reader.entry(index)
 
 
 def prove_inclusion(store: LogStore, index: int, size: int | None = None) -> InclusionProof:
-    tree_size = _tree_size(store, size)
-    if not 0 <= index < tree_size:
-        raise NotFound(f"index {index} is not in a tree of size {tree_size}", field="index")
-    return InclusionProof(
-        index=index,
-        tree_size=tree_size,
-        leaf_hash=leaf_hash(entry(store, index)),
-        root_hash=root_at(store, tree_size),
-        proof=inclusion_proof(store, index, tree_size),
-    )
+    """Entry ``index``'s inclusion proof in the tree of ``size`` (default: the current tree)."""
+    with store.reading() as reader:
+        tree_size = _tree_size(reader, size)
+        if not 0 <= index < tree_size:
+            raise NotFound(f"index {index} is not in a tree of size {tree_size}", field="index")
+        return InclusionProof(
+            index=index,
+            tree_size=tree_size,
+            leaf_hash=leaf_hash(reader.entry(index)),
+            root_hash=root_at(reader, tree_size),
+            proof=inclusion_proof(reader, index, tree_size),
+        )
 
 
 def prove_consistency(store: LogStore, old: int, new: int | None = None) -> ConsistencyProof:
-    new_size = _tree_size(store, new)
-    if not 0 <= old <= new_size:
-        raise InvalidInput(
-            f"old size {old} must be between 0 and the new size {new_size}", field="old"
+    """The proof that the tree of ``old`` leaves is a prefix of the tree of ``new``."""
+    with store.reading() as reader:
+        new_size = _tree_size(reader, new)
+        if not 0 <= old <= new_size:
+            raise InvalidInput(
+                f"old size {old} must be between 0 and the new size {new_size}", field="old"
+            )
+        return ConsistencyProof(
+            old_size=old,
+            new_size=new_size,
+            old_root=root_at(reader, old),
+            new_root=root_at(reader, new_size),
+            proof=consistency_proof(reader, old, new_size),
         )
-    return ConsistencyProof(
-        old_size=old,
-        new_size=new_size,
-        old_root=root_at(store, old),
-        new_root=root_at(store, new_size),
-        proof=consistency_proof(store, old, new_size),
-    )
 
 
-def _tree_size(store: LogStore, size: int | None) -> int:
-    current = store.head().size
+def _tree_size(reader: LogReader, size: int | None) -> int:
+    current = reader.head().size
     if size is None:
         return current
     if not 0 <= size <= current:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +10,9 @@ from typing import Protocol
 
 from ceasefire.log.keyring import KeyRecord
 from ceasefire.log.merkle import NodeId
+
+Clock = Callable[[], datetime]
+"""Where services get the time when they must read it at a precise moment (under a lock)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,16 @@ class AppendTransaction(Protocol):
     def write(self, append: AppendWrite) -> None: ...
 
 
+class LogReader(Protocol):
+    """A consistent snapshot of the log for one read (a proof, an entry)."""
+
+    def head(self) -> LogHead: ...
+
+    def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]: ...
+
+    def entry(self, index: int) -> bytes: ...
+
+
 class LogStore(Protocol):
     """The persisted log: entries, complete subtree hashes, checkpoints and the caches."""
 
@@ -86,6 +99,8 @@ class LogStore(Protocol):
     def appending(
         self, create: LogIdentity | None = None
     ) -> AbstractContextManager[AppendTransaction]: ...
+
+    def reading(self) -> AbstractContextManager[LogReader]: ...
 
     def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]: ...
 

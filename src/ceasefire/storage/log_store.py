@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Final
+from datetime import UTC, datetime
+from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ceasefire.errors import Conflict, NotFound, StorageError
@@ -61,15 +62,8 @@ class SqlLogStore:
         self._engine.dispose()
 
     def head(self) -> LogHead:
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                select(log_head.c.origin, log_head.c.log_vkey, log_head.c.size).where(
-                    log_head.c.id == _HEAD_ID
-                )
-            ).one_or_none()
-        if row is None:
-            raise NotFound(_NOT_INITIALISED)
-        return LogHead(LogIdentity(row.origin, row.log_vkey), row.size)
+        with self.reading() as reader:
+            return reader.head()
 
     @contextmanager
     def appending(self, create: LogIdentity | None = None) -> Iterator[_SqlAppend]:
@@ -83,6 +77,12 @@ class SqlLogStore:
                 yield _SqlAppend(connection, _lock_head(connection))
         except OperationalError as exc:
             raise StorageError(f"the database refused the append: {exc.orig}") from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[_SqlRead]:
+        """One connection and one snapshot for a read made of several queries (a proof)."""
+        with self._engine.connect() as connection, connection.begin():
+            yield _SqlRead(connection)
 
     def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
         with self._engine.connect() as connection:
@@ -180,6 +180,34 @@ class SqlLogStore:
 
 
 @dataclass
+class _SqlRead:
+    """Implements :class:`ceasefire.services.ports.LogReader` on one open transaction."""
+
+    connection: Connection
+
+    def head(self) -> LogHead:
+        row = self.connection.execute(
+            select(log_head.c.origin, log_head.c.log_vkey, log_head.c.size).where(
+                log_head.c.id == _HEAD_ID
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(_NOT_INITIALISED)
+        return LogHead(LogIdentity(row.origin, row.log_vkey), row.size)
+
+    def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
+        return tree_rows.read_nodes(self.connection, ids)
+
+    def entry(self, index: int) -> bytes:
+        leaf = self.connection.execute(
+            select(log_entries.c.leaf).where(log_entries.c.idx == index)
+        ).scalar_one_or_none()
+        if leaf is None:
+            raise NotFound(f"the log has no entry {index}", field="index")
+        return bytes(leaf)
+
+
+@dataclass
 class _SqlAppend:
     """One append transaction, with the head row locked."""
 
@@ -244,7 +272,7 @@ def _insert_rows(connection: Connection, append: AppendWrite) -> None:
             size=checkpoint.size,
             root=checkpoint.root,
             note=checkpoint.note,
-            created_at=checkpoint.created_at,
+            created_at=checkpoint.created_at.astimezone(UTC),
         )
     )
 
@@ -288,10 +316,12 @@ def _key_records(connection: Connection) -> list[KeyRecord]:
     ]
 
 
-def _checkpoint(row: object) -> StoredCheckpoint:
+def _checkpoint(row: Row[Any]) -> StoredCheckpoint:
+    created: datetime = row.created_at
     return StoredCheckpoint(
-        size=row.size,  # type: ignore[attr-defined]
-        root=bytes(row.root),  # type: ignore[attr-defined]
-        note=row.note,  # type: ignore[attr-defined]
-        created_at=row.created_at,  # type: ignore[attr-defined]
+        size=row.size,
+        root=bytes(row.root),
+        note=row.note,
+        # SQLite keeps no offset: times are written in UTC and read back as UTC.
+        created_at=created if created.tzinfo else created.replace(tzinfo=UTC),
     )
