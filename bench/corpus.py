@@ -6,6 +6,7 @@ parameters, and marked complete only once built, so an interrupted build starts 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -31,7 +32,6 @@ from ceasefire.services import log as log_service
 from ceasefire.services.log import Submission
 from ceasefire.settings import Settings
 from ceasefire.storage import migrate
-from ceasefire.storage.engine import make_engine
 from ceasefire.storage.log_store import SqlLogStore
 
 CACHE: Final = Path(__file__).parent / ".cache"
@@ -130,12 +130,13 @@ def cached(name: str, build: Callable[[Path], None]) -> Path:
 
 @cache
 def schema() -> str:
-    """The migration head: part of every cached store's name, so a schema change rebuilds it."""
-    engine = make_engine("sqlite://")
-    try:
-        return f"schema{migrate.head_revision(engine)}"
-    finally:
-        engine.dispose()
+    """A digest of the migrations: part of every cached store's name, so that any change to
+    the schema (even an edit of a revision not yet released) rebuilds the store."""
+    versions = Path(migrate.__file__).parent / "migrations" / "versions"
+    digest = hashlib.sha256()
+    for path in sorted(versions.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"schema{digest.hexdigest()[:10]}"
 
 
 def sqlite_url(folder: Path) -> str:
