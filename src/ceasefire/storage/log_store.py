@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, Row, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ceasefire.errors import Conflict, NotFound, StorageError
@@ -45,6 +56,20 @@ from ceasefire.storage.tables import (
 _HEAD_ID: Final = 1
 _CHUNK: Final = 5_000
 _NOT_INITIALISED = "the store holds no log yet: run `ceasefire init` first"
+
+# The statements every append runs, built once: building them costs more than running them.
+_LOCK_HEAD = (  # a no-op update that takes the head row's lock and returns the size
+    update(log_head)
+    .where(log_head.c.id == _HEAD_ID)
+    .values(size=log_head.c.size)
+    .returning(log_head.c.origin, log_head.c.log_vkey, log_head.c.size)
+)
+_MOVE_HEAD = (
+    update(log_head)
+    .where(log_head.c.id == _HEAD_ID, log_head.c.size == bindparam("old"))
+    .values(size=bindparam("new"))
+)
+_INSERT_CHECKPOINT = insert(log_checkpoints)
 
 
 class SqlLogStore:
@@ -228,11 +253,7 @@ class _SqlAppend:
             _insert_rows(self.connection, append)
         except IntegrityError as exc:
             raise Conflict(f"the append clashed with rows already stored: {exc.orig}") from exc
-        moved = self.connection.execute(
-            update(log_head)
-            .where(log_head.c.id == _HEAD_ID, log_head.c.size == old)
-            .values(size=new)
-        ).rowcount
+        moved = self.connection.execute(_MOVE_HEAD, {"old": old, "new": new}).rowcount
         if moved != 1:
             raise Conflict(f"the log size moved from {old} during the append; nothing was written")
         self.head = LogHead(self.head.identity, new)
@@ -250,12 +271,7 @@ def _create_head(connection: Connection, identity: LogIdentity) -> None:
 
 
 def _lock_head(connection: Connection) -> LogHead:
-    row = connection.execute(
-        update(log_head)
-        .where(log_head.c.id == _HEAD_ID)
-        .values(size=log_head.c.size)
-        .returning(log_head.c.origin, log_head.c.log_vkey, log_head.c.size)
-    ).one_or_none()
+    row = connection.execute(_LOCK_HEAD).one_or_none()
     if row is None:
         raise NotFound(_NOT_INITIALISED)
     return LogHead(LogIdentity(row.origin, row.log_vkey), row.size)
@@ -268,12 +284,13 @@ def _insert_rows(connection: Connection, append: AppendWrite) -> None:
         connection.execute(insert(sealed_bodies), [_sealed_values(row) for row in append.sealed])
     checkpoint = append.checkpoint
     connection.execute(
-        insert(log_checkpoints).values(
-            size=checkpoint.size,
-            root=checkpoint.root,
-            note=checkpoint.note,
-            created_at=checkpoint.created_at.astimezone(UTC),
-        )
+        _INSERT_CHECKPOINT,
+        {
+            "size": checkpoint.size,
+            "root": checkpoint.root,
+            "note": checkpoint.note,
+            "created_at": checkpoint.created_at.astimezone(UTC),
+        },
     )
 
 
