@@ -398,3 +398,11 @@ def test_appends_one_by_one_and_in_batches_mix_into_the_same_tree(
             leaves.extend(step)
         assert tree.root() == naive_mth(leaves)
     assert tree.read_nodes(list(naive_nodes(leaves))) == naive_nodes(leaves)
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=20).filter(lambda h: len(h) % 2 == 0))
+def test_parent_hashes_hash_each_pair_one_level_up(children: list[bytes]) -> None:
+    from ceasefire.log.hashing import parent_hashes
+
+    expected = [node_hash(children[i], children[i + 1]) for i in range(0, len(children), 2)]
+    assert parent_hashes(children) == expected

@@ -8,7 +8,7 @@ interior node can never be passed off as a leaf. The tree hash of no leaves is `
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 from ceasefire.errors import InvalidInput
@@ -37,6 +37,16 @@ def leaf_hashes(leaves: Iterable[bytes]) -> list[bytes]:
     sha256 = hashlib.sha256
     prefix = LEAF_PREFIX
     return [sha256(prefix + leaf).digest() for leaf in leaves]
+
+
+def parent_hashes(children: Sequence[bytes]) -> list[bytes]:
+    """The node hash of each pair ``children[2i], children[2i + 1]``: one tree level up."""
+    sha256 = hashlib.sha256
+    prefix = NODE_PREFIX
+    return [
+        sha256(prefix + left + right).digest()
+        for left, right in zip(children[0::2], children[1::2], strict=True)
+    ]
 
 
 def require_hash(value: bytes, what: str) -> bytes:

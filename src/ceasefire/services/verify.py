@@ -19,15 +19,14 @@ the first bad index, with what was expected and found there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from itertools import zip_longest
 
 from ceasefire.errors import CeasefireError
 from ceasefire.log.checkpoint import open_checkpoint
 from ceasefire.log.cosignature import verify_cosignature
 from ceasefire.log.envelope import Envelope
-from ceasefire.log.hashing import leaf_hash, node_hash
+from ceasefire.log.hashing import leaf_hashes, parent_hashes
 from ceasefire.log.keyring import Keyring
 from ceasefire.log.keys import ED25519_COSIGNATURE, VerifierKey
 from ceasefire.log.merkle import consistency_proof, root_at
@@ -39,6 +38,7 @@ Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; the CLI draws it, services never print."""
 
 _MAX_PROBLEMS = 100
+_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,6 @@ class VerifyReport:
             self.problems.append(problem)
 
 
-def _hex(value: bytes | None) -> str:
-    return "(missing)" if value is None else value.hex()
-
-
 def _no_progress(_stage: str, _done: int, _total: int) -> None:
     return None
 
@@ -107,35 +103,56 @@ def verify_store(
 def _check_entries(
     store: LogStore, head: LogHead, report: VerifyReport, signatures: bool, progress: Progress
 ) -> Keyring | None:
+    """Chunk by chunk: hash the leaves in bulk and compare with the stored leaf hashes; look
+    row by row only where a chunk disagrees."""
     size = head.size
     keyring = Keyring.empty() if signatures else None
-    pairs = zip_longest(store.entries(0, size), store.level(0, 0, size))
-    for expected_index, (stored_entry, stored_leaf) in enumerate(pairs):
-        entry_index, leaf = stored_entry if stored_entry else (None, None)
-        node_index, node = stored_leaf if stored_leaf else (None, None)
-        if entry_index != expected_index or leaf is None:
-            report.add(Problem(expected_index, f"entry {expected_index}", "entry missing"))
-            break
-        if node_index != expected_index or node != leaf_hash(leaf):
-            report.add(
-                Problem(
-                    expected_index,
-                    f"entry {expected_index}",
-                    "the entry does not hash to the stored leaf hash",
-                    expected=leaf_hash(leaf).hex(),
-                    found=_hex(node) if node_index == expected_index else "(missing)",
-                )
-            )
+    for start in range(0, size, _CHUNK):
+        rows = store.entry_rows(start, min(start + _CHUNK, size))
+        missing = _first_gap([index for index, _, _ in rows], start, min(start + _CHUNK, size))
+        if missing is not None:
+            report.add(Problem(missing, f"entry {missing}", "entry missing"))
+            return keyring
+        leaves = [leaf for _, leaf, _ in rows]
+        computed, stored = leaf_hashes(leaves), [node for _, _, node in rows]
+        if computed != stored:
+            _report_leaf_mismatches(start, computed, stored, report)
         if keyring is not None:
-            _check_envelope(keyring, head, leaf, expected_index, report)
-        report.entries_checked += 1
-        if expected_index % 4096 == 0:
-            progress("entries", expected_index, size)
-    progress("entries", size, size)
+            for offset, leaf in enumerate(leaves):
+                _check_envelope(keyring, head, leaf, start + offset, report)
+        report.entries_checked += len(rows)
+        progress("entries", start + len(rows), size)
     extra = store.count_entries() - size
     if extra > 0:
         report.add(Problem(size, "entries", f"{extra} entries stored beyond the log size {size}"))
     return keyring
+
+
+def _first_gap(indices: list[int], start: int, end: int) -> int | None:
+    """The first index of ``[start, end)`` absent from the ordered ``indices``, if any."""
+    if indices == list(range(start, end)):
+        return None
+    return next(
+        (i for i, found in zip(range(start, end), indices, strict=False) if i != found),
+        start + len(indices),
+    )
+
+
+def _report_leaf_mismatches(
+    start: int, computed: list[bytes], stored: list[bytes], report: VerifyReport
+) -> None:
+    for offset, (expected, found) in enumerate(zip(computed, stored, strict=True)):
+        if expected != found:
+            index = start + offset
+            report.add(
+                Problem(
+                    index,
+                    f"entry {index}",
+                    "the entry does not hash to the stored leaf hash",
+                    expected=expected.hex(),
+                    found=found.hex(),
+                )
+            )
 
 
 def _check_envelope(
@@ -166,18 +183,14 @@ def _check_envelope(
 
 
 def _check_levels(store: LogStore, size: int, report: VerifyReport, progress: Progress) -> None:
+    """Every stored subtree hash at level ``l`` is the hash of its two stored children at level
+    ``l - 1``, computed a chunk at a time."""
     level = 1
     while (size >> level) > 0:
         count = size >> level
-        children = _pairs(store.level(level - 1, 0, 2 * count))
-        parents = store.level(level, 0, count)
-        for expected_index, (pair, parent) in enumerate(zip_longest(children, parents)):
-            if expected_index >= count:
-                break
-            problem = _check_node(level, expected_index, pair, parent)
-            if problem is not None:
-                report.add(problem)
-            report.nodes_checked += 1
+        for start in range(0, count, _CHUNK):
+            end = min(start + _CHUNK, count)
+            _check_node_chunk(store, level, start, end, report)
         extra = store.count_level(level) - count
         if extra > 0:
             report.add(
@@ -187,45 +200,50 @@ def _check_levels(store: LogStore, size: int, report: VerifyReport, progress: Pr
             )
         progress("levels", level, size.bit_length())
         level += 1
-    extra_leaves = store.count_level(0) - size
-    if extra_leaves > 0:
-        report.add(Problem(size, "level 0", f"{extra_leaves} leaf hashes stored beyond the tree"))
 
 
-def _pairs(nodes: Iterator[tuple[int, bytes]]) -> Iterator[tuple[tuple[int, bytes], ...]]:
-    while True:
-        pair = tuple(item for _, item in zip(range(2), nodes, strict=False))
-        if not pair:
-            return
-        yield pair
+def _check_node_chunk(
+    store: LogStore, level: int, start: int, end: int, report: VerifyReport
+) -> None:
+    children = store.level_rows(level - 1, 2 * start, 2 * end)
+    parents = store.level_rows(level, start, end)
+    gap = _first_gap([index for index, _ in children], 2 * start, 2 * end)
+    if gap is not None:
+        report.add(_node_problem(level - 1, gap, "subtree hash missing"))
+        return
+    gap = _first_gap([index for index, _ in parents], start, end)
+    if gap is not None:
+        report.add(_node_problem(level, gap, "subtree hash missing"))
+        return
+    computed = parent_hashes([node for _, node in children])
+    stored = [node for _, node in parents]
+    if computed == stored:
+        report.nodes_checked += len(parents)
+        return
+    for offset, (expected, found) in enumerate(zip(computed, stored, strict=True)):
+        if expected != found:
+            report.add(
+                _node_problem(
+                    level,
+                    start + offset,
+                    "the stored subtree hash is not the hash of its children",
+                    expected=expected.hex(),
+                    found=found.hex(),
+                )
+            )
+    report.nodes_checked += len(parents)
 
 
-def _check_node(
-    level: int,
-    index: int,
-    pair: tuple[tuple[int, bytes], ...] | None,
-    parent: tuple[int, bytes] | None,
-) -> Problem | None:
+def _node_problem(
+    level: int, index: int, message: str, *, expected: str = "", found: str = ""
+) -> Problem:
     first_leaf, last_leaf = index << level, ((index + 1) << level) - 1
-    where = f"node at level {level}, index {index} (leaves {first_leaf}..{last_leaf})"
-    wanted = (2 * index, 2 * index + 1)
-    if pair is None or len(pair) != 2 or (pair[0][0], pair[1][0]) != wanted:
-        return Problem(first_leaf, where, "a child subtree hash is missing", level=level - 1)
-    expected = node_hash(pair[0][1], pair[1][1])
-    if parent is None or parent[0] != index:
-        return Problem(
-            first_leaf, where, "subtree hash missing", expected=expected.hex(), level=level
-        )
-    if parent[1] != expected:
-        return Problem(
-            first_leaf,
-            where,
-            "the stored subtree hash is not the hash of its children",
-            expected=expected.hex(),
-            found=parent[1].hex(),
-            level=level,
-        )
-    return None
+    where = (
+        f"entry {index}"
+        if level == 0
+        else f"node at level {level}, index {index} (leaves {first_leaf}..{last_leaf})"
+    )
+    return Problem(first_leaf, where, message, expected=expected, found=found, level=level)
 
 
 def _check_checkpoints(

@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -70,6 +71,16 @@ _MOVE_HEAD = (
     .values(size=bindparam("new"))
 )
 _INSERT_CHECKPOINT = insert(log_checkpoints)
+_ENTRY_ROWS = text(
+    "SELECT idx, leaf, hash FROM log_entries WHERE idx >= :start AND idx < :end ORDER BY idx"
+)
+_LEAF_ROWS = text(
+    "SELECT idx, hash FROM log_entries WHERE idx >= :start AND idx < :end ORDER BY idx"
+)
+_NODE_ROWS = text(
+    "SELECT idx, hash FROM log_nodes WHERE level = :level AND idx >= :start AND idx < :end "
+    "ORDER BY idx"
+)
 
 
 class SqlLogStore:
@@ -125,18 +136,20 @@ class SqlLogStore:
             for row in rows:
                 yield row.idx, bytes(row.leaf)
 
-    def level(self, level: int, start: int, end: int) -> Iterator[tuple[int, bytes]]:
-        """Stored hashes of one tree level, by index; level 0 is the entries' leaf hashes."""
-        table = log_entries if level == 0 else log_nodes
-        for low in range(start, end, _CHUNK):
-            high = min(low + _CHUNK, end)
-            query = select(table.c.idx, table.c.hash).where(table.c.idx >= low, table.c.idx < high)
-            if level > 0:
-                query = query.where(log_nodes.c.level == level)
-            with self._engine.connect() as connection:
-                rows = connection.execute(query.order_by(table.c.idx)).all()
-            for row in rows:
-                yield row.idx, bytes(row.hash)
+    def entry_rows(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
+        """``(index, leaf, leaf hash)`` of the entries stored in ``[start, end)``, in order."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(_ENTRY_ROWS, {"start": start, "end": end})
+            return [(index, bytes(leaf), bytes(node)) for index, leaf, node in rows]
+
+    def level_rows(self, level: int, start: int, end: int) -> list[tuple[int, bytes]]:
+        """``(index, hash)`` of one tree level in ``[start, end)``; level 0 is the leaf hashes."""
+        with self._engine.connect() as connection:
+            if level == 0:
+                rows = connection.execute(_LEAF_ROWS, {"start": start, "end": end})
+            else:
+                rows = connection.execute(_NODE_ROWS, {"level": level, "start": start, "end": end})
+            return [(index, bytes(node)) for index, node in rows]
 
     def count_level(self, level: int) -> int:
         if level == 0:
