@@ -240,3 +240,20 @@ def test_db_upgrade_brings_a_database_to_the_current_schema(tmp_path: Path) -> N
     result = runner.invoke(app, ["db", "upgrade", "--data", str(tmp_path), "--database-url", url])
     assert result.exit_code == 0, result.output
     assert "schema at revision 0001" in result.output
+
+
+def test_an_actor_rotates_its_key_and_only_the_new_one_signs(cli: Cli, tmp_path: Path) -> None:
+    cli("keys", "new", "af-liaison", "--role", "party")
+    new_key = str(tmp_path / "af-liaison-2.key")
+    cli("keys", "rotate", "--key", cli.key("af-liaison"), "--out", new_key)
+    body = ("--type", "reply.filed", "--body", "{}")
+    assert "was revoked at index 2" in cli(
+        "log", "append", "--key", cli.key("af-liaison"), *body, code=6
+    )
+    assert cli("log", "append", "--key", new_key, *body) == "3\n"
+    listed = [json.loads(line) for line in cli("keys", "list", "--json").splitlines()]
+    assert [(k["actor"], k["revoked_at"]) for k in listed if k["actor"] == "af-liaison"] == [
+        ("af-liaison", 2),
+        ("af-liaison", None),
+    ]
+    assert cli.json("verify")["ok"] is True

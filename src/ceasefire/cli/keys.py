@@ -12,7 +12,7 @@ from ceasefire.cli import output
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, now, settings
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import keys as key_service
-from ceasefire.storage.keyfiles import write_key
+from ceasefire.storage.keyfiles import read_key, write_key
 
 app = typer.Typer(help="Actors' signing keys.", no_args_is_help=True)
 
@@ -91,6 +91,34 @@ def list_(
         ["actor", "role", "public key", "enrolled at", "revoked at"],
         [[str(v) if v is not None else "—" for v in row.values()] for row in rows],
     )
+
+
+@app.command("rotate")
+def rotate(
+    key: Annotated[Path, typer.Option(help="The actor's current private key file.")],
+    out: Annotated[Path, typer.Option(help="Where to write the new private key (not replaced).")],
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Replace an actor's key: signed with the current key, which stops being valid."""
+    config = settings(data, database_url)
+    current = read_key(key)
+    new_key = SigningKey.generate(current.name)
+    with bootstrap.opened(config) as store:
+        write_key(out, new_key)
+        try:
+            appended = key_service.rotate(
+                store,
+                current_key=current,
+                new_public_key=new_key.public_key,
+                log_key=bootstrap.log_key(config),
+                clock=now,
+            )
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
+    output.info(f"[green]rotated[/] {current.name}'s key at index {appended.indices.start}")
+    output.data(b64(new_key.public_key))
 
 
 @app.command("revoke")

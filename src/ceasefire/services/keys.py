@@ -67,5 +67,29 @@ def revoke(
     return append(store, submissions, log_key, clock)
 
 
+def rotate(
+    store: LogStore,
+    *,
+    current_key: SigningKey,
+    new_public_key: bytes,
+    log_key: SigningKey,
+    clock: Clock,
+) -> Appended:
+    """The actor replaces its own key: the event is signed with the key being retired."""
+    envelope, _ = sign_event(
+        current_key,
+        log=store.head().identity.origin,
+        actor=current_key.name,
+        type="key.rotated",
+        time=clock(),
+        body={
+            "actor": current_key.name,
+            "old_key": _b64(current_key.public_key),
+            "new_key": _b64(new_public_key),
+        },
+    )
+    return append(store, [Submission(envelope)], log_key, clock)
+
+
 def list_keys(store: LogStore) -> list[KeyRecord]:
     return sorted(store.key_records(), key=lambda r: (r.enrolled_at, r.actor))
