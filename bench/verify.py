@@ -31,13 +31,15 @@ def _pymerkle_root(leaves: list[bytes]) -> Any:
     return InmemoryTree.init_from_entries(leaves).get_root()
 
 
-def _pymerkle_file(leaves: list[bytes], tag: str) -> str:
+def _pymerkle_file(leaves: list[bytes], root: bytes) -> str:
+    """pymerkle's store of exactly these leaves, cached under their root."""
     def build(folder: Path) -> None:
         tree = SqliteTree(str(folder / "pymerkle.db"))
         tree.append_entries(leaves)
         tree.close()
 
-    return str(cached(f"pymerkle-events-{len(leaves)}-{tag}-{FORMAT}", build) / "pymerkle.db")
+    name = f"pymerkle-events-{len(leaves)}-{root.hex()[:12]}-{FORMAT}"
+    return str(cached(name, build) / "pymerkle.db")
 
 
 def _sqlite_root(path: str) -> Any:
@@ -57,7 +59,7 @@ def _check_roots(store: SqlLogStore, leaves: list[bytes], path: str) -> None:
 def run(config: Config, pool: Pool) -> Section:
     store = event_store(config.verify_leaves, pool, config.batch)
     leaves = [leaf for _, leaf in store.entries(0, store.head().size)]
-    path = _pymerkle_file(leaves, pool.tag)
+    path = _pymerkle_file(leaves, store.latest_checkpoint().root)
     _check_roots(store, leaves, path)
     count, repeats = len(leaves), range(config.repeats)
     raw = raw_sha256(leaves, config.repeats)
