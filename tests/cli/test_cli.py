@@ -257,3 +257,11 @@ def test_an_actor_rotates_its_key_and_only_the_new_one_signs(cli: Cli, tmp_path:
         ("af-liaison", None),
     ]
     assert cli.json("verify")["ok"] is True
+
+
+def test_a_key_the_log_refuses_is_not_left_on_disk(cli: Cli, tmp_path: Path) -> None:
+    cli("keys", "new", "pk-liaison", "--role", "party")
+    second = tmp_path / "second.key"
+    output = cli("keys", "new", "pk-liaison", "--role", "monitor", "--out", str(second), code=5)
+    assert "role" in output
+    assert not second.exists()

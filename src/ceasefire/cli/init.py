@@ -12,7 +12,7 @@ from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, no
 from ceasefire.errors import Conflict
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import log as log_service
-from ceasefire.storage.keyfiles import write_key
+from ceasefire.storage.keyfiles import provisional_key
 
 OPERATOR = "operator"
 
@@ -35,17 +35,13 @@ def init(
         if path.exists():
             raise Conflict(f"{path} already exists: this data folder is already initialised")
     log_key, operator_key = SigningKey.generate(log_origin), SigningKey.generate(OPERATOR)
-    written = [
-        write_key(config.log_key_path, log_key),
-        write_key(config.operator_key_path, operator_key),
-    ]
-    try:
-        with bootstrap.opened(config, create=True) as store:
-            appended = log_service.initialise(store, log_origin, log_key, operator_key, now())
-    except BaseException:
-        for path in written:  # keys of a log that was never created would only mislead
-            path.unlink(missing_ok=True)
-        raise
+    # keys of a log that was never created would only mislead: they go if init fails
+    with (
+        provisional_key(config.log_key_path, log_key),
+        provisional_key(config.operator_key_path, operator_key),
+        bootstrap.opened(config, create=True) as store,
+    ):
+        appended = log_service.initialise(store, log_origin, log_key, operator_key, now())
     result: dict[str, str | int] = {
         "origin": log_origin,
         "data": str(config.data),

@@ -12,7 +12,7 @@ from ceasefire.cli import output
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, now, settings
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import keys as key_service
-from ceasefire.storage.keyfiles import read_key, write_key
+from ceasefire.storage.keyfiles import provisional_key, read_key
 
 app = typer.Typer(help="Actors' signing keys.", no_args_is_help=True)
 
@@ -32,37 +32,30 @@ def new(
 ) -> None:
     """Create a key pair for an actor, enrol its public key in the log, and print it."""
     config = settings(data, database_url)
-    with bootstrap.opened(config) as store:
-        key = SigningKey.generate(name)
-        path = out or config.keys_dir / f"{name}.key"
-        write_key(path, key)
-        try:
-            appended = key_service.enrol(
-                store,
-                actor=name,
-                public_key=key.public_key,
-                role=role,
-                operator_key=bootstrap.operator_key(config),
-                log_key=bootstrap.log_key(config),
-                clock=now,
-            )
-        except BaseException:
-            path.unlink(missing_ok=True)  # a key that was never enrolled could sign nothing
-            raise
-        result: dict[str, str | int] = {
-            "actor": name,
-            "role": role,
-            "public_key": b64(key.public_key),
-            "key_file": str(path),
-            "index": appended.indices.start,
-        }
-        if json:
-            output.json_line(result)
-        else:
-            output.info(
-                f"[green]enrolled[/] {name} ({role}) at index {result['index']}; key in {path}"
-            )
-            output.data(str(result["public_key"]))
+    key = SigningKey.generate(name)
+    path = out or config.keys_dir / f"{name}.key"
+    with bootstrap.opened(config) as store, provisional_key(path, key):
+        appended = key_service.enrol(
+            store,
+            actor=name,
+            public_key=key.public_key,
+            role=role,
+            operator_key=bootstrap.operator_key(config),
+            log_key=bootstrap.log_key(config),
+            clock=now,
+        )
+    result: dict[str, str | int] = {
+        "actor": name,
+        "role": role,
+        "public_key": b64(key.public_key),
+        "key_file": str(path),
+        "index": appended.indices.start,
+    }
+    if json:
+        output.json_line(result)
+    else:
+        output.info(f"[green]enrolled[/] {name} ({role}) at index {result['index']}; key in {path}")
+        output.data(str(result["public_key"]))
 
 
 @app.command("list")
@@ -104,19 +97,14 @@ def rotate(
     config = settings(data, database_url)
     current = read_key(key)
     new_key = SigningKey.generate(current.name)
-    with bootstrap.opened(config) as store:
-        write_key(out, new_key)
-        try:
-            appended = key_service.rotate(
-                store,
-                current_key=current,
-                new_public_key=new_key.public_key,
-                log_key=bootstrap.log_key(config),
-                clock=now,
-            )
-        except BaseException:
-            out.unlink(missing_ok=True)
-            raise
+    with bootstrap.opened(config) as store, provisional_key(out, new_key):
+        appended = key_service.rotate(
+            store,
+            current_key=current,
+            new_public_key=new_key.public_key,
+            log_key=bootstrap.log_key(config),
+            clock=now,
+        )
     output.info(f"[green]rotated[/] {current.name}'s key at index {appended.indices.start}")
     output.data(b64(new_key.public_key))
 

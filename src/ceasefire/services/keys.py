@@ -26,15 +26,9 @@ def enrol(
     log_key: SigningKey,
     clock: Clock,
 ) -> Appended:
-    envelope, _ = sign_event(
-        operator_key,
-        log=store.head().identity.origin,
-        actor=operator_key.name,
-        type="key.enrolled",
-        time=clock(),
-        body={"actor": actor, "public_key": _b64(public_key), "role": role},
-    )
-    return append(store, [Submission(envelope)], log_key, clock)
+    """The operator enrols an actor's public key with its role."""
+    body = {"actor": actor, "public_key": _b64(public_key), "role": role}
+    return _key_events(store, operator_key, "key.enrolled", [body], log_key, clock)
 
 
 def revoke(
@@ -46,25 +40,12 @@ def revoke(
     log_key: SigningKey,
     clock: Clock,
 ) -> Appended:
-    """Revoke every valid key of ``actor`` in one batch."""
+    """The operator revokes every valid key of ``actor``, in one batch."""
     valid = [r for r in store.key_records() if r.actor == actor and r.revoked_at is None]
     if not valid:
         raise NotFound(f"actor {actor!r} has no valid key to revoke", field="actor")
-    origin = store.head().identity.origin
-    submissions = [
-        Submission(
-            sign_event(
-                operator_key,
-                log=origin,
-                actor=operator_key.name,
-                type="key.revoked",
-                time=clock(),
-                body={"actor": actor, "key": _b64(record.public_key), "reason": reason},
-            )[0]
-        )
-        for record in valid
-    ]
-    return append(store, submissions, log_key, clock)
+    bodies = [{"actor": actor, "key": _b64(r.public_key), "reason": reason} for r in valid]
+    return _key_events(store, operator_key, "key.revoked", bodies, log_key, clock)
 
 
 def rotate(
@@ -76,19 +57,32 @@ def rotate(
     clock: Clock,
 ) -> Appended:
     """The actor replaces its own key: the event is signed with the key being retired."""
-    envelope, _ = sign_event(
-        current_key,
-        log=store.head().identity.origin,
-        actor=current_key.name,
-        type="key.rotated",
-        time=clock(),
-        body={
-            "actor": current_key.name,
-            "old_key": _b64(current_key.public_key),
-            "new_key": _b64(new_public_key),
-        },
-    )
-    return append(store, [Submission(envelope)], log_key, clock)
+    body = {
+        "actor": current_key.name,
+        "old_key": _b64(current_key.public_key),
+        "new_key": _b64(new_public_key),
+    }
+    return _key_events(store, current_key, "key.rotated", [body], log_key, clock)
+
+
+def _key_events(
+    store: LogStore,
+    signer: SigningKey,
+    event_type: str,
+    bodies: list[dict[str, str]],
+    log_key: SigningKey,
+    clock: Clock,
+) -> Appended:
+    origin = store.head().identity.origin
+    submissions = [
+        Submission(
+            sign_event(
+                signer, log=origin, actor=signer.name, type=event_type, time=clock(), body=body
+            )[0]
+        )
+        for body in bodies
+    ]
+    return append(store, submissions, log_key, clock)
 
 
 def list_keys(store: LogStore) -> list[KeyRecord]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ceasefire.errors import Conflict, InvalidInput, NotFound
@@ -21,6 +23,18 @@ def write_key(path: Path, key: SigningKey) -> Path:
         handle.flush()
         os.fsync(handle.fileno())
     return path
+
+
+@contextmanager
+def provisional_key(path: Path, key: SigningKey) -> Iterator[Path]:
+    """Write ``key`` to ``path`` for a step that must succeed for the key to mean anything
+    (its enrolment in the log); if the step fails, the file is removed again."""
+    write_key(path, key)
+    try:
+        yield path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def read_key(path: Path) -> SigningKey:
