@@ -33,6 +33,7 @@ def _pymerkle_root(leaves: list[bytes]) -> Any:
 
 def _pymerkle_file(leaves: list[bytes], root: bytes) -> str:
     """pymerkle's store of exactly these leaves, cached under their root."""
+
     def build(folder: Path) -> None:
         tree = SqliteTree(str(folder / "pymerkle.db"))
         tree.append_entries(leaves)

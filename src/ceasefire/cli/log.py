@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -16,10 +19,13 @@ from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hash
 from ceasefire.services import drafts, witnessing
 from ceasefire.services import log as log_service
+from ceasefire.services import tiles as tiles_service
 from ceasefire.storage.keyfiles import read_key
 
-app = typer.Typer(help="The signed Merkle log.", no_args_is_help=True)
-proof_app = typer.Typer(help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="The signed Merkle log.", no_args_is_help=True)
+proof_app = typer.Typer(
+    rich_markup_mode=None, help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True
+)
 app.add_typer(proof_app, name="proof")
 
 
@@ -144,6 +150,45 @@ def entries(
                 output.data(
                     f"{index}\t{envelope.time.isoformat()}\t{envelope.actor}\t{envelope.type}"
                 )
+
+
+@app.command("tiles")
+def tiles(
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder to write the static files into.")
+    ],
+    size: Annotated[
+        int | None, typer.Option(help="A past checkpoint's tree size (default: the latest).")
+    ] = None,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Write the log as C2SP tlog-tiles static files: DIR/checkpoint, DIR/tile/…"""
+    with bootstrap.opened(settings(data, database_url)) as store, output.progress_bar() as bar:
+        exported = tiles_service.export(store, _file_writer(folder), size, bar)
+    output.data(
+        f"wrote {exported.tiles:,} tiles, {exported.bundles:,} entry bundles and the checkpoint "
+        f"of tree size {exported.size:,} to {folder}"
+    )
+
+
+def _file_writer(root: Path) -> Callable[[str, bytes], None]:
+    """Write each file under ``root`` by a temporary name and a rename, so a web server
+    serving ``root`` never hands out a half-written tile or checkpoint."""
+
+    def write(path: str, data: bytes) -> None:
+        target = root / path
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        except OSError as exc:
+            with suppress(OSError):  # nothing to remove, or no folder to remove it from
+                temporary.unlink()
+            raise InvalidInput(f"cannot write {target}: {exc}", field="dir") from exc
+
+    return write
 
 
 @proof_app.command("inclusion")
