@@ -9,7 +9,7 @@ from ceasefire.cli.common import DatabaseOption, DataOption, settings
 from ceasefire.storage import migrate
 from ceasefire.storage.engine import make_engine
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Database schema.", no_args_is_help=True)
 
 
 @app.command("upgrade")

@@ -14,7 +14,7 @@ from ceasefire.log.keys import SigningKey
 from ceasefire.services import keys as key_service
 from ceasefire.storage.keyfiles import provisional_key, read_key
 
-app = typer.Typer(help="Actors' signing keys.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Actors' signing keys.", no_args_is_help=True)
 
 
 @app.command("new")

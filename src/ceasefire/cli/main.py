@@ -25,6 +25,7 @@ class _Root(TyperGroup):
 
 
 app = typer.Typer(
+    rich_markup_mode=None,
     cls=_Root,
     name="ceasefire",
     help="Ceasefire monitoring, verification and enforcement on a signed, append-only Merkle log.",
