@@ -230,14 +230,6 @@ def _checkpoint_at(store: LogStore, size: int) -> StoredCheckpoint:
     raise NotFound(f"no checkpoint was signed at tree size {size}")
 
 
-def entry(store: LogStore, index: int) -> bytes:
-    with store.reading() as reader:
-        size = reader.head().size
-        if not 0 <= index < size:
-            raise NotFound(f"the log has no entry {index}: its size is {size}", field="index")
-        return reader.entry(index)
-
-
 def prove_inclusion(store: LogStore, index: int, size: int | None = None) -> InclusionProof:
     """Entry ``index``'s inclusion proof in the tree of ``size`` (default: the current tree)."""
     with store.reading() as reader:
