@@ -265,3 +265,13 @@ def test_a_key_the_log_refuses_is_not_left_on_disk(cli: Cli, tmp_path: Path) -> 
     output = cli("keys", "new", "pk-liaison", "--role", "monitor", "--out", str(second), code=5)
     assert "role" in output
     assert not second.exists()
+
+
+def test_an_earlier_checkpoint_is_found_by_its_size(cli: Cli) -> None:
+    cli("keys", "new", "pk-liaison")
+    vkey = VerifierKey.from_text(cli("log", "vkey").strip())
+    earlier, _ = open_checkpoint(cli("log", "checkpoint", "--size", "1"), vkey)
+    assert earlier.size == 1
+    assert "no checkpoint was signed at tree size 7" in cli(
+        "log", "checkpoint", "--size", "7", code=4
+    )

@@ -215,19 +215,12 @@ def append_leaves(
 
 def checkpoint_note(store: LogStore, size: int | None = None) -> str:
     """The signed checkpoint (latest, or at ``size``) with every cosignature attached."""
-    checkpoint = store.latest_checkpoint() if size is None else _checkpoint_at(store, size)
+    checkpoint = store.latest_checkpoint() if size is None else store.checkpoint(size)
     note = Note.from_text(checkpoint.note)
     cosignatures = [
         NoteSignature.from_line(row.line) for row in store.cosignatures(checkpoint.size)
     ]
     return note.with_signatures(*cosignatures).to_text()
-
-
-def _checkpoint_at(store: LogStore, size: int) -> StoredCheckpoint:
-    for checkpoint in store.checkpoints():
-        if checkpoint.size == size:
-            return checkpoint
-    raise NotFound(f"no checkpoint was signed at tree size {size}")
 
 
 def prove_inclusion(store: LogStore, index: int, size: int | None = None) -> InclusionProof:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ceasefire.errors import NotFound, PermissionDenied
+from ceasefire.errors import PermissionDenied
 from ceasefire.log.checkpoint import open_checkpoint
 from ceasefire.log.cosignature import cosign, verify_cosignature
 from ceasefire.log.keys import ED25519_COSIGNATURE, SigningKey, VerifierKey
@@ -37,9 +37,7 @@ def attach(store: LogStore, size: int, signature: NoteSignature) -> int:
             f"{signature.name!r} (key id {signature.key_id:08x}) is not an enrolled witness key",
             field="cosignature",
         )
-    checkpoint = next((c for c in store.checkpoints() if c.size == size), None)
-    if checkpoint is None:
-        raise NotFound(f"no checkpoint was signed at tree size {size}", field="size")
+    checkpoint = store.checkpoint(size)
     log_key = VerifierKey.from_text(store.head().identity.log_vkey)
     _, note = open_checkpoint(checkpoint.note, log_key)
     timestamp = verify_cosignature(note.with_signatures(signature), key)

@@ -174,6 +174,16 @@ class SqlLogStore:
         for row in rows:
             yield _checkpoint(row)
 
+    def checkpoint(self, size: int) -> StoredCheckpoint:
+        """The checkpoint signed at tree size ``size``; NotFound if none was."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(log_checkpoints).where(log_checkpoints.c.size == size)
+            ).one_or_none()
+        if row is None:
+            raise NotFound(f"no checkpoint was signed at tree size {size}", field="size")
+        return _checkpoint(row)
+
     def latest_checkpoint(self) -> StoredCheckpoint:
         with self._engine.connect() as connection:
             row = connection.execute(
