@@ -202,14 +202,7 @@ def inclusion(
     """Prove that entry INDEX is in the tree of the given size."""
     with bootstrap.opened(settings(data, database_url)) as store:
         proof = log_service.prove_inclusion(store, index, size)
-        result = {
-            "index": proof.index,
-            "tree_size": proof.tree_size,
-            "leaf_hash": b64(proof.leaf_hash),
-            "root_hash": b64(proof.root_hash),
-            "proof": [b64(h) for h in proof.proof],
-        }
-        _print_proof(result, json)
+    _print_proof(proof, json)
 
 
 @proof_app.command("consistency")
@@ -225,17 +218,14 @@ def consistency(
     """Prove that the tree of size OLD is a prefix of the tree of size NEW."""
     with bootstrap.opened(settings(data, database_url)) as store:
         proof = log_service.prove_consistency(store, old, new)
-        result = {
-            "old_size": proof.old_size,
-            "new_size": proof.new_size,
-            "old_root": b64(proof.old_root),
-            "new_root": b64(proof.new_root),
-            "proof": [b64(h) for h in proof.proof],
-        }
-        _print_proof(result, json)
+    _print_proof(proof, json)
 
 
-def _print_proof(result: dict[str, object], as_json: bool) -> None:
+def _print_proof(
+    proof: log_service.InclusionProof | log_service.ConsistencyProof, as_json: bool
+) -> None:
+    """The proof's fields in their declared order (the JSON contract), hashes in base64."""
+    result = {name: _encoded(value) for name, value in vars(proof).items()}
     if as_json:
         output.json_line(result)
         return
@@ -246,3 +236,12 @@ def _print_proof(result: dict[str, object], as_json: bool) -> None:
                 output.data(f"  {item}")
         else:
             output.data(f"{name}: {value}")
+
+
+def _encoded(value: object) -> object:
+    """Hashes (and lists of hashes) as base64; sizes and indices as they are."""
+    if isinstance(value, bytes):
+        return b64(value)
+    if isinstance(value, list):
+        return [_encoded(item) for item in value]
+    return value
