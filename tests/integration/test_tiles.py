@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from ceasefire.cli.main import app
 from ceasefire.errors import InvalidInput, NotFound, StorageError
@@ -145,22 +145,17 @@ def test_a_missing_entry_row_stops_the_export(log: ScratchLog) -> None:
         exported(log)
 
 
-def test_the_cli_writes_the_static_tree(log: ScratchLog, tmp_path: Path) -> None:
-    folder = tmp_path / "static"
+def run_tiles_command(log: ScratchLog, folder: Path) -> Result:
+    """``ceasefire log tiles FOLDER`` against the test log's store."""
     database_url = log.settings.database_url
     assert database_url is not None
-    result = CliRunner().invoke(
-        app,
-        [
-            "log",
-            "tiles",
-            str(folder),
-            "--data",
-            str(log.settings.data),
-            "--database-url",
-            database_url,
-        ],
-    )
+    arguments = ["--data", str(log.settings.data), "--database-url", database_url]
+    return CliRunner().invoke(app, ["log", "tiles", str(folder), *arguments])
+
+
+def test_the_cli_writes_the_static_tree(log: ScratchLog, tmp_path: Path) -> None:
+    folder = tmp_path / "static"
+    result = run_tiles_command(log, folder)
     assert result.exit_code == 0, result.output
     assert "wrote 4 tiles, 3 entry bundles and the checkpoint of tree size 752" in result.output
     written = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
@@ -173,19 +168,6 @@ def test_the_cli_writes_the_static_tree(log: ScratchLog, tmp_path: Path) -> None
 def test_the_cli_refuses_a_folder_it_cannot_write(log: ScratchLog, tmp_path: Path) -> None:
     folder = tmp_path / "a-file"
     folder.write_text("not a folder")
-    database_url = log.settings.database_url
-    assert database_url is not None
-    result = CliRunner().invoke(
-        app,
-        [
-            "log",
-            "tiles",
-            str(folder),
-            "--data",
-            str(log.settings.data),
-            "--database-url",
-            database_url,
-        ],
-    )
+    result = run_tiles_command(log, folder)
     assert result.exit_code == 3, result.output
     assert "cannot write" in result.output
