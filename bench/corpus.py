@@ -75,7 +75,7 @@ def _sign(key: SigningKey, number: int) -> bytes:
         key,
         log=ORIGIN,
         actor=PARTY,
-        type="report.submitted",
+        type="note.added",
         time=T0 + timedelta(seconds=number),
         body={"kind": "shelling", "location": "Torkham crossing", "casualties": 0, "n": number},
     )

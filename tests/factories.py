@@ -42,7 +42,7 @@ class ScratchLog:
         self.clock += timedelta(minutes=1)
         return self.clock
 
-    def enrol(self, actor: str, role: str = "party") -> SigningKey:
+    def enrol(self, actor: str, role: str = "monitor") -> SigningKey:
         key = SigningKey.generate(actor)
         key_service.enrol(
             self.store,
@@ -55,9 +55,7 @@ class ScratchLog:
         )
         return key
 
-    def submission(
-        self, key: SigningKey, type_: str = "report.submitted", **body: Any
-    ) -> Submission:
+    def submission(self, key: SigningKey, type_: str = "note.added", **body: Any) -> Submission:
         envelope, sealed = sign_event(
             key, log=ORIGIN, actor=key.name, type=type_, time=self.tick(), body=body or {"n": 1}
         )

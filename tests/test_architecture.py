@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ceasefire"
-PURE_THIRD_PARTY = {"cryptography", "rfc8785"}
+PURE_THIRD_PARTY = {"cryptography", "nacl", "rfc8785"}
 FRAMEWORK_HOMES = {
     "sqlalchemy": ("ceasefire.storage",),
     "alembic": ("ceasefire.storage",),
@@ -22,6 +22,9 @@ FRAMEWORK_HOMES = {
     "rich": ("ceasefire.cli.output",),
     "pydantic": ("ceasefire.settings",),
     "pydantic_settings": ("ceasefire.settings",),
+    "PIL": ("ceasefire.media",),
+    "imagehash": ("ceasefire.media",),
+    "yaml": ("ceasefire.cli",),
 }
 
 
@@ -58,6 +61,18 @@ def test_the_log_is_pure(module: str) -> None:
             or is_under(imported, "ceasefire.log", "ceasefire.errors")
         )
         assert allowed, f"{module} imports {imported}: the log core stays pure"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if is_under(m, "ceasefire.domain")))
+def test_the_domain_is_pure(module: str) -> None:
+    for imported in MODULES[module]:
+        top = imported.split(".")[0]
+        allowed = (
+            top in sys.stdlib_module_names
+            or top == "__future__"
+            or is_under(imported, "ceasefire.domain", "ceasefire.log", "ceasefire.errors")
+        )
+        assert allowed, f"{module} imports {imported}: the domain stays pure (no I/O, no frameworks)"
 
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if is_under(m, "ceasefire.services")))

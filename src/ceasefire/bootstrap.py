@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ceasefire.domain.evidence import Limits
 from ceasefire.errors import StorageError
 from ceasefire.log.keys import SigningKey
 from ceasefire.settings import Settings
 from ceasefire.storage import migrate
+from ceasefire.storage.blobs import FileBlobStore
 from ceasefire.storage.engine import make_engine
 from ceasefire.storage.keyfiles import read_key
 from ceasefire.storage.log_store import SqlLogStore
@@ -56,3 +58,15 @@ def log_key(settings: Settings) -> SigningKey:
 
 def operator_key(settings: Settings) -> SigningKey:
     return read_key(settings.operator_key_path)
+
+
+def blob_store(settings: Settings) -> FileBlobStore:
+    """The evidence locker in the data folder."""
+    return FileBlobStore(settings.evidence_dir)
+
+
+def evidence_limits(settings: Settings) -> Limits:
+    return Limits(
+        max_bytes=settings.max_evidence_mb * 1024 * 1024,
+        max_pixels=settings.max_image_megapixels * 1_000_000,
+    )

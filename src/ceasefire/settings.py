@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ceasefire.errors import InvalidInput
@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     - ``database_url`` (``CEASEFIRE_DATABASE_URL``): a SQLAlchemy URL, e.g.
       ``postgresql+psycopg://user@host:5432/db``. Default: SQLite at ``<data>/ceasefire.db``.
     - ``origin`` (``CEASEFIRE_ORIGIN``): the log's identity in its checkpoints, used by ``init``.
+    - ``max_evidence_mb`` (``CEASEFIRE_MAX_EVIDENCE_MB``): the largest evidence file accepted,
+      in MiB. Default 64.
+    - ``max_image_megapixels`` (``CEASEFIRE_MAX_IMAGE_MEGAPIXELS``): the most pixels an image
+      may declare, refused before it is decoded (no decompression bombs). Default 40.
     """
 
     model_config = SettingsConfigDict(env_prefix="CEASEFIRE_", frozen=True, extra="forbid")
@@ -32,6 +36,8 @@ class Settings(BaseSettings):
     data: Path = Path("ceasefire-data")
     database_url: str | None = None
     origin: str = DEFAULT_ORIGIN
+    max_evidence_mb: int = Field(default=64, ge=1, le=4096)
+    max_image_megapixels: int = Field(default=40, ge=1, le=1000)
 
     @field_validator("database_url")
     @classmethod
@@ -76,3 +82,8 @@ class Settings(BaseSettings):
     def operator_key_path(self) -> Path:
         """The key the operator (secretariat) signs its own events with."""
         return self.keys_dir / "operator.key"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """The evidence locker: files by SHA-256."""
+        return self.data / "evidence"

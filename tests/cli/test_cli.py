@@ -63,109 +63,109 @@ def test_init_prints_the_log_vkey_and_refuses_a_second_init(cli: Cli) -> None:
 
 
 def test_keys_new_enrols_and_writes_a_private_key_file(cli: Cli) -> None:
-    result = cli.json("keys", "new", "pk-liaison", "--role", "party")
+    result = cli.json("actors", "enrol", "pk-liaison", "--role", "liaison", "--for", "pk")
     assert result["actor"] == "pk-liaison"
-    assert result["index"] == 1
+    assert result["index"] == 2  # after the genesis (0) and the agreement's proposal (1)
     assert Path(result["key_file"]).stat().st_mode & 0o777 == 0o600
-    listed = [json.loads(line) for line in cli("keys", "list", "--json").splitlines()]
+    listed = [json.loads(line) for line in cli("actors", "list", "--json").splitlines()]
     assert [(k["actor"], k["role"]) for k in listed] == [
         ("operator", "operator"),
-        ("pk-liaison", "party"),
+        ("pk-liaison", "liaison"),
     ]
 
 
 def test_append_prints_indices_and_proofs_verify_against_the_checkpoint(
     cli: Cli, tmp_path: Path
 ) -> None:
-    cli("keys", "new", "af-liaison", "--role", "party")
+    cli("actors", "enrol", "af-liaison", "--role", "liaison", "--for", "af")
     batch = write_batch(
         tmp_path / "batch.ndjson",
         [
-            '{"type": "report.submitted", "body": {"place": "Spin Boldak"}}',
-            '{"type": "report.submitted", "body": {"place": "Chaman"}, "confidential": true}',
+            '{"type": "note.added", "body": {"place": "Spin Boldak"}}',
+            '{"type": "note.added", "body": {"place": "Chaman"}, "confidential": true}',
         ],
     )
-    assert cli("log", "append", "--key", cli.key("af-liaison"), "--batch", batch) == "2\n3\n"
+    assert cli("log", "append", "--key", cli.key("af-liaison"), "--batch", batch) == "3\n4\n"
     single = cli.json(
         "log", "append", "--key", cli.key("af-liaison"), "--type", "reply.filed", "--body", "{}"
     )
-    assert single["indices"] == [4]
-    assert single["tree_size"] == 5
+    assert single["indices"] == [5]
+    assert single["tree_size"] == 6
 
     vkey = VerifierKey.from_text(cli("log", "vkey").strip())
     checkpoint, _ = open_checkpoint(cli("log", "checkpoint"), vkey)
-    inclusion = cli.json("log", "proof", "inclusion", "2")
+    inclusion = cli.json("log", "proof", "inclusion", "3")
     assert set(inclusion) == {"index", "tree_size", "leaf_hash", "root_hash", "proof"}
     entries = [json.loads(line) for line in cli("log", "entries", "--json").splitlines()]
-    assert [e["index"] for e in entries] == [0, 1, 2, 3, 4]
-    assert set(entries[2]) == {"index", "leaf", "leaf_hash"}
-    leaf = base64.b64decode(entries[2]["leaf"])
-    assert base64.b64decode(entries[2]["leaf_hash"]) == leaf_hash(leaf)
-    assert b"Chaman" not in base64.b64decode(entries[3]["leaf"])
+    assert [e["index"] for e in entries] == [0, 1, 2, 3, 4, 5]
+    assert set(entries[3]) == {"index", "leaf", "leaf_hash"}
+    leaf = base64.b64decode(entries[3]["leaf"])
+    assert base64.b64decode(entries[3]["leaf_hash"]) == leaf_hash(leaf)
+    assert b"Chaman" not in base64.b64decode(entries[4]["leaf"])
     proof = [base64.b64decode(h) for h in inclusion["proof"]]
-    verify_inclusion(leaf_hash(leaf), 2, checkpoint.size, proof, checkpoint.root_hash)
+    verify_inclusion(leaf_hash(leaf), 3, checkpoint.size, proof, checkpoint.root_hash)
 
     consistency = cli.json("log", "proof", "consistency", "2")
     assert set(consistency) == {"old_size", "new_size", "old_root", "new_root", "proof"}
     verify_consistency(
         2,
-        5,
+        6,
         base64.b64decode(consistency["old_root"]),
         checkpoint.root_hash,
         [base64.b64decode(h) for h in consistency["proof"]],
     )
     report = cli.json("verify")
     assert report["ok"] is True
-    assert report["tree_size"] == 5
+    assert report["tree_size"] == 6
 
 
 def test_a_malformed_batch_line_is_named_and_nothing_is_appended(cli: Cli, tmp_path: Path) -> None:
-    cli("keys", "new", "pk-liaison")
+    cli("actors", "enrol", "pk-liaison", "--role", "liaison", "--for", "pk")
     batch = write_batch(
         tmp_path / "bad.ndjson",
         [
-            '{"type": "report.submitted", "body": {"n": 1}}',
-            '{"type": "report.submitted", "body": {"n": 2}',
+            '{"type": "note.added", "body": {"n": 1}}',
+            '{"type": "note.added", "body": {"n": 2}',
         ],
     )
     output = cli("log", "append", "--key", cli.key("pk-liaison"), "--batch", batch, code=3)
     assert "batch line 2" in output
     assert "not valid JSON" in output
-    assert cli.json("verify")["tree_size"] == 2
+    assert cli.json("verify")["tree_size"] == 3
 
 
 @pytest.mark.parametrize(
     ("line", "message"),
     [
         ('{"body": {}}', "batch line 1.type: needs a string 'type'"),
-        ('{"type": "report.submitted"}', "batch line 1.body: needs 'body', a JSON object"),
-        ('{"type": "report.submitted", "body": {}, "x": 1}', "unknown field(s) ['x']"),
+        ('{"type": "note.added"}', "batch line 1.body: needs 'body', a JSON object"),
+        ('{"type": "note.added", "body": {}, "x": 1}', "unknown field(s) ['x']"),
         ('{"type": "Report", "body": {}}', "batch line 1.type"),
-        ('{"type": "report.submitted", "body": {"f": 1e400}}', "batch line 1"),
+        ('{"type": "note.added", "body": {"f": 1e400}}', "batch line 1"),
         ("[1, 2]", "batch line 1: must be a JSON object, found list"),
     ],
 )
 def test_bad_batch_lines_get_precise_errors(
     cli: Cli, tmp_path: Path, line: str, message: str
 ) -> None:
-    cli("keys", "new", "pk-liaison")
+    cli("actors", "enrol", "pk-liaison", "--role", "liaison", "--for", "pk")
     batch = write_batch(tmp_path / "bad.ndjson", [line])
     output = cli("log", "append", "--key", cli.key("pk-liaison"), "--batch", batch, code=3)
     assert message in output
-    assert cli.json("verify")["tree_size"] == 2
+    assert cli.json("verify")["tree_size"] == 3
 
 
 def test_batch_from_standard_input(cli: Cli) -> None:
-    cli("keys", "new", "monitor-1", "--role", "monitor")
+    cli("actors", "enrol", "monitor-1", "--role", "monitor")
     lines = '{"type": "observation.recorded", "body": {"n": 1}}\n'
-    assert cli("log", "append", "--key", cli.key("monitor-1"), "--batch", "-", stdin=lines) == "2\n"
+    assert cli("log", "append", "--key", cli.key("monitor-1"), "--batch", "-", stdin=lines) == "3\n"
 
 
 def test_a_revoked_actor_is_refused_with_exit_code_6(cli: Cli) -> None:
-    cli("keys", "new", "pk-liaison")
-    cli("keys", "revoke", "pk-liaison", "--reason", "device lost")
+    cli("actors", "enrol", "pk-liaison", "--role", "liaison", "--for", "pk")
+    cli("actors", "revoke", "pk-liaison", "--reason", "device lost")
     args = ("log", "append", "--key", cli.key("pk-liaison"), "--type", "a.b", "--body", "{}")
-    assert "was revoked at index 2" in cli(*args, code=6)
+    assert "was revoked at index 3" in cli(*args, code=6)
 
 
 def test_a_key_file_that_is_not_a_key_is_refused(cli: Cli, tmp_path: Path) -> None:
@@ -176,12 +176,12 @@ def test_a_key_file_that_is_not_a_key_is_refused(cli: Cli, tmp_path: Path) -> No
 
 
 def test_proofs_for_positions_beyond_the_log_are_not_found(cli: Cli) -> None:
-    assert "index 5 is not in a tree of size 1" in cli("log", "proof", "inclusion", "5", code=4)
+    assert "index 5 is not in a tree of size 2" in cli("log", "proof", "inclusion", "5", code=4)
     assert "beyond the log's size" in cli("log", "proof", "consistency", "1", "9", code=4)
 
 
 def test_witness_cosigns_and_the_checkpoint_carries_it(cli: Cli) -> None:
-    cli("keys", "new", "witness-pk", "--role", "witness")
+    cli("actors", "enrol", "witness-pk", "--role", "witness")
     line = cli("log", "cosign", "--key", cli.key("witness-pk"))
     assert line.startswith("— witness-pk ")
     assert line in cli("log", "checkpoint")
@@ -190,7 +190,7 @@ def test_witness_cosigns_and_the_checkpoint_carries_it(cli: Cli) -> None:
 def test_verify_fails_with_exit_7_and_names_the_first_bad_index(cli: Cli) -> None:
     from sqlalchemy import create_engine, text
 
-    cli("keys", "new", "pk-liaison")
+    cli("actors", "enrol", "pk-liaison", "--role", "liaison", "--for", "pk")
     engine = create_engine(cli.database_url)
     with engine.begin() as connection:
         connection.execute(text("UPDATE log_entries SET hash = :h WHERE idx = 1"), {"h": bytes(32)})
@@ -213,62 +213,40 @@ def test_an_unsupported_database_url_is_refused(tmp_path: Path) -> None:
     assert "not supported" in result.output
 
 
-def test_demo_runs_the_whole_story_and_catches_the_tampered_copy(tmp_path: Path) -> None:
-    data = tmp_path / "demo"
-    for _ in range(2):  # a second run replaces the first demo folder
-        result = runner.invoke(app, ["demo", "--data", str(data)])
-        assert result.exit_code == 0, result.output
-    assert "inclusion proof verified" in result.output
-    assert "consistency proof verified" in result.output
-    assert "caught — first bad index" in result.output
-    assert "— witness-pk " in result.output
-    key = data / "keys" / "pk-liaison-1.key"
-    append = ["log", "append", "--key", str(key), "--type", "report.submitted", "--body", "{}"]
-    result = runner.invoke(app, [*append, "--data", str(data)])
-    assert result.exit_code == 0, result.output
-
-
-def test_demo_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> None:
-    (tmp_path / "precious.txt").write_text("keep me")
-    result = runner.invoke(app, ["demo", "--data", str(tmp_path)])
-    assert result.exit_code == 5
-    assert (tmp_path / "precious.txt").exists()
-
-
 def test_db_upgrade_brings_a_database_to_the_current_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = runner.invoke(app, ["db", "upgrade", "--data", str(tmp_path), "--database-url", url])
     assert result.exit_code == 0, result.output
-    assert "schema at revision 0001" in result.output
+    assert "schema at revision 0002" in result.output
 
 
 def test_an_actor_rotates_its_key_and_only_the_new_one_signs(cli: Cli, tmp_path: Path) -> None:
-    cli("keys", "new", "af-liaison", "--role", "party")
+    cli("actors", "enrol", "af-liaison", "--role", "liaison", "--for", "af")
     new_key = str(tmp_path / "af-liaison-2.key")
-    cli("keys", "rotate", "--key", cli.key("af-liaison"), "--out", new_key)
+    cli("actors", "rotate", "--key", cli.key("af-liaison"), "--out", new_key)
     body = ("--type", "reply.filed", "--body", "{}")
-    assert "was revoked at index 2" in cli(
+    assert "was revoked at index 3" in cli(
         "log", "append", "--key", cli.key("af-liaison"), *body, code=6
     )
-    assert cli("log", "append", "--key", new_key, *body) == "3\n"
-    listed = [json.loads(line) for line in cli("keys", "list", "--json").splitlines()]
+    assert cli("log", "append", "--key", new_key, *body) == "4\n"
+    listed = [json.loads(line) for line in cli("actors", "list", "--json").splitlines()]
     assert [(k["actor"], k["revoked_at"]) for k in listed if k["actor"] == "af-liaison"] == [
-        ("af-liaison", 2),
+        ("af-liaison", 3),
         ("af-liaison", None),
     ]
     assert cli.json("verify")["ok"] is True
 
 
 def test_a_key_the_log_refuses_is_not_left_on_disk(cli: Cli, tmp_path: Path) -> None:
-    cli("keys", "new", "pk-liaison", "--role", "party")
+    cli("actors", "enrol", "pk-liaison", "--role", "liaison", "--for", "pk")
     second = tmp_path / "second.key"
-    output = cli("keys", "new", "pk-liaison", "--role", "monitor", "--out", str(second), code=5)
+    output = cli("actors", "enrol", "pk-liaison", "--role", "monitor", "--out", str(second), code=5)
     assert "role" in output
     assert not second.exists()
 
 
 def test_an_earlier_checkpoint_is_found_by_its_size(cli: Cli) -> None:
-    cli("keys", "new", "pk-liaison")
+    cli("actors", "enrol", "pk-liaison", "--role", "liaison", "--for", "pk")
     vkey = VerifierKey.from_text(cli("log", "vkey").strip())
     earlier, _ = open_checkpoint(cli("log", "checkpoint", "--size", "1"), vkey)
     assert earlier.size == 1

@@ -37,7 +37,7 @@ from ceasefire.settings import Settings
 from ceasefire.storage.keyfiles import read_key
 
 ROOT = Path(__file__).resolve().parents[2]
-EVENT_TYPE = "report.submitted"
+EVENT_TYPE = "note.added"
 _GO_TIMEOUT_S = 120.0
 
 

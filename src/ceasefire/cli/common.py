@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import yaml
 
 from ceasefire.errors import (
     CeasefireError,
@@ -62,3 +64,52 @@ def now() -> datetime:
 
 def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
+
+
+KeyOption = Annotated[
+    Path,
+    typer.Option(
+        "--key",
+        help="The acting actor's private key file: the CLI signs as that actor "
+        "[env CEASEFIRE_KEY].",
+        envvar="CEASEFIRE_KEY",
+    ),
+]
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Read as this enrolled actor (what its role may see) [default: the public].",
+    ),
+]
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """A JSON or YAML object from a file (YAML by the .yaml/.yml suffix), or InvalidInput
+    naming the file and the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", field="file") from exc
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            raise InvalidInput(f"{path}{where}: not valid YAML: {exc}", field="file") from exc
+        # YAML reads dates as dates; the record speaks JSON, where a date is a string
+        value = json.loads(json.dumps(value, default=str))
+    else:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                f"{path}:{exc.lineno}: not valid JSON: {exc.msg} at column {exc.colno}",
+                field="file",
+            ) from exc
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            f"{path}: expected an object, found {type(value).__name__}", field="file"
+        )
+    return value

@@ -1,15 +1,25 @@
-"""``ceasefire demo``: the log in action on a small, realistic scenario (October 2025).
+"""``ceasefire demo``: the mechanism's main job, run on the story of October 2025.
 
-Creates a fresh store, enrols the parties' liaison officers, the mediators, a monitor and two
-witnesses, appends their signed events, prints a checkpoint and proofs and checks them the way a
-sceptical party would (with nothing but the log's verifier key), has the witnesses cosign, runs
-``verify`` — and then shows ``verify`` catching a single changed byte in a copy of the store.
+Creates a fresh store on the embedded SQLite default and plays :mod:`ceasefire.cli.demo_story`
+through the real services: the Istanbul agreement proposed and adopted by all four signatories;
+allegations from both parties, a monitor's observation with a protected source, confidential
+compliance claims (one disclosed, provably unchanged); a correction and a withdrawal; photos in
+the evidence locker with their chain of custody and flags (a capture time a year off, a recycled
+image). Then it shows the record as the public and as a mediator see it, checks a checkpoint and
+its proofs with nothing but the log's verifier key, has both parties' witnesses cosign, runs
+``verify`` and ``rebuild``, and catches a single changed byte in a copy of the store.
+
+The demo keeps its own clock, so every run tells the same story; only keys and ids differ.
 """
 
 from __future__ import annotations
 
+import base64
 import shutil
 import sqlite3
+import tempfile
+from collections.abc import Mapping
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,100 +27,31 @@ from typing import Annotated, Any
 import typer
 
 from ceasefire import bootstrap
+from ceasefire.cli import demo_story as story
 from ceasefire.cli import output
 from ceasefire.cli.common import b64
-from ceasefire.errors import Conflict
+from ceasefire.domain.actors import Actor
+from ceasefire.domain.agreement_toml import load_bundled
+from ceasefire.domain.evidence import format_utc
+from ceasefire.errors import Conflict, VerificationError
 from ceasefire.log.checkpoint import open_checkpoint
-from ceasefire.log.envelope import sign_event
+from ceasefire.log.envelope import Envelope, Sealed
 from ceasefire.log.keys import SigningKey, VerifierKey
 from ceasefire.log.proofs import verify_consistency, verify_inclusion
+from ceasefire.media.images import analyse
+from ceasefire.services import agreements as agreement_service
+from ceasefire.services import evidence as evidence_service
 from ceasefire.services import keys as key_service
 from ceasefire.services import log as log_service
+from ceasefire.services import reports as report_service
 from ceasefire.services import witnessing
-from ceasefire.services.log import Submission
+from ceasefire.services.readmodels import compare, rebuild
 from ceasefire.services.verify import verify_store
 from ceasefire.settings import Settings
 from ceasefire.storage.keyfiles import write_key
 from ceasefire.storage.log_store import SqlLogStore
 
-ORIGIN = "ceasefire.demo/pak-afg-2025"
 _MARKER = ".ceasefire-demo"
-_START = datetime(2025, 10, 19, 9, 0, tzinfo=UTC)
-
-ACTORS = {
-    "pk-liaison-1": "party",
-    "af-liaison-1": "party",
-    "tr-mediator-1": "mediator",
-    "qa-mediator-1": "mediator",
-    "monitor-1": "monitor",
-    "witness-pk": "witness",
-    "witness-af": "witness",
-}
-
-# (actor, type, body, confidential). Dates and places follow the public record of October 2025;
-# people are invented roles, never real names. Until the domain issue lands, bodies are free-form.
-SCENARIO: list[tuple[str, str, dict[str, Any], bool]] = [
-    (
-        "tr-mediator-1",
-        "agreement.noted",
-        {
-            "title": "Immediate ceasefire agreed in Doha",
-            "date": "2025-10-19",
-            "parties": ["Pakistan", "Afghanistan"],
-            "mediators": ["Qatar", "Türkiye"],
-        },
-        False,
-    ),
-    (
-        "af-liaison-1",
-        "report.submitted",
-        {
-            "kind": "allegation",
-            "act": "airstrike",
-            "date": "2025-10-17",
-            "place": "Urgun and Barmal districts, Paktika",
-            "accused": "Pakistan",
-            "summary": "Airstrikes on homes during the 48-hour truce; civilians killed.",
-        },
-        False,
-    ),
-    (
-        "pk-liaison-1",
-        "report.submitted",
-        {
-            "kind": "allegation",
-            "act": "cross_border_attack",
-            "date": "2025-10-12",
-            "place": "Border posts in Kurram and Angoor Adda sectors",
-            "accused": "Afghanistan",
-            "summary": "Coordinated attacks on border posts launched from Afghan soil.",
-        },
-        False,
-    ),
-    (
-        "monitor-1",
-        "observation.recorded",
-        {
-            "date": "2025-10-20",
-            "place": "Torkham crossing",
-            "summary": "Crossing closed to trade; no firing heard during the observation window.",
-            "source": {"role": "local trader", "protected": True},
-        },
-        True,
-    ),
-    (
-        "qa-mediator-1",
-        "meeting.recorded",
-        {
-            "title": "Istanbul round",
-            "from": "2025-10-25",
-            "to": "2025-10-30",
-            "outcome": "Ceasefire continues; a monitoring and verification mechanism to follow",
-            "next_meeting": {"date": "2025-11-06", "place": "Istanbul"},
-        },
-        False,
-    ),
-]
 
 
 def demo(
@@ -118,40 +59,14 @@ def demo(
         "demo-data"
     ),
 ) -> None:
-    """Run the log demo: init, enrol, append, prove, cosign, verify, catch tampering."""
+    """Run the mechanism on the October 2025 story: agreement, reports, evidence, disclosure,
+    proofs, witnesses, verify, rebuild — and catch a tampered copy."""
     settings = _fresh_settings(data)
-    with bootstrap.opened(settings, create=True) as store:
-        _run(store, settings)
-
-
-def _run(store: SqlLogStore, settings: Settings) -> None:
-    log_key, operator_key = SigningKey.generate(ORIGIN), SigningKey.generate("operator")
-    write_key(settings.log_key_path, log_key)
-    write_key(settings.operator_key_path, operator_key)
-    clock = _Clock(_START)
-    log_service.initialise(store, ORIGIN, log_key, operator_key, clock.tick())
-    keys = _enrol_actors(store, operator_key, log_key, clock)
-    for actor, key in keys.items():  # so the demo folder can be explored with the CLI
-        write_key(settings.keys_dir / f"{actor}.key", key)
-    first = store.latest_checkpoint()
-    _append_scenario(store, keys, log_key, clock)
-    _show_checkpoint_and_proofs(store, first.size, ORIGIN)
-    for witness in ("witness-pk", "witness-af"):
-        witnessing.cosign_latest(store, keys[witness], clock.tick())
-    output.info("\n[bold]checkpoint, cosigned by both parties' witnesses[/]")
-    output.data(log_service.checkpoint_note(store))
-    _verify_and_tamper(store, settings)
-
-
-class _Clock:
-    """The demo's own clock, so every run tells the same story."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def tick(self) -> datetime:
-        self.now += timedelta(minutes=7)
-        return self.now
+    with (
+        bootstrap.opened(settings, create=True) as store,
+        tempfile.TemporaryDirectory(prefix="ceasefire-demo-") as photos,
+    ):
+        _Demo(store, settings, Path(photos)).run()
 
 
 def _fresh_settings(data: Path) -> Settings:
@@ -161,110 +76,445 @@ def _fresh_settings(data: Path) -> Settings:
         shutil.rmtree(data)
     data.mkdir(parents=True)
     (data / _MARKER).write_text("made by `ceasefire demo`; safe to delete\n")
-    return Settings(data=data)
+    # The embedded default, whatever CEASEFIRE_DATABASE_URL says: the demo is self-contained.
+    return Settings(data=data, database_url=f"sqlite:///{data / 'ceasefire.db'}")
 
 
-def _enrol_actors(
-    store: SqlLogStore, operator_key: SigningKey, log_key: SigningKey, clock: _Clock
-) -> dict[str, SigningKey]:
-    keys: dict[str, SigningKey] = {}
-    for actor, role in ACTORS.items():
-        keys[actor] = SigningKey.generate(actor)
-        key_service.enrol(
-            store,
-            actor=actor,
-            public_key=keys[actor].public_key,
-            role=role,
-            operator_key=operator_key,
-            log_key=log_key,
-            clock=clock.tick,
+class _Clock:
+    """The demo's own clock: it jumps from day to day of the story and ticks within a day."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def tick(self) -> datetime:
+        self.now += timedelta(minutes=7)
+        return self.now
+
+    def on(self, month: int, day: int, hour: int = 9) -> None:
+        self.now = max(self.now, datetime(2025, month, day, hour, tzinfo=UTC))
+
+
+def _chapter(title: str) -> None:
+    output.info(f"\n[bold]{title}[/]")
+
+
+def _line(index: int, text: str) -> None:
+    """One appended event: its log index, then what it says."""
+    output.info(f"  [cyan]{index:>3}[/] {text}")
+
+
+def _require(holds: bool, message: str) -> None:
+    if not holds:
+        raise VerificationError(f"the demo expected {message}")
+
+
+class _Demo:
+    """One run of the story against one store."""
+
+    def __init__(self, store: SqlLogStore, settings: Settings, photos: Path) -> None:
+        self.store, self.settings, self.photos = store, settings, photos
+        self.clock = _Clock(story.START)
+        self.log_key = SigningKey.generate(story.ORIGIN)
+        self.operator_key = SigningKey.generate("operator")
+        self.keys: dict[str, SigningKey] = {}
+        self.reports: dict[str, report_service.Submitted] = {}
+        self.files: dict[str, str] = {}  # photo file name -> SHA-256
+        self.adopted_size = 0
+
+    def run(self) -> None:
+        output.info(story.PREFACE)
+        self._open_the_log()
+        self._adopt_the_agreement()
+        self._allegations()
+        self._custody()
+        self._withdraw_the_duplicate()
+        self._observe_torkham()
+        self._correct_kurram()
+        self._claims_in_confidence()
+        self._disclose_at_istanbul()
+        self._evidence_flags()
+        self._tables()
+        self._proofs()
+        self._verify_and_rebuild()
+        self._catch_tampering()
+        self._try_next()
+
+    # --- the story ---------------------------------------------------------------------------
+
+    def _open_the_log(self) -> None:
+        _chapter("19 October 2025 — ceasefire agreed in Doha; the mechanism's log opens")
+        write_key(self.settings.log_key_path, self.log_key)
+        write_key(self.settings.operator_key_path, self.operator_key)
+        tick = self.clock.tick
+        log_service.initialise(self.store, story.ORIGIN, self.log_key, self.operator_key, tick())
+        agreement = load_bundled()
+        proposed = agreement_service.propose(
+            self.store, agreement, key=self.operator_key, log_key=self.log_key, clock=tick
         )
-    output.info(f"[green]enrolled[/] {len(keys)} actors: {', '.join(keys)}")
-    return keys
+        _line(proposed.indices.start, f"operator proposes {agreement.title}, version 1")
+        for actor, role, affiliation in story.ACTORS:
+            self.keys[actor] = key = SigningKey.generate(actor)
+            appended = key_service.enrol(
+                self.store,
+                actor=actor,
+                public_key=key.public_key,
+                role=role,
+                affiliation=affiliation,
+                operator_key=self.operator_key,
+                log_key=self.log_key,
+                clock=tick,
+            )
+            write_key(self.settings.keys_dir / f"{actor}.key", key)  # to go on with the CLI
+            acting = f" for {affiliation}" if affiliation else ""
+            _line(appended.indices.start, f"operator enrols {actor} ({role}{acting})")
 
-
-def _append_scenario(
-    store: SqlLogStore, keys: dict[str, SigningKey], log_key: SigningKey, clock: _Clock
-) -> None:
-    for actor, event_type, body, confidential in SCENARIO:
-        envelope, sealed = sign_event(
-            keys[actor],
-            log=ORIGIN,
-            actor=actor,
-            type=event_type,
-            time=clock.tick(),
-            body=body,
-            confidential=confidential,
-        )
-        appended = log_service.append(store, [Submission(envelope, sealed)], log_key, clock.tick)
-        shown = "commitment " + str(envelope.commitment) if confidential else event_type
-        output.info(f"  [cyan]{appended.indices.start:>3}[/] {actor:<14} {shown}")
-
-
-def _show_checkpoint_and_proofs(store: SqlLogStore, old_size: int, origin: str) -> None:
-    vkey = VerifierKey.from_text(store.head().identity.log_vkey)
-    output.info("\n[bold]the log's verifier key[/] (each party pins it out of band)")
-    output.data(vkey.to_text())
-    checkpoint, _ = open_checkpoint(log_service.checkpoint_note(store), vkey, origin=origin)
-    output.info("\n[bold]latest checkpoint[/] (signature verified with the vkey)")
-    output.data(log_service.checkpoint_note(store))
-    report_index = next(
-        i
-        for i, leaf in store.entries(0, checkpoint.size)
-        if b'"pk-liaison-1"' in leaf and b"report.submitted" in leaf
-    )
-    inclusion = log_service.prove_inclusion(store, report_index, checkpoint.size)
-    verify_inclusion(
-        inclusion.leaf_hash, report_index, checkpoint.size, inclusion.proof, checkpoint.root_hash
-    )
-    output.info(
-        f"[green]inclusion proof verified[/]: Pakistan's report at index {report_index} is in "
-        f"the tree of size {checkpoint.size} ({len(inclusion.proof)} hashes):"
-    )
-    for step in inclusion.proof:
-        output.data(f"  {b64(step)}")
-    consistency = log_service.prove_consistency(store, old_size, checkpoint.size)
-    verify_consistency(
-        old_size, checkpoint.size, consistency.old_root, checkpoint.root_hash, consistency.proof
-    )
-    output.info(
-        f"[green]consistency proof verified[/]: the tree of size {old_size} is a prefix of the "
-        f"tree of size {checkpoint.size} ({len(consistency.proof)} hashes)"
-    )
-
-
-def _verify_and_tamper(store: SqlLogStore, settings: Settings) -> None:
-    report = verify_store(store)
-    output.info(
-        f"\n[bold]verify[/]: {'[green]ok[/]' if report.ok else '[red]FAILED[/]'} — "
-        f"{report.entries_checked} entries, {report.nodes_checked} subtree hashes, "
-        f"{report.checkpoints_checked} checkpoints, every signature checked"
-    )
-    copy = settings.data / "tampered.db"
-    with sqlite3.connect(settings.data / "ceasefire.db") as source, sqlite3.connect(copy) as target:
-        source.backup(target)  # a consistent copy, WAL included
-    with sqlite3.connect(copy) as connection:  # the operator quietly edits one report
-        index, leaf = next(
-            (i, bytes(leaf))
-            for i, leaf in connection.execute("SELECT idx, leaf FROM log_entries ORDER BY idx")
-            if b"Kurram" in bytes(leaf)
-        )
-        edited = leaf.replace(b"Kurram", b"Kurrum")
-        connection.execute("UPDATE log_entries SET leaf = ? WHERE idx = ?", (edited, index))
-    copy_settings = Settings(data=settings.data, database_url=f"sqlite:///{copy}")
-    with bootstrap.opened(copy_settings) as tampered:
-        result = verify_store(tampered)
-    first = result.first_problem
-    if first is not None:
+    def _adopt_the_agreement(self) -> None:
+        for signer in story.SIGNERS:
+            appended = agreement_service.sign(
+                self.store,
+                self.store,
+                key=self.keys[signer],
+                version=1,
+                log_key=self.log_key,
+                clock=self.clock.tick,
+            )
+            _line(appended.indices.start, f"{signer} signs version 1")
+        version = agreement_service.versions(self.store)[0]
+        _require(version.adopted_at is not None, f"version 1 adopted, {version.missing} missing")
+        self.adopted_size = self.store.head().size
         output.info(
-            f"[bold]verify on a copy with one byte changed[/]: [red]caught[/] — first bad index "
-            f"{first.index}: {first.where}: {first.message}"
+            f"[green]version 1 adopted[/] at index {version.adopted_at}, digest "
+            f"{version.proposal.digest}: every report from now on is checked against it"
         )
-    folder = settings.data
-    output.info(
-        f"\nThe demo store and its keys are in {folder}. Try:\n"
-        f"  .venv/bin/ceasefire log entries --data {folder}\n"
-        f"  .venv/bin/ceasefire log append --data {folder} --key {folder}/keys/pk-liaison-1.key "
-        '--type report.submitted --body \'{"place": "Torkham"}\'\n'
-        f"  .venv/bin/ceasefire verify --data {folder}"
+
+    def _allegations(self) -> None:
+        self.clock.on(10, 19, 14)
+        _chapter("19 October — each side reports what it says the other did, with photos")
+        for report in story.ALLEGATIONS:
+            self._submit(report)
+        for photo in story.PHOTOS:
+            if photo.report in self.reports:
+                self._add_photo(photo)
+
+    def _custody(self) -> None:
+        self.clock.on(10, 20)
+        photo = story.PHOTOS[0]
+        _chapter(f"20 October — the monitors take {photo.file} into the case file")
+        for actor, action, to, note in story.CUSTODY:
+            appended = evidence_service.record_custody(
+                self.store,
+                self.files[photo.file],
+                action=action,
+                to=to,
+                note=note,
+                tool=None,
+                key=self.keys[actor],
+                log_key=self.log_key,
+                clock=self.clock.tick,
+            )
+            _line(appended.indices.start, f"{actor}: {action}" + (f" to {to}" if to else ""))
+
+    def _withdraw_the_duplicate(self) -> None:
+        self.clock.on(10, 20, 11)
+        _chapter("20 October — a duplicate withdrawn")
+        duplicate = self.reports[story.DUPLICATE].report
+        appended = report_service.withdraw_report(
+            self.store,
+            duplicate,
+            reason=story.WITHDRAWAL_REASON,
+            key=self.keys["af-liaison-1"],
+            log_key=self.log_key,
+            clock=self.clock.tick,
+        )
+        _line(
+            appended.indices.start,
+            f"af-liaison-1 withdraws report {duplicate[:8]}: “{story.WITHDRAWAL_REASON}” "
+            "It stays in the log, marked withdrawn.",
+        )
+
+    def _observe_torkham(self) -> None:
+        self.clock.on(10, 22, 22)
+        _chapter("22 October — a monitor's own observation at Torkham")
+        self._submit(story.TORKHAM_REPORT)
+        output.info("      a source is withheld and the place blurred to 5 km, to protect them")
+
+    def _correct_kurram(self) -> None:
+        self.clock.on(10, 24)
+        _chapter("24 October — Pakistan corrects its casualty figures")
+        original = self.reports["kurram"].report
+        corrected = report_service.correct_report(
+            self.store,
+            self.store,
+            original,
+            story.KURRAM_CORRECTED,
+            reason=story.CORRECTION_REASON,
+            key=self.keys["pk-liaison-1"],
+            confidential=False,
+            log_key=self.log_key,
+            clock=self.clock.tick,
+        )
+        self.reports["kurram-corrected"] = corrected
+        _line(
+            corrected.appended.indices.start,
+            f"pk-liaison-1 corrects report {original[:8]} ({story.CORRECTION_SAYS}): new report "
+            f"{corrected.report[:8]}; the original stays in the log, marked corrected",
+        )
+
+    def _claims_in_confidence(self) -> None:
+        self.clock.on(11, 4)
+        _chapter("4 November — Afghanistan reports steps against armed groups, in confidence")
+        for report in story.CLAIMS:
+            self._submit(report)
+        for photo in story.PHOTOS:
+            if photo.report in {c.name for c in story.CLAIMS}:
+                self._add_photo(photo)
+        public = report_service.list_reports(self.store, None)
+        mediator = report_service.list_reports(self.store, self._viewer(story.MEDIATOR))
+        output.info(
+            f"      the log holds only salted commitments: the public sees {len(public)} "
+            f"reports, {story.MEDIATOR} sees {len(mediator)}"
+        )
+
+    def _disclose_at_istanbul(self) -> None:
+        self.clock.on(11, 6)
+        _chapter("6 November — at the Istanbul meeting, Afghanistan discloses the hideout report")
+        claim = self.reports["hideout"]
+        appended = report_service.disclose_report(
+            self.store,
+            self.store,
+            claim.report,
+            key=self.keys["af-liaison-1"],
+            log_key=self.log_key,
+            clock=self.clock.tick,
+        )
+        sealed_at, disclosed_at = claim.appended.indices.start, appended.indices.start
+        _line(disclosed_at, f"af-liaison-1 publishes the salt and content of {claim.report[:8]}")
+        # What any reader of the log can do: open the old commitment with what was published.
+        original, disclosure = (
+            Envelope.from_leaf(next(self.store.entries(i, i + 1))[1])
+            for i in (sealed_at, disclosed_at)
+        )
+        body: Mapping[str, Any] = disclosure.body or {}
+        opened = Sealed(base64.b64decode(body["salt"]), dict(body["body"]))
+        commitment = original.commitment or ""
+        _require(opened.matches(commitment), "the disclosure to open the commitment")
+        output.info(
+            f"[green]disclosure verified[/]: they hash to {commitment[:23]}…, the commitment the "
+            f"log has held since index {sealed_at} — the content is what was sealed on 4 November"
+        )
+
+    # --- what the record says ----------------------------------------------------------------
+
+    def _evidence_flags(self) -> None:
+        _chapter(
+            f"The evidence locker as {story.MEDIATOR} sees it; flags are questions, not verdicts"
+        )
+        viewer = self._viewer(story.MEDIATOR)
+        for name, submitted in self.reports.items():
+            for item in evidence_service.evidence_for_report(self.store, viewer, submitted.report):
+                output.info(f"  report {name} ({submitted.report[:8]}): {item.name}")
+                for flag in item.flags:
+                    output.info(f"      [yellow]flag[/] {flag.code}: {flag.message}")
+                if not item.flags:
+                    output.info("      no flags: capture time and place agree with the report")
+                chain = " → ".join(
+                    f"{step.action} by {step.actor}" + (f" to {step.to}" if step.to else "")
+                    for step in item.custody
+                )
+                output.info(f"      custody: {chain}")
+
+    def _tables(self) -> None:
+        output.info(
+            "\nSources are graded on the Admiralty scale: reliability A (reliable) to F (cannot "
+            "be judged), credibility 1 (confirmed) to 6 (cannot be judged)."
+        )
+        for reader, title in ((None, "the public"), (story.MEDIATOR, story.MEDIATOR)):
+            views = report_service.list_reports(self.store, self._viewer(reader))
+            output.info("")
+            output.table(
+                f"The reports as {title} sees them",
+                ["#", "by", "what", "date", "place", "sources", "status"],
+                [_row(view) for view in sorted(views, key=lambda v: v.index)],
+            )
+
+    def _proofs(self) -> None:
+        _chapter("Checking the record with nothing but the log's verifier key")
+        vkey = VerifierKey.from_text(self.store.head().identity.log_vkey)
+        output.info("the log's verifier key, which each party pins out of band:")
+        output.data(vkey.to_text())
+        note = log_service.checkpoint_note(self.store)
+        checkpoint, _ = open_checkpoint(note, vkey, origin=story.ORIGIN)
+        output.info("[green]checkpoint signature verified[/] with the vkey:")
+        output.data(note)
+        index, size, root = (
+            self.reports["kurram"].appended.indices.start,
+            checkpoint.size,
+            checkpoint.root_hash,
+        )
+        inclusion = log_service.prove_inclusion(self.store, index, size)
+        verify_inclusion(inclusion.leaf_hash, index, size, inclusion.proof, root)
+        output.info(
+            f"[green]inclusion proof verified[/]: Pakistan's Kurram report at index {index} is in "
+            f"the tree of size {size} ({len(inclusion.proof)} hashes):"
+        )
+        for step in inclusion.proof:
+            output.data(f"  {b64(step)}")
+        old = self.adopted_size
+        consistency = log_service.prove_consistency(self.store, old, size)
+        verify_consistency(old, size, consistency.old_root, root, consistency.proof)
+        output.info(
+            f"[green]consistency proof verified[/]: the tree of size {old} (when the agreement "
+            f"was adopted) is a prefix of the tree of size {size} — nothing rewritten"
+        )
+        for witness in ("witness-pk", "witness-af"):
+            witnessing.cosign_latest(self.store, self.keys[witness], self.clock.tick())
+        output.info("[bold]the checkpoint, cosigned by both parties' witnesses[/]")
+        output.data(log_service.checkpoint_note(self.store))
+
+    def _verify_and_rebuild(self) -> None:
+        _chapter("Recomputing everything, as each party's witness does")
+        report = verify_store(self.store, records=self.store)
+        output.info(
+            f"[bold]verify[/]: {'[green]ok[/]' if report.ok else '[red]FAILED[/]'} — "
+            f"{report.entries_checked} entries and their signatures, {report.nodes_checked} "
+            f"subtree hashes, {report.checkpoints_checked} checkpoints and their cosignatures, "
+            "and the read models compared with a replay of the log"
+        )
+        replayed = rebuild(self.store, self.store)
+        differences = compare(self.store, self.store)
+        output.info(
+            f"[bold]rebuild[/]: the read models dropped and replayed from {replayed} log entries; "
+            f"{len(differences)} differences from the log"
+        )
+
+    def _catch_tampering(self) -> None:
+        copy = self.settings.data / "tampered.db"
+        index = self.reports["kurram"].appended.indices.start
+        with (
+            closing(sqlite3.connect(self.settings.data / "ceasefire.db")) as source,
+            closing(sqlite3.connect(copy)) as target,
+        ):
+            source.backup(target)  # a consistent copy, WAL included
+        # The operator quietly edits one report: a single byte of its leaf.
+        with closing(sqlite3.connect(copy)) as connection, connection:
+            ((leaf,),) = connection.execute("SELECT leaf FROM log_entries WHERE idx = ?", (index,))
+            edited = bytes(leaf).replace(b"Kurram", b"Kurrum", 1)
+            connection.execute("UPDATE log_entries SET leaf = ? WHERE idx = ?", (edited, index))
+        with bootstrap.opened(Settings(data=copy.parent, database_url=f"sqlite:///{copy}")) as db:
+            first = verify_store(db).first_problem
+        if first is None:
+            raise VerificationError("the demo expected verify to catch the changed byte")
+        output.info(
+            f"[bold]verify on a copy with one byte changed[/] (Kurram → Kurrum at index {index}): "
+            f"[red]caught[/] — first bad index {first.index}: {first.where}: {first.message}"
+        )
+
+    def _try_next(self) -> None:
+        folder = self.settings.data
+        report = self.reports["torkham"].report
+        photo = self.files[story.PHOTOS[2].file]
+        output.info(
+            f"\nThe demo store and every actor's key are in {folder} ({folder}/keys/<actor>.key "
+            "signs as that actor). Try (ceasefire is .venv/bin/ceasefire outside the venv):"
+        )
+        for command in (
+            f"report list --data {folder}",
+            f"report list --data {folder} --as {story.MEDIATOR}",
+            f"report show {report} --data {folder}",
+            f"report show {report} --data {folder} --as {story.MEDIATOR}",
+            f"evidence show {photo} --data {folder} --as {story.MEDIATOR}",
+            f"agreement show --data {folder}",
+            f"verify --data {folder}",
+            f"verify --data {folder} --database-url sqlite:///{folder}/tampered.db",
+        ):
+            output.info(f"  ceasefire {command}")
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _submit(self, report: story.Report) -> None:
+        submitted = report_service.submit_report(
+            self.store,
+            self.store,
+            report.body,
+            key=self.keys[report.actor],
+            confidential=report.confidential,
+            log_key=self.log_key,
+            clock=self.clock.tick,
+        )
+        self.reports[report.name] = submitted
+        body = report.body
+        what = (
+            f"{body['act']} by {body['alleged_party']}"
+            if body["kind"] == "allegation"
+            else f"{body['step']} ({body['commitment']}), confidential"
+        )
+        _line(
+            submitted.appended.indices.start,
+            f"{report.actor} reports {report.says}: {what}, {body['dates']['start']} — report "
+            f"{submitted.report[:8]}",
+        )
+
+    def _add_photo(self, photo: story.Photo) -> None:
+        added = evidence_service.add_evidence(
+            self.store,
+            bootstrap.blob_store(self.settings),
+            analyse,
+            story.draw(photo, self.photos),
+            report=self.reports[photo.report].report,
+            name=photo.file,
+            key=self.keys[photo.actor],
+            limits=bootstrap.evidence_limits(self.settings),
+            log_key=self.log_key,
+            clock=self.clock.tick,
+        )
+        self.files[photo.file] = added.sha256
+        meta = added.metadata
+        said = f"{meta.width}×{meta.height}"
+        if meta.captured_at is not None:
+            said += f", taken {format_utc(meta.captured_at)} on a {meta.device}"
+            said += f" at {meta.latitude:.3f}, {meta.longitude:.3f}" if meta.latitude else ""
+        else:
+            said += ", no metadata"
+        _line(
+            added.appended.indices.start,
+            f"{photo.actor} adds {photo.file} ({said}) to report {photo.report}: "
+            f"sha256 {added.sha256[:12]}…",
+        )
+
+    def _viewer(self, actor: str | None) -> Actor | None:
+        return None if actor is None else report_service.viewer_of(self.store, actor)
+
+
+def _row(view: report_service.ReportView) -> list[str]:
+    body = view.body or {}
+    if view.body is None:
+        what = "(confidential)"
+    elif view.kind == "allegation":
+        what = f"{body['act']} by {body['alleged_party']}"
+    else:
+        what = str(body["step"])
+    if view.confidential and view.body is not None:
+        what += ", disclosed" if view.disclosed_at is not None else ", confidential"
+    location = body.get("location") or {}
+    place = location.get("place") or (
+        f"blurred to {location['blurred_km']:g} km" if "blurred_km" in location else "—"
     )
+    start = (body.get("dates") or {}).get("start")
+    return [
+        str(view.index),
+        view.affiliation or view.actor,
+        what.replace("_", " "),  # words, so that a narrow table wraps them rather than cuts
+        f"{int(start[8:])} {datetime.fromisoformat(start):%b}" if start else "—",
+        str(place),
+        ", ".join(_source_cell(s) for s in body.get("sources", [])),
+        view.status,
+    ]
+
+
+def _source_cell(source: Mapping[str, Any]) -> str:
+    grade = f"{source['reliability']}{source['credibility']}"
+    if source["name"] == "withheld":
+        return f"withheld {grade}"
+    if source.get("withheld"):
+        return f"{grade} {source['name']} (withheld)"
+    return grade

@@ -33,7 +33,12 @@ app.add_typer(proof_app, name="proof")
 def append(
     key: Annotated[Path, typer.Option(help="The signing actor's private key file.")],
     type_: Annotated[
-        str | None, typer.Option("--type", help="Event type, e.g. report.submitted.")
+        str | None,
+        typer.Option(
+            "--type",
+            help="Event type, e.g. note.added (the record's own types, such as "
+            "report.submitted, are checked against the agreement).",
+        ),
     ] = None,
     body: Annotated[str | None, typer.Option(help="The event body, a JSON object.")] = None,
     batch: Annotated[

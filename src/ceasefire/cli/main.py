@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from ceasefire.cli import db, demo, init, keys, log, verify
+from ceasefire.cli import actors, agreement, db, demo, evidence, init, log, rebuild, reports, verify
 from ceasefire.cli.common import exit_code
 from ceasefire.cli.output import error
 from ceasefire.errors import CeasefireError
@@ -35,8 +35,12 @@ app = typer.Typer(
 )
 app.command("init")(init.init)
 app.command("verify")(verify.verify)
+app.command("rebuild")(rebuild.rebuild)
 app.command("demo")(demo.demo)
-app.add_typer(keys.app, name="keys")
+app.add_typer(actors.app, name="actors")
+app.add_typer(agreement.app, name="agreement")
+app.add_typer(reports.app, name="report")
+app.add_typer(evidence.app, name="evidence")
 app.add_typer(log.app, name="log")
 app.add_typer(db.app, name="db")
 

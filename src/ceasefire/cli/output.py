@@ -18,6 +18,7 @@ _err = Console(stderr=True, highlight=False)
 def data(text: str) -> None:
     """A line of output for machines and pipes (stdout, no markup)."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()  # keep data and the messages on stderr in order when piped
 
 
 def json_line(value: Any) -> None:

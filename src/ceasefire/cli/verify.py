@@ -25,9 +25,10 @@ def verify(
     ] = True,
     json: JsonOption = False,
 ) -> None:
-    """Recompute every leaf and node hash, check every signature and checkpoint."""
+    """Recompute every leaf and node hash, check every signature and checkpoint, and compare
+    the stored read models with a replay of the log."""
     with bootstrap.opened(settings(data, database_url)) as store, output.progress_bar() as bar:
-        report = verify_store(store, signatures=signatures, progress=bar)
+        report = verify_store(store, signatures=signatures, progress=bar, records=store)
     if json:
         output.json_line(_as_json(report))
     else:

@@ -43,8 +43,43 @@ class _Refused(Exception):
 def canonical_json(value: object, *, what: str = "value") -> bytes:
     """The RFC 8785 canonical JSON of ``value`` (objects, lists, tuples, str, int, float, bool,
     None). InvalidInput names the path of the first value that has no canonical form."""
+    if _plain_json(value, 0):
+        try:
+            return json.dumps(
+                value, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            ).encode()
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the careful path below names it
     plain = _plain(value, what, 0)
     return rfc8785.dumps(plain)
+
+
+def _plain_json(value: object, depth: int) -> bool:
+    """Whether the standard library's compact, key-sorted JSON of ``value`` is already its RFC
+    8785 form: the common case, checked quickly. It is when every key is ASCII (so code-point
+    order is UTF-16 order), every integer is safe, and every float is one that Python and
+    ECMAScript spell alike (not integral, 1e-4 <= |x| < 1e16: shortest round-trip digits, no
+    exponent). Anything else goes the careful way through ``rfc8785``."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        assert isinstance(value, int)
+        return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is float:
+        assert isinstance(value, float)
+        return 1e-4 <= abs(value) < 1e16 and not value.is_integer()
+    if depth >= MAX_DEPTH:
+        return False
+    if kind is dict:
+        assert isinstance(value, dict)
+        return all(
+            type(k) is str and k.isascii() and _plain_json(v, depth + 1) for k, v in value.items()
+        )
+    if kind is list or kind is tuple:
+        assert isinstance(value, list | tuple)
+        return all(_plain_json(item, depth + 1) for item in value)
+    return False
 
 
 def canonical_copy(value: object, *, what: str = "value") -> Any:

@@ -14,17 +14,19 @@ index ``i`` (the rules :meth:`Keyring.check` applies, in this order):
 3. Every other event is signed by a known key of its actor that is valid at ``i``: enrolled at
    an index ``e < i`` and not revoked or rotated away at an index ``r < i``. A key valid when an
    event was appended stays valid for that event for ever.
-4. ``key.enrolled`` ``{"actor", "public_key", "role"}``: signed with an operator key (role
-   ``operator``). The key was never seen in this log before, for anyone. An actor keeps one
-   role: all its keys carry the role of its first.
+4. ``key.enrolled`` ``{"actor", "public_key", "role"}`` and optionally ``"affiliation"`` (the
+   id of the party or mediator the actor acts for; what the ids mean is the agreement's
+   business, not the keyring's): signed with an operator key (role ``operator``). The key was
+   never seen in this log before, for anyone. An actor keeps one role and one affiliation: all
+   its keys carry those of its first.
 5. ``key.rotated`` ``{"actor", "old_key", "new_key"}``: signed by ``actor`` itself or with an
    operator key; ``old_key`` is a valid key of ``actor`` and is valid up to ``i``; ``new_key``
    was never seen before, takes the role of ``old_key`` and is valid from ``i + 1``.
 6. ``key.revoked`` ``{"actor", "key", "reason"}``: signed by ``actor`` itself or with an
    operator key; ``key`` is a valid key of ``actor`` and is valid up to ``i``. The last valid
    operator key cannot be revoked (rotating it keeps an operator, so that is allowed).
-7. Key event bodies are public and have exactly the fields named. Other ``log.*`` and ``key.*``
-   types are refused: those namespaces belong to this module.
+7. Key event bodies are public and have exactly the fields named (optional ones may be
+   absent). Other ``log.*`` and ``key.*`` types are refused: those namespaces belong to this module.
 
 Rules 4-6 allow only what they name: it is always safe to relax a rule later (old logs stay
 valid), never to tighten one.
@@ -68,6 +70,7 @@ class KeyRecord:
     role: str
     enrolled_at: int
     revoked_at: int | None = None
+    affiliation: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.public_key) != ED25519_KEY_SIZE:
@@ -252,7 +255,7 @@ class Keyring:
             )
 
     def _enrol(self, envelope: Envelope, signer: KeyRecord, index: int) -> _Update:
-        body = _body(envelope, ("actor", "public_key", "role"))
+        body = _body(envelope, ("actor", "public_key", "role"), optional=("affiliation",))
         if signer.role != OPERATOR_ROLE:
             raise PermissionDenied(
                 f"only an operator key may enrol keys; {signer.describe()} has role "
@@ -262,9 +265,15 @@ class Keyring:
         actor = check_actor_id(_string(body, "actor"), "body.actor")
         public_key = _key(body, "public_key")
         role = _role(body)
+        affiliation = (
+            check_actor_id(_string(body, "affiliation"), "body.affiliation")
+            if "affiliation" in body
+            else None
+        )
         self._require_unseen(public_key, "body.public_key")
-        self._require_one_role(actor, role)
-        return _Update((KeyRecord(actor, public_key, role, enrolled_at=index),))
+        self._require_one_role(actor, role, affiliation)
+        record = KeyRecord(actor, public_key, role, enrolled_at=index, affiliation=affiliation)
+        return _Update((record,))
 
     def _rotate(self, envelope: Envelope, signer: KeyRecord, index: int) -> _Update:
         body = _body(envelope, ("actor", "old_key", "new_key"))
@@ -273,7 +282,7 @@ class Keyring:
         old = self._valid_key_of(actor, _key(body, "old_key"), index, "body.old_key")
         new_key = _key(body, "new_key")
         self._require_unseen(new_key, "body.new_key")
-        new = KeyRecord(actor, new_key, old.role, enrolled_at=index)
+        new = KeyRecord(actor, new_key, old.role, enrolled_at=index, affiliation=old.affiliation)
         return _Update((replace(old, revoked_at=index), new))
 
     def _revoke(self, envelope: Envelope, signer: KeyRecord, index: int) -> _Update:
@@ -320,13 +329,19 @@ class Keyring:
                 field=name,
             )
 
-    def _require_one_role(self, actor: str, role: str) -> None:
+    def _require_one_role(self, actor: str, role: str, affiliation: str | None) -> None:
         existing = next((row for row in self._records.values() if row.actor == actor), None)
         if existing is not None and existing.role != role:
             raise Conflict(
                 f"actor {actor!r} has role {existing.role!r}, found {role!r}: an actor keeps "
                 "one role (enrol a new actor id for a new role)",
                 field="body.role",
+            )
+        if existing is not None and existing.affiliation != affiliation:
+            raise Conflict(
+                f"actor {actor!r} acts for {existing.affiliation!r}, found {affiliation!r}: an "
+                "actor keeps one affiliation (enrol a new actor id)",
+                field="body.affiliation",
             )
 
 
@@ -348,13 +363,15 @@ def _require_authority(signer: KeyRecord, actor: str, verb: str) -> None:
         )
 
 
-def _body(envelope: Envelope, names: tuple[str, ...]) -> Mapping[str, Any]:
+def _body(
+    envelope: Envelope, names: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> Mapping[str, Any]:
     if envelope.body is None:
         raise InvalidInput(
             f"{envelope.type} must carry a public body, found a commitment", field="commitment"
         )
     missing = [name for name in names if name not in envelope.body]
-    unknown = sorted(set(envelope.body) - set(names))
+    unknown = sorted(set(envelope.body) - set(names) - set(optional))
     if missing or unknown:
         raise InvalidInput(
             f"{envelope.type} body has exactly the fields {', '.join(names)}; found missing "

@@ -22,12 +22,16 @@ def enrol(
     actor: str,
     public_key: bytes,
     role: str,
+    affiliation: str | None = None,
     operator_key: SigningKey,
     log_key: SigningKey,
     clock: Clock,
 ) -> Appended:
-    """The operator enrols an actor's public key with its role."""
+    """The operator enrols an actor's public key with its role and, for a party liaison or a
+    mediator, the party or mediator it acts for."""
     body = {"actor": actor, "public_key": _b64(public_key), "role": role}
+    if affiliation is not None:
+        body["affiliation"] = affiliation
     return _key_events(store, operator_key, "key.enrolled", [body], log_key, clock)
 
 

@@ -1,17 +1,21 @@
 """Appending to the log and reading it back with proofs.
 
+Every envelope is admitted twice before anything is written: by the keyring (known, unrevoked
+key of the right actor; valid signature) and by the record (``services.record``: the rules of
+the mechanism and its policy). The read models are updated in the same transaction.
+
 An append, whatever its size, is one transaction that writes the leaves, every subtree hash
-they complete and a newly signed checkpoint, so a reader never sees a tree without its
-checkpoint, and a crash leaves either all of a batch or none of it. Every envelope is admitted
-by the keyring (known, unrevoked key of the right actor; valid signature) before anything is
-written; one bad envelope refuses the whole batch.
+they complete, the read models' rows and a newly signed checkpoint, so a reader never sees a
+tree without its checkpoint, and a crash leaves either all of a batch or none of it. One bad
+envelope refuses the whole batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ceasefire.errors import CeasefireError, InvalidInput, NotFound, PermissionDenied, StorageError
 from ceasefire.log.canonical import canonical_json
@@ -40,6 +44,7 @@ from ceasefire.services.ports import (
     SealedRow,
     StoredCheckpoint,
 )
+from ceasefire.services.record import Admission
 
 
 @dataclass(frozen=True)
@@ -149,11 +154,21 @@ def _admit_and_write(
     tx: AppendTransaction, submissions: Sequence[Submission], log_key: SigningKey, now: datetime
 ) -> Appended:
     start = tx.head.size
+    record = tx.record()
+    applied = record.applied()
+    if applied != start:
+        raise StorageError(
+            f"the read models reflect {applied} of the log's {start} entries: run "
+            "`ceasefire rebuild` before appending"
+        )
     keyring = _keyring(tx.head, tx.key_records())
-    before = {record.public_key: record for record in keyring.rows()}
+    before = {row.public_key: row for row in keyring.rows()}
+    admission = Admission(record, keyring)
+    admission.prefetch((s.envelope, s.sealed) for s in submissions)
     for offset, submission in enumerate(submissions):
         try:
             keyring.admit(submission.envelope, start + offset)
+            admission.admit(submission.envelope, submission.sealed, start + offset)
         except CeasefireError as exc:
             where = f"batch[{offset}]" + (f".{exc.field}" if exc.field else "")
             raise type(exc)(exc.message, field=where) from exc
@@ -169,6 +184,7 @@ def _admit_and_write(
         if s.sealed is not None
     ]
     leaves = [s.envelope.to_leaf() for s in submissions]
+    record.apply(admission.ops, start + len(submissions))
     return append_leaves(tx, leaves, log_key, now, keys=changed, sealed=sealed)
 
 
@@ -185,6 +201,33 @@ def _keyring(head: LogHead, records: Sequence[KeyRecord]) -> Keyring:
         operator=operator,
     )
     return Keyring.from_rows(records, genesis=genesis)
+
+
+def submit(
+    store: LogStore,
+    key: SigningKey,
+    event_type: str,
+    body: Mapping[str, Any],
+    *,
+    log_key: SigningKey,
+    clock: Clock,
+    confidential: bool = False,
+) -> tuple[Appended, Envelope]:
+    """Sign one event as ``key``'s actor and append it: what a client of the mechanism does."""
+    envelope, sealed = sign_event(
+        key,
+        log=store.head().identity.origin,
+        actor=key.name,
+        type=event_type,
+        time=clock(),
+        body=body,
+        confidential=confidential,
+    )
+    try:
+        return append(store, [Submission(envelope, sealed)], log_key, clock), envelope
+    except CeasefireError as exc:  # one event: its fields need no batch position
+        field = exc.field.removeprefix("batch[0]").lstrip(".") if exc.field else None
+        raise type(exc)(exc.message, field=field or None) from exc
 
 
 def append_leaves(

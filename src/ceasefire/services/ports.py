@@ -6,13 +6,19 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
+from ceasefire.domain.evidence import Limits, MediaMetadata
+from ceasefire.domain.projection import Op
 from ceasefire.log.keyring import KeyRecord
 from ceasefire.log.merkle import NodeId
 
 Clock = Callable[[], datetime]
 """Where services get the time when they must read it at a precise moment (under a lock)."""
+
+Row = Mapping[str, Any]
+"""A read-model row, by column name (the tables are named in ``domain.projection``)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,28 @@ class AppendTransaction(Protocol):
 
     def key_records(self) -> list[KeyRecord]: ...
 
+    def record(self) -> RecordView: ...
+
     def write(self, append: AppendWrite) -> None: ...
+
+
+class RecordView(Protocol):
+    """The read models, as admitting new events needs them: inside the append lock, so what it
+    reads cannot change before the batch is written."""
+
+    def applied(self) -> int:
+        """How many log entries the read models reflect."""
+        ...
+
+    def event_indices(self, ids: Collection[str]) -> dict[str, int]: ...
+
+    def rows(self, table: str, column: str, values: Collection[Any]) -> list[Row]: ...
+
+    def all_rows(self, table: str) -> list[Row]: ...
+
+    def apply(self, ops: Sequence[Op], applied: int) -> None:
+        """Write the operations and record that the first ``applied`` entries are reflected."""
+        ...
 
 
 class LogReader(Protocol):
@@ -127,3 +154,57 @@ class LogStore(Protocol):
     def key_records(self) -> list[KeyRecord]: ...
 
     def sealed(self, commitment: str) -> SealedRow: ...
+
+    def sealed_bodies(self, start: int, end: int) -> dict[int, str]:
+        """The sealed content held for entries ``start <= index < end``, by index."""
+        ...
+
+
+class RecordStore(Protocol):
+    """The read models outside an append: rebuilding them and reading them."""
+
+    def record_applied(self) -> int: ...
+
+    def rebuilding(self) -> AbstractContextManager[RecordView]:
+        """Hold the append lock, empty the read models, and give a view to refill them."""
+        ...
+
+    def table(self, table: str) -> list[Row]:
+        """Every row of a read-model table, in primary-key order."""
+        ...
+
+    def find(self, table: str, column: str, values: Collection[Any]) -> list[Row]: ...
+
+
+class BlobRef(Protocol):
+    """A file in the evidence locker, named by the SHA-256 of its bytes."""
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+class BlobStore(Protocol):
+    """The evidence locker's files, content-addressed (``storage.blobs`` implements it)."""
+
+    def put_file(self, path: Path, *, max_bytes: int) -> BlobRef: ...
+
+    def path(self, sha256: str) -> Path: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def verify(self, sha256: str) -> bool: ...
+
+
+class Analyser(Protocol):
+    """Reads a file's type and metadata, refusing what the limits refuse (``media.images``)."""
+
+    def __call__(
+        self, path: Path, *, limits: Limits = ..., name: str | None = None
+    ) -> MediaMetadata: ...
+
+
+class Store(LogStore, RecordStore, Protocol):
+    """The log and its read models in one database (what ``storage.SqlLogStore`` is)."""

@@ -32,7 +32,8 @@ from ceasefire.log.keys import ED25519_COSIGNATURE, VerifierKey
 from ceasefire.log.merkle import consistency_proof, root_at
 from ceasefire.log.note import Note, NoteSignature
 from ceasefire.log.proofs import verify_consistency
-from ceasefire.services.ports import LogHead, LogStore, StoredCheckpoint
+from ceasefire.services.ports import LogHead, LogStore, RecordStore, StoredCheckpoint
+from ceasefire.services.readmodels import compare
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; the CLI draws it, services never print."""
@@ -86,8 +87,13 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
 
 
 def verify_store(
-    store: LogStore, *, signatures: bool = True, progress: Progress = _no_progress
+    store: LogStore,
+    *,
+    signatures: bool = True,
+    progress: Progress = _no_progress,
+    records: RecordStore | None = None,
 ) -> VerifyReport:
+    """Recompute the log (and, given ``records``, the read models) and list every problem."""
     head = store.head()
     report = VerifyReport(
         size=head.size, origin=head.identity.origin, signatures_checked=signatures
@@ -97,6 +103,18 @@ def verify_store(
     _check_checkpoints(store, head, keyring, report)
     if keyring is not None:
         _check_key_cache(store, keyring, report)
+    if records is not None and report.ok:
+        progress("read models", 0, 1)
+        for difference in compare(store, records):
+            report.add(
+                Problem(
+                    None,
+                    f"read model {difference.table} {difference.key}",
+                    f"{difference.message} (run `ceasefire rebuild`)",
+                    level=None,
+                )
+            )
+        progress("read models", 1, 1)
     return report
 
 

@@ -42,8 +42,12 @@ from ceasefire.services.ports import (
     SealedRow,
     StoredCheckpoint,
 )
+from ceasefire.services.ports import (
+    Row as RecordRow,
+)
 from ceasefire.storage import tree_rows
 from ceasefire.storage.engine import WRITE
+from ceasefire.storage.record_rows import SqlRecordView
 from ceasefire.storage.tables import (
     log_checkpoints,
     log_cosignatures,
@@ -226,6 +230,35 @@ class SqlLogStore:
             raise NotFound(f"no sealed content is held for commitment {commitment}")
         return SealedRow(row.commitment, row.idx, bytes(row.salt), row.body)
 
+    def sealed_bodies(self, start: int, end: int) -> dict[int, str]:
+        query = select(sealed_bodies.c.idx, sealed_bodies.c.body).where(
+            sealed_bodies.c.idx >= start, sealed_bodies.c.idx < end
+        )
+        with self._engine.connect() as connection:
+            return {row.idx: row.body for row in connection.execute(query)}
+
+    # -- the read models (ports.RecordStore) ------------------------------------------------
+
+    def record_applied(self) -> int:
+        with self._engine.connect() as connection:
+            return SqlRecordView(connection).applied()
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[SqlRecordView]:
+        with self.appending() as tx:
+            view = tx.record()
+            view.clear()
+            with view.without_indexes():
+                yield view
+
+    def table(self, table: str) -> list[RecordRow]:
+        with self._engine.connect() as connection:
+            return SqlRecordView(connection).all_rows(table)
+
+    def find(self, table: str, column: str, values: Collection[Any]) -> list[RecordRow]:
+        with self._engine.connect() as connection:
+            return SqlRecordView(connection).rows(table, column, values)
+
 
 @dataclass
 class _SqlRead:
@@ -267,6 +300,9 @@ class _SqlAppend:
 
     def key_records(self) -> list[KeyRecord]:
         return _key_records(self.connection)
+
+    def record(self) -> SqlRecordView:
+        return SqlRecordView(self.connection)
 
     def write(self, append: AppendWrite) -> None:
         old, new = self.head.size, append.start + len(append.leaves)
@@ -332,6 +368,7 @@ def _write_keys(connection: Connection, keys: Collection[KeyRecord]) -> None:
                 "role": k.role,
                 "enrolled_at": k.enrolled_at,
                 "revoked_at": k.revoked_at,
+                "affiliation": k.affiliation,
             }
             for k in keys
         ],
@@ -351,6 +388,7 @@ def _key_records(connection: Connection) -> list[KeyRecord]:
             role=r.role,
             enrolled_at=r.enrolled_at,
             revoked_at=r.revoked_at,
+            affiliation=r.affiliation,
         )
         for r in rows
     ]

@@ -10,16 +10,23 @@
   cosignature lines attached to them.
 - ``log_keys``: cache of the keyring fold (which key may sign), rebuilt from the log by verify.
 - ``sealed_bodies``: the content behind confidential commitments; erasable without touching the log.
+
+The read models (``rm_*``, filled by ``domain.projection``) are caches of the record that
+``ceasefire rebuild`` drops and recomputes from the log; ``rm_progress`` says how many entries
+they reflect.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -102,6 +109,7 @@ log_keys = Table(
     Column("role", String(64), nullable=False),
     Column("enrolled_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger, nullable=True),
+    Column("affiliation", String(64), nullable=True),
 )
 
 sealed_bodies = Table(
@@ -112,3 +120,119 @@ sealed_bodies = Table(
     Column("salt", LargeBinary(32), nullable=False),
     Column("body", Text, nullable=False),
 )
+
+rm_progress = Table(
+    "rm_progress",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("applied", BigInteger, nullable=False),
+)
+
+rm_events = Table(
+    "rm_events",
+    metadata,
+    Column("idx", _Index, primary_key=True, autoincrement=False),
+    Column("id", String(32), nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("time", String(32), nullable=False),
+    Index("ix_rm_events_id", "id", unique=True),
+)
+
+rm_agreements = Table(
+    "rm_agreements",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("digest", String(80), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("document", Text, nullable=False),
+)
+
+rm_agreement_signatures = Table(
+    "rm_agreement_signatures",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("signatory", String(64), primary_key=True),
+    Column("digest", String(80), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("idx", BigInteger, nullable=False),
+)
+
+rm_reports = Table(
+    "rm_reports",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("idx", BigInteger, nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("affiliation", String(64), nullable=True),
+    Column("confidential", Boolean, nullable=False),
+    Column("sealed_commitment", String(80), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("corrects", String(32), nullable=True),
+    Column("superseded_by", String(32), nullable=True),
+    Column("withdrawn_at", BigInteger, nullable=True),
+    Column("disclosed_at", BigInteger, nullable=True),
+    Column("time", String(32), nullable=False),
+    Column("kind", String(32), nullable=True),
+    Column("act", String(64), nullable=True),
+    Column("alleged_party", String(64), nullable=True),
+    Column("commitment", String(64), nullable=True),
+    Column("step", String(64), nullable=True),
+    Column("start_date", String(10), nullable=True),
+    Column("end_date", String(10), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("sector", String(64), nullable=True),
+    Column("body", Text, nullable=True),
+    Column("digest", String(80), nullable=True, index=True),
+)
+
+rm_evidence = Table(
+    "rm_evidence",
+    metadata,
+    Column("idx", _Index, primary_key=True, autoincrement=False),
+    Column("id", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("report", String(32), nullable=True, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("affiliation", String(64), nullable=True),
+    Column("size", BigInteger, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("captured_at", String(32), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("device", String(255), nullable=True),
+    Column("phash", String(16), nullable=True),
+    Column("dhash", String(16), nullable=True),
+    Column("phash_mirrored", String(16), nullable=True),
+    Column("metadata", Text, nullable=False),
+    Column("confidential", Boolean, nullable=False),
+    Column("time", String(32), nullable=False),
+)
+
+rm_custody = Table(
+    "rm_custody",
+    metadata,
+    Column("idx", _Index, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("action", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("to_actor", String(64), nullable=True),
+    Column("note", Text, nullable=True),
+    Column("time", String(32), nullable=False),
+)
+
+RECORD_TABLES = {
+    table.name: table
+    for table in (
+        rm_events,
+        rm_agreements,
+        rm_agreement_signatures,
+        rm_reports,
+        rm_evidence,
+        rm_custody,
+    )
+}
+"""The read-model tables by name (``domain.projection`` names them)."""

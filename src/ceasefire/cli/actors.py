@@ -1,4 +1,7 @@
-"""``ceasefire keys``: actors' Ed25519 keys, enrolled and revoked by operator-signed events."""
+"""``ceasefire actors``: who acts in the mechanism, with which role and Ed25519 keys.
+
+Enrolment, rotation and revocation are events in the log (the operator signs enrolments and
+revocations; an actor rotates its own key)."""
 
 from __future__ import annotations
 
@@ -10,27 +13,37 @@ import typer
 from ceasefire import bootstrap
 from ceasefire.cli import output
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, now, settings
+from ceasefire.domain.actors import Role
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import keys as key_service
 from ceasefire.storage.keyfiles import provisional_key, read_key
 
-app = typer.Typer(rich_markup_mode=None, help="Actors' signing keys.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Actors, their roles and signing keys.", no_args_is_help=True
+)
+ROLES = ", ".join(role.value for role in Role if role is not Role.OPERATOR)
 
 
-@app.command("new")
-def new(
+@app.command("enrol")
+def enrol(
     name: Annotated[str, typer.Argument(help="The actor id, e.g. pk-liaison-1.")],
+    role: Annotated[str, typer.Option(help=f"The actor's role: {ROLES}.")],
+    affiliation: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            help="The party (for a liaison) or mediator (for a mediator) the actor acts for, "
+            "by its id in the agreement, e.g. pk, af, tr, qa.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Private key file [default <data>/keys/NAME.key].")
     ] = None,
-    role: Annotated[
-        str, typer.Option(help="The actor's role (party, monitor, mediator, witness…).")
-    ] = "actor",
     data: DataOption = None,
     database_url: DatabaseOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Create a key pair for an actor, enrol its public key in the log, and print it."""
+    """Create a key pair for an actor, enrol it with its role in the log, and print its key."""
     config = settings(data, database_url)
     key = SigningKey.generate(name)
     path = out or config.keys_dir / f"{name}.key"
@@ -40,13 +53,15 @@ def new(
             actor=name,
             public_key=key.public_key,
             role=role,
+            affiliation=affiliation,
             operator_key=bootstrap.operator_key(config),
             log_key=bootstrap.log_key(config),
             clock=now,
         )
-    result: dict[str, str | int] = {
+    result: dict[str, str | int | None] = {
         "actor": name,
         "role": role,
+        "for": affiliation,
         "public_key": b64(key.public_key),
         "key_file": str(path),
         "index": appended.indices.start,
@@ -54,7 +69,10 @@ def new(
     if json:
         output.json_line(result)
     else:
-        output.info(f"[green]enrolled[/] {name} ({role}) at index {result['index']}; key in {path}")
+        suffix = f" for {affiliation}" if affiliation else ""
+        output.info(
+            f"[green]enrolled[/] {name} ({role}{suffix}) at index {result['index']}; key in {path}"
+        )
         output.data(str(result["public_key"]))
 
 
@@ -62,13 +80,14 @@ def new(
 def list_(
     data: DataOption = None, database_url: DatabaseOption = None, json: JsonOption = False
 ) -> None:
-    """List every enrolled key, with the log indices where it became and ceased to be valid."""
+    """List every actor's keys, with the log indices where each became and ceased to be valid."""
     with bootstrap.opened(settings(data, database_url)) as store:
         records = key_service.list_keys(store)
     rows = [
         {
             "actor": r.actor,
             "role": r.role,
+            "for": r.affiliation,
             "public_key": b64(r.public_key),
             "enrolled_at": r.enrolled_at,
             "revoked_at": r.revoked_at,
@@ -80,8 +99,8 @@ def list_(
             output.json_line(row)
         return
     output.table(
-        "keys",
-        ["actor", "role", "public key", "enrolled at", "revoked at"],
+        "actors",
+        ["actor", "role", "for", "public key", "enrolled at", "revoked at"],
         [[str(v) if v is not None else "—" for v in row.values()] for row in rows],
     )
 

@@ -1,0 +1,1 @@
+"""Agreement files shipped with ceasefire (TOML; see docs/agreement-format.md)."""

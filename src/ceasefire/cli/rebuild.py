@@ -1,0 +1,20 @@
+"""``ceasefire rebuild``: drop the read models and recompute them from the log."""
+
+from __future__ import annotations
+
+from ceasefire import bootstrap
+from ceasefire.cli import output
+from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, settings
+from ceasefire.services.readmodels import rebuild as rebuild_models
+
+
+def rebuild(
+    data: DataOption = None, database_url: DatabaseOption = None, json: JsonOption = False
+) -> None:
+    """Replay the whole log into the read models (they are caches; the log is the record)."""
+    with bootstrap.opened(settings(data, database_url)) as store, output.progress_bar() as bar:
+        replayed = rebuild_models(store, store, progress=bar)
+    if json:
+        output.json_line({"replayed": replayed})
+    else:
+        output.info(f"[green]rebuilt[/] the read models from {replayed:,} log entries")

@@ -1,0 +1,297 @@
+"""``ceasefire report``: allegations and compliance claims — submit, correct, withdraw, disclose,
+list and show. A report comes from a JSON or YAML file (``--file``) or from flags."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ceasefire import bootstrap
+from ceasefire.cli import output
+from ceasefire.cli.common import (
+    AsOption,
+    DatabaseOption,
+    DataOption,
+    JsonOption,
+    KeyOption,
+    now,
+    read_document,
+    settings,
+)
+from ceasefire.errors import InvalidInput
+from ceasefire.services import evidence as evidence_service
+from ceasefire.services import reports as report_service
+from ceasefire.storage.keyfiles import read_key
+
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Allegations of violations and claims of compliance.",
+    no_args_is_help=True,
+)
+
+FileOption = Annotated[
+    Path | None, typer.Option("--file", help="The report as a JSON or YAML object.")
+]
+ConfidentialOption = Annotated[
+    bool,
+    typer.Option(
+        help="Keep the content off the public log: the log holds a salted commitment, the "
+        "content is readable by the submitter's party and the mediators, and can be disclosed."
+    ),
+]
+
+
+def _source(text: str) -> dict[str, Any]:
+    parts = text.split(":")
+    if len(parts) != 4:
+        raise InvalidInput(
+            f"expected NAME:KIND:RELIABILITY:CREDIBILITY (e.g. 'ISPR:party:C:3'), found {text!r}",
+            field="source",
+        )
+    name, kind, reliability, credibility = parts
+    if not credibility.isdigit():
+        raise InvalidInput(f"credibility is 1-6, found {credibility!r}", field="source")
+    return {"name": name, "kind": kind, "reliability": reliability, "credibility": int(credibility)}
+
+
+def body_from(
+    file: Path | None, flags: dict[str, Any], sources: list[str], clauses: list[str]
+) -> dict[str, Any]:
+    """The report body from ``--file``, or built from the flags (which then are required)."""
+    if file is not None:
+        return read_document(file)
+    given = {k: v for k, v in flags.items() if v is not None}
+    kind = given.get("kind", "allegation")
+    start = given.get("date")
+    body: dict[str, Any] = {"kind": kind, "narrative": given.get("narrative"), "language": "en"}
+    if start is not None:
+        body["dates"] = {"start": start, "end": given.get("end_date", start), "precision": "day"}
+    if "lat" in given or "lon" in given:
+        body["location"] = {
+            "latitude": given.get("lat"),
+            "longitude": given.get("lon"),
+            "precision": given.get("precision", "near"),
+            **({"place": given["place"]} if "place" in given else {}),
+            **({"sector": given["sector"]} if "sector" in given else {}),
+        }
+    if kind == "allegation":
+        body.update({"act": given.get("act"), "alleged_party": given.get("party")})
+        body["sources"] = [_source(s) for s in sources]
+        if clauses:
+            body["clauses"] = clauses
+        if "killed" in given or "injured" in given:
+            body["casualties"] = {
+                name: {"unknown": given[name]} for name in ("killed", "injured") if name in given
+            }
+    else:
+        body.update({"commitment": given.get("commitment"), "step": given.get("step")})
+        if sources:
+            body["sources"] = [_source(s) for s in sources]
+    return {k: v for k, v in body.items() if v is not None}
+
+
+@app.command("submit")
+def submit(
+    key: KeyOption,
+    file: FileOption = None,
+    kind: Annotated[str, typer.Option(help="allegation or compliance_claim.")] = "allegation",
+    act: Annotated[str | None, typer.Option(help="Act type id from the agreement.")] = None,
+    party: Annotated[str | None, typer.Option(help="The party alleged responsible.")] = None,
+    commitment: Annotated[str | None, typer.Option(help="Commitment id (a claim).")] = None,
+    step: Annotated[str | None, typer.Option(help="The step taken (a claim).")] = None,
+    date: Annotated[str | None, typer.Option(help="Event date, YYYY-MM-DD.")] = None,
+    end_date: Annotated[str | None, typer.Option(help="Last day, if several.")] = None,
+    lat: Annotated[float | None, typer.Option(help="Latitude (WGS 84).")] = None,
+    lon: Annotated[float | None, typer.Option(help="Longitude (WGS 84).")] = None,
+    precision: Annotated[
+        str | None, typer.Option(help="exact, near, district, province, country.")
+    ] = None,
+    place: Annotated[str | None, typer.Option(help="Place name.")] = None,
+    sector: Annotated[str | None, typer.Option(help="Sector id from the agreement.")] = None,
+    killed: Annotated[int | None, typer.Option(help="People killed (best estimate).")] = None,
+    injured: Annotated[int | None, typer.Option(help="People injured (best estimate).")] = None,
+    narrative: Annotated[str | None, typer.Option(help="What happened.")] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME:KIND:RELIABILITY:CREDIBILITY, e.g. 'ISPR:party:C:3' (repeat)."),
+    ] = None,
+    clause: Annotated[list[str] | None, typer.Option(help="Clause engaged (repeat).")] = None,
+    confidential: ConfidentialOption = False,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Submit an allegation or a compliance claim, signed with --key."""
+    flags = {
+        "kind": kind, "act": act, "party": party, "commitment": commitment, "step": step,
+        "date": date, "end_date": end_date, "lat": lat, "lon": lon, "precision": precision,
+        "place": place, "sector": sector, "killed": killed, "injured": injured,
+        "narrative": narrative,
+    }  # fmt: skip
+    body = body_from(file, flags, source or [], clause or [])
+    config = settings(data, database_url)
+    with bootstrap.opened(config) as store:
+        submitted = report_service.submit_report(
+            store,
+            store,
+            body,
+            key=read_key(key),
+            confidential=confidential,
+            log_key=bootstrap.log_key(config),
+            clock=now,
+        )
+    _done("submitted", submitted.report, submitted.appended.indices.start, json)
+
+
+@app.command("correct")
+def correct(
+    report: Annotated[str, typer.Argument(help="The report to correct.")],
+    key: KeyOption,
+    file: Annotated[Path, typer.Option("--file", help="The corrected report (JSON or YAML).")],
+    reason: Annotated[str, typer.Option(help="Why, recorded in the log.")],
+    confidential: ConfidentialOption = False,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Replace a report with a corrected one (a new report pointing to the old)."""
+    config = settings(data, database_url)
+    with bootstrap.opened(config) as store:
+        submitted = report_service.correct_report(
+            store,
+            store,
+            report,
+            read_document(file),
+            reason=reason,
+            key=read_key(key),
+            confidential=confidential,
+            log_key=bootstrap.log_key(config),
+            clock=now,
+        )
+    _done("corrected", submitted.report, submitted.appended.indices.start, json)
+
+
+@app.command("withdraw")
+def withdraw(
+    report: Annotated[str, typer.Argument(help="The report to withdraw.")],
+    key: KeyOption,
+    reason: Annotated[str, typer.Option(help="Why, recorded in the log.")],
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Withdraw a report (it stays in the log, marked withdrawn)."""
+    config = settings(data, database_url)
+    with bootstrap.opened(config) as store:
+        appended = report_service.withdraw_report(
+            store,
+            report,
+            reason=reason,
+            key=read_key(key),
+            log_key=bootstrap.log_key(config),
+            clock=now,
+        )
+    _done("withdrawn", report, appended.indices.start, json)
+
+
+@app.command("disclose")
+def disclose(
+    report: Annotated[str, typer.Argument(help="The confidential report to make public.")],
+    key: KeyOption,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Publish a confidential report's content and salt: provably what was committed."""
+    config = settings(data, database_url)
+    with bootstrap.opened(config) as store:
+        appended = report_service.disclose_report(
+            store,
+            store,
+            report,
+            key=read_key(key),
+            log_key=bootstrap.log_key(config),
+            clock=now,
+        )
+    _done("disclosed", report, appended.indices.start, json)
+
+
+@app.command("list")
+def list_(
+    reader: AsOption = None,
+    kind: Annotated[str | None, typer.Option(help="allegation or compliance_claim.")] = None,
+    status: Annotated[str | None, typer.Option(help="active, corrected or withdrawn.")] = None,
+    act: Annotated[str | None, typer.Option(help="Act type id.")] = None,
+    party: Annotated[str | None, typer.Option(help="Alleged or submitting party.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 100,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """The reports the reader may see, newest first."""
+    query = report_service.ReportFilter(kind, status, act, party, limit)
+    with bootstrap.opened(settings(data, database_url)) as store:
+        viewer = report_service.viewer_of(store, reader)
+        found = report_service.list_reports(store, viewer, query)
+    if json:
+        for view in found:
+            output.json_line(asdict(view))
+        return
+    output.table(
+        "reports",
+        ["id", "index", "kind", "by", "act / step", "date", "place", "status"],
+        [_row(view) for view in found],
+    )
+
+
+@app.command("show")
+def show(
+    report: Annotated[str, typer.Argument(help="The report id.")],
+    reader: AsOption = None,
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json: JsonOption = False,
+) -> None:
+    """One report as the reader may see it, with its evidence, flags and custody."""
+    with bootstrap.opened(settings(data, database_url)) as store:
+        viewer = report_service.viewer_of(store, reader)
+        view = report_service.show_report(store, viewer, report)
+        files = evidence_service.evidence_for_report(store, viewer, report)
+    result = asdict(view) | {"evidence": [asdict(f) for f in files]}
+    if json:
+        output.json_line(result)
+        return
+    output.json_line(asdict(view))
+    for item in files:
+        flags = "; ".join(flag.message for flag in item.flags) or "no flags"
+        output.info(
+            f"evidence {item.sha256[:16]}… {item.name} ({item.metadata.media_type}): {flags}"
+        )
+
+
+def _row(view: report_service.ReportView) -> list[str]:
+    body = view.body or {}
+    dates = body.get("dates") or {}
+    location = body.get("location") or {}
+    what = body.get("act") or body.get("step") or ("(confidential)" if view.body is None else "")
+    return [
+        view.id,
+        str(view.index),
+        view.kind or "—",
+        f"{view.actor}" + (f" ({view.affiliation})" if view.affiliation else ""),
+        str(what),
+        str(dates.get("start", "—")),
+        str(location.get("place", "—")),
+        view.status,
+    ]
+
+
+def _done(verb: str, report: str, index: int, json: bool) -> None:
+    if json:
+        output.json_line({"report": report, "index": index, "status": verb})
+    else:
+        output.info(f"[green]{verb}[/] report {report} at index {index}")
+        output.data(report)

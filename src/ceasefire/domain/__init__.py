@@ -1,0 +1,1 @@
+"""The mechanism's domain: agreements, actors, reports, evidence. Pure: no I/O, no frameworks."""

@@ -1,0 +1,145 @@
+"""Who may do and see what: the one policy function every edge calls.
+
+``decide(actor, action, record)`` answers every question of permission in the mechanism, for
+the CLI, the service's admission of events, the API and the web pages alike, so a rule is
+written once. ``actor`` is None for the public (an anonymous observer).
+
+Reading: the public record (everything not confidential, and confidential records once
+disclosed) is readable by anyone. A confidential record is readable by its submitter, by the
+liaison officers of the submitter's party, and by the mediators' side (mediators and
+monitors). The secretariat runs the server but does not read confidential content through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from ceasefire.domain.actors import Actor, Role
+from ceasefire.errors import PermissionDenied
+
+
+class Action(StrEnum):
+    PROPOSE_AGREEMENT = "propose_agreement"
+    SIGN_AGREEMENT = "sign_agreement"
+    SUBMIT_ALLEGATION = "submit_allegation"
+    SUBMIT_COMPLIANCE_CLAIM = "submit_compliance_claim"
+    CORRECT_REPORT = "correct_report"
+    WITHDRAW_REPORT = "withdraw_report"
+    DISCLOSE_REPORT = "disclose_report"
+    SUBMIT_EVIDENCE = "submit_evidence"
+    RECORD_CUSTODY = "record_custody"
+    READ = "read"
+    READ_SOURCES = "read_sources"
+    """See withheld source identities and unblurred locations (reporter protection)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the policy needs to know about the record an action touches."""
+
+    owner: str
+    owner_affiliation: str | None
+    confidential: bool = False
+    disclosed: bool = False
+
+    @property
+    def public(self) -> bool:
+        return not self.confidential or self.disclosed
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+_MAY: Final[dict[Action, frozenset[Role]]] = {
+    Action.PROPOSE_AGREEMENT: frozenset({Role.OPERATOR, Role.SECRETARIAT}),
+    Action.SIGN_AGREEMENT: frozenset({Role.LIAISON, Role.MEDIATOR}),
+    Action.SUBMIT_ALLEGATION: frozenset({Role.LIAISON, Role.MONITOR, Role.IMPORTER}),
+    Action.SUBMIT_COMPLIANCE_CLAIM: frozenset({Role.LIAISON, Role.MONITOR}),
+    Action.SUBMIT_EVIDENCE: frozenset({Role.LIAISON, Role.MONITOR, Role.MEDIATOR}),
+    Action.RECORD_CUSTODY: frozenset(
+        {Role.LIAISON, Role.MONITOR, Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}
+    ),
+}
+_OWNER_ACTIONS: Final = frozenset({Action.CORRECT_REPORT, Action.WITHDRAW_REPORT})
+
+
+def decide(actor: Actor | None, action: Action, record: Record | None = None) -> Decision:
+    """May ``actor`` (None: the public) take ``action`` on ``record``? With the reason why."""
+    if action in (Action.READ, Action.READ_SOURCES):
+        return _read(actor, action, record)
+    if actor is None:
+        return Decision(False, f"the public may only read; {action} needs an enrolled actor")
+    if action in _OWNER_ACTIONS or action is Action.DISCLOSE_REPORT:
+        return _owner_action(actor, action, _required(record, action))
+    roles = _MAY[action]
+    if actor.role in roles:
+        return Decision(True, f"a {actor.role} may {action}")
+    allowed = ", ".join(sorted(roles))
+    return Decision(False, f"{actor.describe()} may not {action}: only a {allowed} may")
+
+
+def require(actor: Actor | None, action: Action, record: Record | None = None) -> None:
+    """Raise PermissionDenied with the policy's reason unless the action is allowed."""
+    decision = decide(actor, action, record)
+    if not decision:
+        raise PermissionDenied(decision.reason, field="actor")
+
+
+def may_read(actor: Actor | None, record: Record) -> bool:
+    return decide(actor, Action.READ, record).allowed
+
+
+def _required(record: Record | None, action: Action) -> Record:
+    if record is None:
+        raise ValueError(f"{action} is decided about a record; none given")
+    return record
+
+
+def _read(actor: Actor | None, action: Action, record: Record | None) -> Decision:
+    record = _required(record, action)
+    if action is Action.READ and record.public:
+        return Decision(True, "the record is public")
+    if actor is None:
+        return Decision(
+            False,
+            "the record is confidential"
+            if action is Action.READ
+            else "the public sees withheld sources as withheld",
+        )
+    if actor.is_staff:
+        return Decision(True, f"a {actor.role} sees every record")
+    if _same_side(actor, record):
+        return Decision(True, "the record is the actor's own or its party's")
+    what = "confidential" if action is Action.READ else "protected (withheld sources)"
+    return Decision(False, f"{actor.describe()} may not see this {what} record")
+
+
+def _owner_action(actor: Actor, action: Action, record: Record) -> Decision:
+    if _same_side(actor, record):
+        return Decision(True, "the report is the actor's own or its party's")
+    if action is Action.DISCLOSE_REPORT and actor.role is Role.MEDIATOR:
+        return Decision(True, "a mediator may disclose a confidential report")
+    return Decision(
+        False,
+        f"{actor.describe()} may not {action}: only its submitter {record.owner!r}"
+        + (f" or a liaison of {record.owner_affiliation}" if record.owner_affiliation else "")
+        + " may",
+    )
+
+
+def _same_side(actor: Actor, record: Record) -> bool:
+    if actor.id == record.owner:
+        return True
+    return (
+        actor.role is Role.LIAISON
+        and record.owner_affiliation is not None
+        and actor.affiliation == record.owner_affiliation
+    )

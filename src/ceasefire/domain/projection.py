@@ -1,0 +1,355 @@
+"""The read models as a pure function of the log: each entry becomes row operations.
+
+The tables beyond the log are caches (design idea 2): ``project(entry)`` says which rows an
+entry inserts or updates, and nothing else does. The SQL store applies these operations when it
+appends (incrementally) and when it rebuilds from the log; :class:`MemoryTables` applies them to
+dictionaries, which is how ``verify`` recomputes the read models to compare with the stored
+ones. Operations never read the tables, so any prefix of the log gives one state whatever the
+batches it came in.
+
+The projection trusts that the entry was admitted (signatures and rules are checked on the way
+in, and by ``verify``); it only extracts columns, so a replay runs at database speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ceasefire.domain import events
+
+EVENTS: Final = "rm_events"
+AGREEMENTS: Final = "rm_agreements"
+SIGNATURES: Final = "rm_agreement_signatures"
+REPORTS: Final = "rm_reports"
+EVIDENCE: Final = "rm_evidence"
+CUSTODY: Final = "rm_custody"
+
+KEYS: Final[Mapping[str, tuple[str, ...]]] = {
+    EVENTS: ("idx",),
+    AGREEMENTS: ("version",),
+    SIGNATURES: ("version", "signatory"),
+    REPORTS: ("id",),
+    EVIDENCE: ("idx",),
+    CUSTODY: ("idx",),
+}
+"""Each read-model table and its primary key, in the order a rebuild fills them."""
+
+ACTIVE: Final = "active"
+CORRECTED: Final = "corrected"
+WITHDRAWN: Final = "withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One log entry as the projection sees it: the envelope's fields, and the content behind a
+    confidential commitment where this store holds it."""
+
+    index: int
+    id: str
+    type: str
+    actor: str
+    affiliation: str | None
+    time: str
+    body: Mapping[str, Any] | None
+    commitment: str | None = None
+    sealed: Mapping[str, Any] | None = None
+
+    @property
+    def confidential(self) -> bool:
+        return self.body is None
+
+    @property
+    def content(self) -> Mapping[str, Any] | None:
+        return self.body if self.body is not None else self.sealed
+
+
+@dataclass(frozen=True, slots=True)
+class Insert:
+    table: str
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    table: str
+    key: dict[str, Any]
+    values: dict[str, Any]
+
+
+Op = Insert | Update
+
+
+def project(entry: Entry) -> list[Op]:
+    """The row operations one admitted log entry makes."""
+    ops: list[Op] = [
+        Insert(
+            EVENTS,
+            {
+                "idx": entry.index,
+                "id": entry.id,
+                "type": entry.type,
+                "actor": entry.actor,
+                "time": entry.time,
+            },
+        )
+    ]
+    handler = _HANDLERS.get(entry.type)
+    if handler is not None:
+        ops.extend(handler(entry))
+    return ops
+
+
+def content_digest(content: Mapping[str, Any]) -> str:
+    """A report's content fingerprint, for refusing duplicates (kept off the log: a plain hash
+    of a confidential body could be guessed)."""
+    return _digest_of(dumps(content))
+
+
+def _digest_of(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _proposed(entry: Entry) -> list[Op]:
+    body = _public(entry)
+    return [
+        Insert(
+            AGREEMENTS,
+            {
+                "version": body["version"],
+                "digest": body["digest"],
+                "idx": entry.index,
+                "actor": entry.actor,
+                "document": dumps(body["agreement"]),
+            },
+        )
+    ]
+
+
+def _signed(entry: Entry) -> list[Op]:
+    body = _public(entry)
+    row = {
+        "version": body["version"],
+        "signatory": body["signatory"],
+        "digest": body["digest"],
+        "actor": entry.actor,
+        "idx": entry.index,
+    }
+    return [Insert(SIGNATURES, row)]
+
+
+def _submitted(entry: Entry) -> list[Op]:
+    return [Insert(REPORTS, _report_row(entry, entry.id, entry.content, corrects=None))]
+
+
+def _corrected(entry: Entry) -> list[Op]:
+    content = entry.content
+    corrects = content["corrects"] if content is not None else None
+    row = _report_row(entry, entry.id, content["report"] if content else None, corrects=corrects)
+    ops: list[Op] = [Insert(REPORTS, row)]
+    if corrects is not None:
+        ops.append(
+            Update(REPORTS, {"id": corrects}, {"status": CORRECTED, "superseded_by": entry.id})
+        )
+    return ops
+
+
+def _withdrawn(entry: Entry) -> list[Op]:
+    body = _public_or_sealed(entry)
+    if body is None:
+        return []
+    return [
+        Update(REPORTS, {"id": body["report"]}, {"status": WITHDRAWN, "withdrawn_at": entry.index})
+    ]
+
+
+def _disclosed(entry: Entry) -> list[Op]:
+    body = _public(entry)
+    content = body["body"]
+    if "corrects" in content:  # a disclosed correction: its report is the content
+        content = content["report"]
+    values = {"disclosed_at": entry.index, **_content_columns(content)}
+    return [Update(REPORTS, {"id": body["report"]}, values)]
+
+
+def _evidence(entry: Entry) -> list[Op]:
+    body = _public_or_sealed(entry)
+    if body is None:
+        return []
+    meta = body["metadata"]
+    row = {
+        "idx": entry.index,
+        "id": entry.id,
+        "sha256": body["sha256"],
+        "report": body.get("report"),
+        "actor": entry.actor,
+        "affiliation": entry.affiliation,
+        "size": body["size"],
+        "name": body["name"],
+        "media_type": meta["media_type"],
+        "captured_at": meta.get("captured_at"),
+        "latitude": meta.get("latitude"),
+        "longitude": meta.get("longitude"),
+        "device": meta.get("device"),
+        "phash": meta.get("phash"),
+        "dhash": meta.get("dhash"),
+        "phash_mirrored": meta.get("phash_mirrored"),
+        "metadata": dumps(meta),
+        "confidential": entry.confidential,
+        "time": entry.time,
+    }
+    custody = _custody_row(entry, body["sha256"], events.CustodyAction.SUBMITTED, None, None)
+    return [Insert(EVIDENCE, row), Insert(CUSTODY, custody)]
+
+
+def _custody(entry: Entry) -> list[Op]:
+    body = _public(entry)
+    row = _custody_row(entry, body["sha256"], body["action"], body.get("to"), body.get("note"))
+    return [Insert(CUSTODY, row)]
+
+
+def _custody_row(
+    entry: Entry, sha256: str, action: str, to: str | None, note: str | None
+) -> dict[str, Any]:
+    return {
+        "idx": entry.index,
+        "sha256": sha256,
+        "action": str(action),
+        "actor": entry.actor,
+        "to_actor": to,
+        "note": note,
+        "time": entry.time,
+    }
+
+
+def _report_row(
+    entry: Entry, report_id: str, content: Mapping[str, Any] | None, *, corrects: str | None
+) -> dict[str, Any]:
+    return {
+        "id": report_id,
+        "idx": entry.index,
+        "actor": entry.actor,
+        "affiliation": entry.affiliation,
+        "confidential": entry.confidential,
+        "sealed_commitment": entry.commitment,
+        "status": ACTIVE,
+        "corrects": corrects,
+        "superseded_by": None,
+        "withdrawn_at": None,
+        "disclosed_at": None,
+        "time": entry.time,
+        **_content_columns(content),
+    }
+
+
+def _content_columns(content: Mapping[str, Any] | None) -> dict[str, Any]:
+    if content is None:
+        return dict(_NO_CONTENT)
+    text = dumps(content)
+    dates = content.get("dates") or {}
+    location = content.get("location") or {}
+    return {
+        "kind": content.get("kind"),
+        "act": content.get("act"),
+        "alleged_party": content.get("alleged_party"),
+        "commitment": content.get("commitment"),
+        "step": content.get("step"),
+        "start_date": dates.get("start"),
+        "end_date": dates.get("end"),
+        "latitude": location.get("latitude"),
+        "longitude": location.get("longitude"),
+        "sector": location.get("sector"),
+        "body": text,
+        "digest": _digest_of(text),
+    }
+
+
+_NO_CONTENT: Final = dict.fromkeys(
+    (
+        "kind",
+        "act",
+        "alleged_party",
+        "commitment",
+        "step",
+        "start_date",
+        "end_date",
+        "latitude",
+        "longitude",
+        "sector",
+        "body",
+        "digest",
+    )
+)
+
+
+def _public(entry: Entry) -> Mapping[str, Any]:
+    if entry.body is None:
+        raise ValueError(f"{entry.type} at index {entry.index} must have a public body")
+    return entry.body
+
+
+def _public_or_sealed(entry: Entry) -> Mapping[str, Any] | None:
+    return entry.content
+
+
+_HANDLERS: Final = {
+    events.AGREEMENT_PROPOSED: _proposed,
+    events.AGREEMENT_SIGNED: _signed,
+    events.REPORT_SUBMITTED: _submitted,
+    events.REPORT_CORRECTED: _corrected,
+    events.REPORT_WITHDRAWN: _withdrawn,
+    events.REPORT_DISCLOSED: _disclosed,
+    events.EVIDENCE_SUBMITTED: _evidence,
+    events.CUSTODY_RECORDED: _custody,
+}
+
+
+class MemoryTables:
+    """The read models in dictionaries: what a rebuild must give, for comparison, and the rows
+    a batch being admitted has made so far."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {t: {} for t in KEYS}
+        self._indexes: dict[tuple[str, str], dict[Any, set[tuple[Any, ...]]]] = {}
+
+    def apply(self, ops: Iterable[Op]) -> None:
+        for op in ops:
+            table = self.tables[op.table]
+            if isinstance(op, Insert):
+                key = tuple(op.row[k] for k in KEYS[op.table])
+                table[key] = dict(op.row)
+                self._index(op.table, key, table[key])
+            else:
+                key = tuple(op.key[k] for k in KEYS[op.table])
+                row = table.get(key)
+                if row is not None:
+                    row.update(op.values)
+                    self._index(op.table, key, row)
+
+    def find(self, table: str, column: str, value: Any) -> list[dict[str, Any]]:
+        """Rows whose ``column`` is ``value``, through an index kept up to date."""
+        rows = self.tables[table]
+        if KEYS[table] == (column,):
+            row = rows.get((value,))
+            return [row] if row is not None else []
+        index = self._indexes.get((table, column))
+        if index is None:
+            index = self._indexes[(table, column)] = {}
+            for key, row in rows.items():
+                index.setdefault(row.get(column), set()).add(key)
+        return [rows[key] for key in sorted(index.get(value, ())) if rows[key].get(column) == value]
+
+    def _index(self, table: str, key: tuple[Any, ...], row: dict[str, Any]) -> None:
+        for (indexed, column), index in self._indexes.items():
+            if indexed == table:
+                index.setdefault(row.get(column), set()).add(key)
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        return [self.tables[table][key] for key in sorted(self.tables[table])]

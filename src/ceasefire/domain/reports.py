@@ -1,0 +1,423 @@
+"""Reports: what one source says, an allegation of a violation or a claim of compliance.
+
+A report is parsed from the body of a ``report.submitted`` event (:func:`parse_report`) and
+written back to its one canonical body (:func:`report_body`); ``parse_report(report_body(r))
+== r`` for every report, which a property test checks. Reports are never edited: a correction
+or a withdrawal is another event pointing at this one (:mod:`ceasefire.domain.events`), and a
+confidential report is an envelope with a commitment instead of a body (the log's business).
+
+Checking a report against the agreement (:func:`check_report`) is a separate step, since the
+body alone is well formed or not while "is this act prohibited?" depends on the agreement in
+force. What an observer may see is :func:`public_view`: withheld sources lose their names,
+blurred locations their precise point, and withheld names are scrubbed from every free text.
+
+A body, with every field (``?`` marks the optional ones; an absent list is empty)::
+
+    {"kind": "allegation",
+     "dates": {"start": "2025-10-15", "end": "2025-10-15", "precision": "day"},
+     "location": {"latitude": 31.006, "longitude": 66.4, "precision": "near",
+                  "place"?: "Spin Boldak", "admin1"?: "Kandahar", "admin2"?: "Spin Boldak",
+                  "country"?: "AF", "sector"?: "chaman-spin-boldak", "blur_km"?: 5},
+     "act": "airstrike", "alleged_party": "pk",
+     "actors"?: ["Pakistan Air Force"], "targets"?: ["residential compound"],
+     "casualties"?: {"killed"?: {"civilian"?: {"low": 3, "best": 4, "high": 6}},
+                     "injured"?: {"military"?: 2, "unknown"?: 1}},
+     "narrative": "...", "language": "en",
+     "sources": [{"name": "...", "kind": "witness", "reliability": "C", "credibility": 3,
+                  "withheld"?: true, "reference"?: "..."}],
+     "clauses"?: ["1", "2(b)"]}
+
+    {"kind": "compliance_claim", "commitment": "af-dismantle-hideouts",
+     "step": "hideout_dismantled", "dates": {...}, "location"?: {...},
+     "narrative": "...", "language": "ps", "sources"?: [...]}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, Final, Literal, Protocol, assert_never
+
+from ceasefire.domain.agreements import CLAUSE_ID
+from ceasefire.domain.fields import Fields, unique
+from ceasefire.domain.report_parts import (
+    MAX_NAME,
+    NO_CASUALTIES,
+    WITHHELD,
+    Casualties,
+    CasualtyGroup,
+    Count,
+    Credibility,
+    DatePrecision,
+    EventDates,
+    GeoPrecision,
+    Location,
+    Reliability,
+    Source,
+    SourceKind,
+    blurred_point,
+    casualties_body,
+    check_count_of,
+    check_ident,
+    check_text,
+    dates_body,
+    located,
+    location_body,
+    parse_casualties,
+    parse_dates,
+    parse_location,
+    parse_source,
+    public_location,
+    public_source,
+    read_texts,
+    require,
+    source_body,
+)
+from ceasefire.errors import InvalidInput, NotFound, PermissionDenied
+
+__all__ = [
+    "AgreementTerms",
+    "Allegation",
+    "Casualties",
+    "CasualtyGroup",
+    "ComplianceClaim",
+    "Count",
+    "Credibility",
+    "DatePrecision",
+    "EventDates",
+    "GeoPrecision",
+    "Location",
+    "Reliability",
+    "Report",
+    "ReportKind",
+    "Source",
+    "SourceKind",
+    "blurred_point",
+    "check_report",
+    "claim_of",
+    "parse_report",
+    "public_view",
+    "report_body",
+]
+
+MAX_NARRATIVE: Final = 20_000
+MAX_LANGUAGE: Final = 35
+MAX_NAMES: Final = 50
+"""Most actors, targets or clauses in one report."""
+MAX_SOURCES: Final = 100
+LANGUAGE: Final = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+class ReportKind(StrEnum):
+    ALLEGATION = "allegation"
+    COMPLIANCE_CLAIM = "compliance_claim"
+
+
+@dataclass(frozen=True)
+class Allegation:
+    """An act that may violate the agreement: when, where, what, by whom, and who says so."""
+
+    dates: EventDates
+    location: Location
+    act: str
+    alleged_party: str
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    casualties: Casualties
+    narrative: str
+    language: str
+    sources: tuple[Source, ...]
+    clauses: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_ident(self.act, "act")
+        check_ident(self.alleged_party, "alleged_party")
+        for name in ("actors", "targets"):
+            values: tuple[str, ...] = getattr(self, name)
+            check_count_of(values, name, MAX_NAMES)
+            for i, value in enumerate(values):
+                check_text(value, f"{name}[{i}]", MAX_NAME)
+        _check_account(self.narrative, self.language, self.sources)
+        require(bool(self.sources), "sources", "expected at least one source, found none")
+        check_count_of(self.clauses, "clauses", MAX_NAMES)
+        for i, clause in enumerate(self.clauses):
+            require(
+                bool(CLAUSE_ID.fullmatch(clause)),
+                f"clauses[{i}]",
+                f"expected a clause id such as 1 or 2(b), found {clause!r}",
+            )
+        unique(self.clauses, "clauses", "clause")
+
+    @property
+    def kind(self) -> Literal[ReportKind.ALLEGATION]:
+        return ReportKind.ALLEGATION
+
+
+@dataclass(frozen=True)
+class ComplianceClaim:
+    """A step a party says it took toward one of its commitments.
+
+    The evidence for it is filed in the locker against the report, not in the body.
+    """
+
+    commitment: str
+    step: str
+    dates: EventDates
+    location: Location | None
+    narrative: str
+    language: str
+    sources: tuple[Source, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_ident(self.commitment, "commitment")
+        check_ident(self.step, "step")
+        _check_account(self.narrative, self.language, self.sources)
+
+    @property
+    def kind(self) -> Literal[ReportKind.COMPLIANCE_CLAIM]:
+        return ReportKind.COMPLIANCE_CLAIM
+
+
+Report = Allegation | ComplianceClaim
+
+
+def _check_account(narrative: str, language: str, sources: tuple[Source, ...]) -> None:
+    check_text(narrative, "narrative", MAX_NARRATIVE)
+    require(
+        len(language) <= MAX_LANGUAGE and bool(LANGUAGE.fullmatch(language)),
+        "language",
+        f"expected a language tag such as en, ps, ur or fa-AF, found {language!r}",
+    )
+    check_count_of(sources, "sources", MAX_SOURCES)
+
+
+# --- bodies ----------------------------------------------------------------------------------
+
+
+def parse_report(body: Mapping[str, Any], path: str = "") -> Report:
+    """The report a body describes; ``path`` is where the body sits (for error fields)."""
+    f = Fields(body, path)
+    kind = f.enum("kind", ReportKind)
+    match kind:
+        case ReportKind.ALLEGATION:
+            return _parse_allegation(f)
+        case ReportKind.COMPLIANCE_CLAIM:
+            return _parse_claim(f)
+        case _:
+            assert_never(kind)
+
+
+def _parse_allegation(f: Fields) -> Allegation:
+    dates = parse_dates(f.object("dates"))
+    location = parse_location(f.object("location"))
+    act, alleged_party = f.ident("act"), f.ident("alleged_party")
+    actors = read_texts(f, "actors", MAX_NAMES)
+    targets = read_texts(f, "targets", MAX_NAMES)
+    casualties = f.optional("casualties", lambda n: parse_casualties(f.object(n)))
+    narrative = f.text("narrative", max_length=MAX_NARRATIVE)
+    language = f.text("language", max_length=MAX_LANGUAGE)
+    sources = f.items("sources", parse_source, max_items=MAX_SOURCES)
+    clauses = read_texts(f, "clauses", MAX_NAMES)
+    f.done()
+    with located(f.path):
+        return Allegation(
+            dates,
+            location,
+            act,
+            alleged_party,
+            actors,
+            targets,
+            casualties or NO_CASUALTIES,
+            narrative,
+            language,
+            sources,
+            clauses,
+        )
+
+
+def _parse_claim(f: Fields) -> ComplianceClaim:
+    commitment, step = f.ident("commitment"), f.ident("step")
+    dates = parse_dates(f.object("dates"))
+    location = f.optional("location", lambda n: parse_location(f.object(n)))
+    narrative = f.text("narrative", max_length=MAX_NARRATIVE)
+    language = f.text("language", max_length=MAX_LANGUAGE)
+    sources = f.items("sources", parse_source, max_items=MAX_SOURCES)
+    f.done()
+    with located(f.path):
+        return ComplianceClaim(commitment, step, dates, location, narrative, language, sources)
+
+
+def report_body(report: Report) -> dict[str, Any]:
+    """The canonical JSON-able body: dates as strings, no nulls, no empty optional lists."""
+    return _body(report, location_body, source_body)
+
+
+def _body(
+    report: Report,
+    location: Callable[[Location], dict[str, Any]],
+    source: Callable[[Source], dict[str, Any]],
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": report.kind.value}
+    match report:
+        case Allegation():
+            body |= {
+                "dates": dates_body(report.dates),
+                "location": location(report.location),
+                "act": report.act,
+                "alleged_party": report.alleged_party,
+                "actors": list(report.actors),
+                "targets": list(report.targets),
+                "casualties": casualties_body(report.casualties),
+                "narrative": report.narrative,
+                "language": report.language,
+                "sources": [source(s) for s in report.sources],
+                "clauses": list(report.clauses),
+            }
+        case ComplianceClaim():
+            body |= {
+                "commitment": report.commitment,
+                "step": report.step,
+                "dates": dates_body(report.dates),
+                "location": None if report.location is None else location(report.location),
+                "narrative": report.narrative,
+                "language": report.language,
+                "sources": [source(s) for s in report.sources],
+            }
+        case _:
+            assert_never(report)
+    # One spelling per report: an absent optional field, never null, [] or {}.
+    optional = ("actors", "targets", "casualties", "clauses", "location", "sources")
+    return {k: v for k, v in body.items() if v is not None and (v or k not in optional)}
+
+
+def public_view(report: Report) -> dict[str, Any]:
+    """The body as an observer may see it.
+
+    A withheld source shows ``"name": "withheld"`` and no reference, keeping its kind and
+    grades. A location with ``blur_km`` is snapped to a grid that size and loses ``place`` and
+    ``admin2``, saying ``"blurred_km"`` instead. The names of withheld sources are replaced by
+    ``[withheld]`` wherever free text repeats them (narrative, actors, targets, place names,
+    other sources), matched without regard to case.
+    """
+    scrub = _scrubber(tuple(s.name for s in report.sources if s.withheld))
+    body = _body(report, lambda loc: public_location(loc, scrub), lambda s: public_source(s, scrub))
+    body["narrative"] = scrub(body["narrative"])
+    for name in ("actors", "targets"):
+        if name in body:
+            body[name] = [scrub(value) for value in body[name]]
+    return body
+
+
+def _scrubber(names: tuple[str, ...]) -> Callable[[str], str]:
+    if not names:
+        return lambda text: text
+    longest_first = sorted(set(names), key=lambda n: (-len(n), n))
+    pattern = re.compile("|".join(re.escape(n) for n in longest_first), re.IGNORECASE)
+    return lambda text: pattern.sub(f"[{WITHHELD}]", text)
+
+
+def claim_of(report: Report) -> tuple[date, date, float | None, float | None]:
+    """When and where the report says it happened, to check evidence metadata against."""
+    where = report.location
+    if where is None:
+        return report.dates.start, report.dates.end, None, None
+    return report.dates.start, report.dates.end, where.latitude, where.longitude
+
+
+# --- against the agreement -------------------------------------------------------------------
+
+
+class RegionTerms(Protocol):
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """(min_lon, min_lat, max_lon, max_lat), as GeoJSON orders a bounding box."""
+        ...
+
+
+class PartyTerms(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class CommitmentTerms(Protocol):
+    @property
+    def party(self) -> str: ...
+
+    @property
+    def steps(self) -> tuple[str, ...]: ...
+
+
+class AgreementTerms(Protocol):
+    """What checking a report needs from the agreement; each lookup raises NotFound."""
+
+    @property
+    def region(self) -> RegionTerms: ...
+
+    @property
+    def parties(self) -> tuple[PartyTerms, ...]: ...
+
+    def act(self, id: str) -> object: ...
+
+    def party(self, id: str) -> object: ...
+
+    def clause(self, id: str) -> object: ...
+
+    def commitment(self, id: str) -> CommitmentTerms: ...
+
+    def sector(self, id: str) -> object: ...
+
+
+def check_report(report: Report, terms: AgreementTerms, *, submitter_party: str | None) -> None:
+    """Refuse a report the agreement does not support.
+
+    ``submitter_party`` is the party the submitter acts for (``None`` for monitors, mediators
+    and importers). A party may report on itself; it may claim compliance only with its own
+    commitments (PermissionDenied otherwise).
+    """
+    match report:
+        case Allegation():
+            _known(terms.act, report.act, "act")
+            _known(terms.party, report.alleged_party, "alleged_party")
+            for i, clause in enumerate(report.clauses):
+                _known(terms.clause, clause, f"clauses[{i}]")
+        case ComplianceClaim():
+            try:
+                commitment = terms.commitment(report.commitment)
+            except NotFound as exc:
+                raise InvalidInput(exc.message, field="commitment") from None
+            if submitter_party is not None and submitter_party != commitment.party:
+                raise PermissionDenied(
+                    f"a liaison of {submitter_party!r} cannot claim compliance with "
+                    f"{report.commitment!r}, a commitment of {commitment.party!r}",
+                    field="commitment",
+                )
+            require(
+                report.step in commitment.steps,
+                "step",
+                f"expected a step of {report.commitment!r} "
+                f"({', '.join(commitment.steps)}), found {report.step!r}",
+            )
+        case _:
+            assert_never(report)
+    if report.location is not None:
+        _check_location(report.location, terms)
+
+
+def _known(lookup: Callable[[str], object], id: str, field: str) -> None:
+    try:
+        lookup(id)
+    except NotFound as exc:
+        raise InvalidInput(exc.message, field=field) from None
+
+
+def _check_location(location: Location, terms: AgreementTerms) -> None:
+    if location.sector is not None:
+        _known(terms.sector, location.sector, "location.sector")
+    min_lon, min_lat, max_lon, max_lat = terms.region.bbox
+    box = f"the region's box is longitude {min_lon} to {max_lon}, latitude {min_lat} to {max_lat}"
+    lat, lon = location.latitude, location.longitude
+    require(min_lat <= lat <= max_lat, "location.latitude", f"latitude {lat} is outside; {box}")
+    require(min_lon <= lon <= max_lon, "location.longitude", f"longitude {lon} is outside; {box}")

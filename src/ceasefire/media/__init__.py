@@ -1,0 +1,1 @@
+"""Reading media files: the only home of Pillow and imagehash."""

@@ -1,0 +1,260 @@
+"""The evidence locker: files in, custody recorded, and what each file says checked.
+
+A file is read (type sniffed from its bytes, size and pixel limits, EXIF, perceptual hashes)
+before anything is stored, then stored by its SHA-256 and announced by a signed
+``evidence.submitted`` event that is also the first step of its chain of custody. Flags are
+computed when the evidence is read, from the record as it stands: a capture time or place that
+disagrees with the report, and images that match earlier ones in the locker.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from ceasefire.domain import events
+from ceasefire.domain import projection as pj
+from ceasefire.domain.actors import Actor
+from ceasefire.domain.evidence import (
+    Claim,
+    Flag,
+    Limits,
+    LockerImage,
+    MediaMetadata,
+    check_against_claim,
+    find_recycled,
+)
+from ceasefire.domain.policy import Action, Record, decide, may_read
+from ceasefire.domain.reports import claim_of, parse_report
+from ceasefire.errors import NotFound
+from ceasefire.log.keys import SigningKey
+from ceasefire.services.log import Appended, submit
+from ceasefire.services.ports import Analyser, BlobStore, Clock, LogStore, RecordStore, Row, Store
+from ceasefire.services.record import record_of
+
+
+@dataclass(frozen=True)
+class Added:
+    sha256: str
+    size: int
+    metadata: MediaMetadata
+    appended: Appended
+
+
+@dataclass(frozen=True)
+class CustodyStep:
+    index: int
+    action: str
+    actor: str
+    to: str | None
+    note: str | None
+    time: str
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    index: int
+    sha256: str
+    report: str | None
+    actor: str
+    name: str
+    size: int
+    metadata: MediaMetadata
+    flags: tuple[Flag, ...]
+    custody: tuple[CustodyStep, ...]
+
+
+def add_evidence(
+    store: Store,
+    blobs: BlobStore,
+    analyse: Analyser,
+    path: Path,
+    *,
+    report: str | None,
+    name: str | None,
+    key: SigningKey,
+    limits: Limits,
+    log_key: SigningKey,
+    clock: Clock,
+) -> Added:
+    """Read, store and announce one file; a refused file leaves neither blob nor event.
+
+    Evidence for a confidential or protected report (a withheld source, a blurred place) is
+    itself confidential: its name, capture place and device would otherwise say in public what
+    the report keeps back."""
+    shown = name or path.name
+    confidential = report is not None and _protected(_report_row(store, report))
+    metadata = analyse(path, limits=limits, name=shown)
+    blob = blobs.put_file(path, max_bytes=limits.max_bytes)
+    body: dict[str, object] = {
+        "sha256": blob.sha256,
+        "size": blob.size,
+        "name": shown,
+        "metadata": metadata.to_body(),
+    }
+    if report is not None:
+        body["report"] = report
+    appended, _ = submit(
+        store,
+        key,
+        events.EVIDENCE_SUBMITTED,
+        body,
+        log_key=log_key,
+        clock=clock,
+        confidential=confidential,
+    )
+    return Added(blob.sha256, blob.size, metadata, appended)
+
+
+def record_custody(
+    store: LogStore,
+    sha256: str,
+    *,
+    action: str,
+    to: str | None,
+    note: str | None,
+    tool: str | None,
+    key: SigningKey,
+    log_key: SigningKey,
+    clock: Clock,
+) -> Appended:
+    body = {"sha256": sha256, "action": action}
+    body.update({k: v for k, v in (("to", to), ("note", note), ("tool", tool)) if v is not None})
+    appended, _ = submit(store, key, events.CUSTODY_RECORDED, body, log_key=log_key, clock=clock)
+    return appended
+
+
+def evidence_of(records: RecordStore, viewer: Actor | None, sha256: str) -> list[EvidenceView]:
+    """Every submission of the file ``sha256`` that ``viewer`` may see, with flags."""
+    rows = [
+        r for r in records.find(pj.EVIDENCE, "sha256", [sha256]) if _visible(records, viewer, r)
+    ]
+    if not rows:
+        raise NotFound(f"no evidence {sha256} in the locker", field="sha256")
+    return [_view(records, viewer, row) for row in rows]
+
+
+def evidence_for_report(
+    records: RecordStore, viewer: Actor | None, report_id: str
+) -> list[EvidenceView]:
+    """The evidence of a report and of the versions it corrects (a correction keeps them)."""
+    ids = [report_id]
+    while (row := _report_row(records, ids[-1])) is not None and row["corrects"] is not None:
+        ids.append(row["corrects"])
+    rows = sorted(records.find(pj.EVIDENCE, "report", ids), key=lambda r: r["idx"])
+    return [_view(records, viewer, r) for r in rows if _visible(records, viewer, r)]
+
+
+def verify_locker(records: RecordStore, blobs: BlobStore) -> list[str]:
+    """Problems with the locker's files: missing (erased or lost) or changed on disk."""
+    problems = []
+    for sha256 in sorted({r["sha256"] for r in records.table(pj.EVIDENCE)}):
+        if not blobs.exists(sha256):
+            problems.append(f"evidence {sha256}: the file is not in the locker (erased or lost)")
+        elif not blobs.verify(sha256):
+            problems.append(f"evidence {sha256}: the stored file no longer has this SHA-256")
+    return problems
+
+
+def _report_row(records: RecordStore, report_id: str) -> Row | None:
+    rows = records.find(pj.REPORTS, "id", [report_id])
+    return rows[0] if rows else None
+
+
+def _protected(row: Row | None) -> bool:
+    if row is None:
+        return False  # admission will refuse the unknown report
+    if row["confidential"] and row["disclosed_at"] is None:
+        return True
+    body = json.loads(row["body"]) if row["body"] is not None else {}
+    location = body.get("location") or {}
+    return location.get("blur_km") is not None or any(
+        source.get("withheld") for source in body.get("sources") or ()
+    )
+
+
+def _visible(records: RecordStore, viewer: Actor | None, row: Row) -> bool:
+    """The file's own submission must be readable, and so must the report it supports."""
+    own = Record(row["actor"], row["affiliation"], confidential=bool(row["confidential"]))
+    if not may_read(viewer, own):
+        return False
+    if row["report"] is None:
+        return True
+    report = _report_row(records, row["report"])
+    return report is not None and may_read(viewer, record_of(report))
+
+
+def _sees_sources(records: RecordStore, viewer: Actor | None, row: Row) -> bool:
+    report = _report_row(records, row["report"]) if row["report"] is not None else None
+    if report is None:
+        return True  # _visible has already decided the viewer may read this submission
+    return decide(viewer, Action.READ_SOURCES, record_of(report)).allowed
+
+
+def _view(records: RecordStore, viewer: Actor | None, row: Row) -> EvidenceView:
+    metadata = MediaMetadata.from_body(json.loads(row["metadata"]))
+    flags = tuple(_flags(records, viewer, row, metadata))
+    if not _sees_sources(records, viewer, row):
+        # the capture place and device could locate a protected source
+        metadata = replace(metadata, latitude=None, longitude=None, device=None)
+    custody = tuple(
+        CustodyStep(c["idx"], c["action"], c["actor"], c["to_actor"], c["note"], c["time"])
+        for c in records.find(pj.CUSTODY, "sha256", [row["sha256"]])
+    )
+    return EvidenceView(
+        index=row["idx"],
+        sha256=row["sha256"],
+        report=row["report"],
+        actor=row["actor"],
+        name=row["name"],
+        size=row["size"],
+        metadata=metadata,
+        flags=flags,
+        custody=custody,
+    )
+
+
+def _flags(
+    records: RecordStore, viewer: Actor | None, row: Row, metadata: MediaMetadata
+) -> list[Flag]:
+    flags: list[Flag] = []
+    claim = _claim(records, row["report"])
+    if claim is not None:
+        flags.extend(check_against_claim(metadata, claim))
+    if metadata.phash is not None:
+        # only images this viewer may see: a flag must not reveal a confidential report
+        earlier = [
+            _locker_image(r)
+            for r in records.table(pj.EVIDENCE)
+            if r["idx"] < row["idx"] and _visible(records, viewer, r)
+        ]
+        flags.extend(
+            find_recycled(row["sha256"], row["report"], metadata, [i for i in earlier if i])
+        )
+    return flags
+
+
+def _claim(records: RecordStore, report_id: str | None) -> Claim | None:
+    if report_id is None:
+        return None
+    rows = records.find(pj.REPORTS, "id", [report_id])
+    if not rows or rows[0]["body"] is None:
+        return None
+    start, end, latitude, longitude = claim_of(parse_report(json.loads(rows[0]["body"])))
+    return Claim(start, end, latitude, longitude)
+
+
+def _locker_image(row: Row) -> LockerImage | None:
+    if row["phash"] is None:
+        return None
+    return LockerImage(
+        sha256=row["sha256"],
+        index=row["idx"],
+        report=row["report"],
+        submitted_at=datetime.fromisoformat(row["time"]),
+        phash=row["phash"],
+        dhash=row["dhash"],
+        phash_mirrored=row["phash_mirrored"],
+    )

@@ -1,0 +1,360 @@
+"""Admitting the mechanism's events: the rules of the record, checked inside the append lock.
+
+The keyring has already said the signer's key may sign at this index; this module says whether
+the event makes sense for the record as it stands (the agreement in force, the report it
+corrects, the evidence it handles) and whether the policy lets this actor do it. An admitted
+event becomes row operations (``domain.projection``) written in the same transaction as its
+leaf, so the read models never lag the log. One refused event refuses the whole batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from ceasefire.domain import events
+from ceasefire.domain import projection as pj
+from ceasefire.domain.actors import Actor, actor_from, check_enrolment
+from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, in_force
+from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.policy import Action, Record, require
+from ceasefire.domain.reports import Report, ReportKind, check_report
+from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, format_time
+from ceasefire.log.keyring import KEY_ENROLLED, KeyRecord, Keyring
+from ceasefire.services.ports import RecordView, Row
+
+
+class Admission:
+    """The admission of one batch: each event sees the record as the events before it left it."""
+
+    def __init__(self, view: RecordView, keyring: Keyring) -> None:
+        self._view = view
+        self._keyring = keyring
+        self._overlay = pj.MemoryTables()
+        self._ids: dict[str, int] = {}
+        self._agreements: list[Row] | None = None
+        self._signatures: list[Row] | None = None
+        self._adoption: tuple[int, Adoption | None] | None = None
+        self._prefetched: dict[tuple[str, str], dict[Any, list[Row]]] = {}
+        self._digests: dict[str, str] = {}
+        self.ops: list[pj.Op] = []
+
+    def prefetch(self, batch: Iterable[tuple[Envelope, Sealed | None]]) -> None:
+        """Look up the batch's event ids, and the reports its reports might duplicate, in one
+        query each rather than one per event."""
+        envelopes = list(batch)
+        self._ids.update(self._view.event_indices([e.id for e, _ in envelopes]))
+        for envelope, sealed in envelopes:
+            content = envelope.body if sealed is None else sealed.body
+            if envelope.type == events.REPORT_SUBMITTED and content is not None:
+                self._digests[envelope.id] = pj.content_digest(content)
+        digests = list(self._digests.values())
+        found: dict[Any, list[Row]] = {digest: [] for digest in digests}
+        for row in self._view.rows(pj.REPORTS, "digest", digests) if digests else ():
+            found[row["digest"]].append(row)
+        self._prefetched[(pj.REPORTS, "digest")] = found
+
+    def admit(self, envelope: Envelope, sealed: Sealed | None, index: int) -> None:
+        previous = self._ids.get(envelope.id)
+        if previous is not None:
+            raise Conflict(
+                f"event {envelope.id} is already in the log at index {previous}: a replayed "
+                "or duplicated submission appends nothing",
+                field="id",
+            )
+        signer = self._keyring.record(envelope.key)
+        if signer is None:  # the keyring admitted the envelope, so this cannot happen
+            raise PermissionDenied(f"key of {envelope.actor!r} is not enrolled", field="key")
+        entry = pj.Entry(
+            index=index,
+            id=envelope.id,
+            type=envelope.type,
+            actor=envelope.actor,
+            affiliation=signer.affiliation,
+            time=format_time(envelope.time),
+            body=envelope.body,
+            commitment=envelope.commitment,
+            sealed=sealed.body if sealed is not None else None,
+        )
+        self._check(entry, signer)
+        ops = pj.project(entry)
+        self._bring_into_overlay(ops)
+        self._overlay.apply(ops)
+        self.ops.extend(ops)
+        self._ids[envelope.id] = index
+
+    def _bring_into_overlay(self, ops: list[pj.Op]) -> None:
+        """A stored row this batch updates is copied into the overlay first, so the events
+        after it in the batch see it updated."""
+        for op in ops:
+            if isinstance(op, pj.Update):
+                (column,) = pj.KEYS[op.table]
+                value = op.key[column]
+                if not self._overlay.find(op.table, column, value):
+                    stored = self._view.rows(op.table, column, [value])
+                    self._overlay.apply([pj.Insert(op.table, dict(row)) for row in stored])
+
+    def _check(self, entry: pj.Entry, signer: KeyRecord) -> None:
+        if entry.type == KEY_ENROLLED:
+            self._enrolment(_public(entry))
+            return
+        if not entry.type.startswith(events.RECORD_NAMESPACES):
+            return  # a note outside the record: logged and verified, nothing more
+        if entry.type not in events.RECORD_TYPES:
+            known = ", ".join(sorted(events.RECORD_TYPES))
+            raise InvalidInput(
+                f"unknown event type {entry.type!r}; the record's are {known}", field="type"
+            )
+        if entry.type in events.PUBLIC_ONLY and entry.confidential:
+            raise InvalidInput(f"a {entry.type} event must be public", field="commitment")
+        actor = actor_from(signer.actor, signer.role, signer.affiliation)
+        content = entry.content
+        assert content is not None  # the log refuses a commitment without its sealed content
+        _CHECKS[entry.type](self, entry, actor, content)
+
+    # -- agreements -------------------------------------------------------------------------
+
+    def _enrolment(self, body: Mapping[str, Any]) -> None:
+        try:
+            actor = actor_from(body["actor"], body["role"], body.get("affiliation"))
+            latest = self.latest_proposal()
+            parties = tuple(p.id for p in latest.agreement.parties) if latest else ()
+            mediators = tuple(m.id for m in latest.agreement.mediators) if latest else ()
+            check_enrolment(actor, parties, mediators)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=f"body.{exc.field}") from exc
+
+    def _proposed(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        require(actor, Action.PROPOSE_AGREEMENT)
+        proposed = events.agreement_proposed(content)
+        latest = self.latest_proposal()
+        expected = latest.version + 1 if latest else 1
+        if proposed.version != expected:
+            raise Conflict(
+                f"expected version {expected} (the next after "
+                f"{latest.version if latest else 'none'}), found {proposed.version}",
+                field="body.version",
+            )
+
+    def _signed(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        require(actor, Action.SIGN_AGREEMENT)
+        signed = events.agreement_signed(content)
+        proposal = next((p for p in self.proposals() if p.version == signed.version), None)
+        if proposal is None:
+            raise NotFound(
+                f"no version {signed.version} of the agreement was proposed", field="body.version"
+            )
+        if signed.digest != proposal.digest:
+            raise InvalidInput(
+                f"version {signed.version} has digest {proposal.digest}, found {signed.digest}",
+                field="body.digest",
+            )
+        if signed.signatory != actor.affiliation:
+            raise PermissionDenied(
+                f"{actor.describe()} signs for {actor.affiliation!r}, not {signed.signatory!r}",
+                field="body.signatory",
+            )
+        if signed.signatory not in proposal.agreement.signatories():
+            raise PermissionDenied(
+                f"{signed.signatory!r} is not a signatory of version {signed.version}; they are "
+                f"{', '.join(proposal.agreement.signatories())}",
+                field="body.signatory",
+            )
+        for row in self._signature_rows():
+            if row["version"] == signed.version and row["signatory"] == signed.signatory:
+                raise Conflict(
+                    f"{signed.signatory} already signed version {signed.version} at index "
+                    f"{row['idx']}",
+                    field="body.signatory",
+                )
+
+    def proposals(self) -> list[Proposal]:
+        return [
+            Proposal(_agreement(row["document"]), row["digest"], row["idx"])
+            for row in sorted(self._agreement_rows(), key=lambda r: r["version"])
+        ]
+
+    def latest_proposal(self) -> Proposal | None:
+        proposals = self.proposals()
+        return proposals[-1] if proposals else None
+
+    def in_force(self) -> Adoption | None:
+        """The version in force, recomputed only when this batch changed the agreements."""
+        made = len(self._overlay.tables[pj.AGREEMENTS]) + len(self._overlay.tables[pj.SIGNATURES])
+        if self._adoption is None or self._adoption[0] != made:
+            self._adoption = (made, self._compute_in_force())
+        return self._adoption[1]
+
+    def _compute_in_force(self) -> Adoption | None:
+        signatures = [
+            Signature(r["version"], r["signatory"], r["digest"], r["actor"], r["idx"])
+            for r in self._signature_rows()
+        ]
+        return in_force(adoptions(self.proposals(), signatures))
+
+    def _agreement_rows(self) -> list[Row]:
+        if self._agreements is None:
+            self._agreements = list(self._view.all_rows(pj.AGREEMENTS))
+        return [*self._agreements, *self._overlay.rows(pj.AGREEMENTS)]
+
+    def _signature_rows(self) -> list[Row]:
+        if self._signatures is None:
+            self._signatures = list(self._view.all_rows(pj.SIGNATURES))
+        return [*self._signatures, *self._overlay.rows(pj.SIGNATURES)]
+
+    # -- reports ----------------------------------------------------------------------------
+
+    def _submitted(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        report = events.report_submitted(content)
+        self._check_report(report, actor, "body")
+        self._refuse_duplicate(entry, content)
+
+    def _corrected(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        corrected = events.report_corrected(content)
+        target = self._active_report(
+            corrected.corrects, actor, Action.CORRECT_REPORT, "body.corrects"
+        )
+        if target["kind"] is not None and target["kind"] != corrected.report.kind:
+            raise InvalidInput(
+                f"a correction keeps the report's kind: {target['kind']}, found "
+                f"{corrected.report.kind}",
+                field="body.report.kind",
+            )
+        self._check_report(corrected.report, actor, "body.report")
+
+    def _withdrawn(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        withdrawn = events.report_withdrawn(content)
+        self._active_report(withdrawn.report, actor, Action.WITHDRAW_REPORT, "body.report")
+
+    def _disclosed(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        disclosed = events.report_disclosed(content)
+        target = self.report(disclosed.report, "body.report")
+        require(actor, Action.DISCLOSE_REPORT, record_of(target))
+        if not target["confidential"]:
+            raise Conflict(f"report {disclosed.report} is public already", field="body.report")
+        if target["disclosed_at"] is not None:
+            raise Conflict(
+                f"report {disclosed.report} was disclosed at index {target['disclosed_at']}",
+                field="body.report",
+            )
+        salt = b64decode_exact(disclosed.salt, size=32, field="body.salt")
+        if not Sealed(salt, dict(disclosed.body)).matches(target["sealed_commitment"]):
+            raise InvalidInput(
+                f"the salt and body do not open the commitment {target['sealed_commitment']} "
+                f"of report {disclosed.report}: a disclosure must be the sealed content, "
+                "unchanged",
+                field="body.body",
+            )
+
+    def _check_report(self, report: Report, actor: Actor, where: str) -> None:
+        action = (
+            Action.SUBMIT_ALLEGATION
+            if report.kind is ReportKind.ALLEGATION
+            else Action.SUBMIT_COMPLIANCE_CLAIM
+        )
+        require(actor, action)
+        adoption = self.in_force()
+        if adoption is None:
+            raise Conflict(
+                "no version of the agreement is in force yet: reports are checked against the "
+                "adopted agreement (propose it, and have every party and mediator sign it)",
+                field="type",
+            )
+        try:
+            check_report(report, adoption.agreement, submitter_party=actor.party())
+        except (InvalidInput, PermissionDenied) as exc:
+            raise type(exc)(exc.message, field=f"{where}.{exc.field}") from exc
+
+    def _refuse_duplicate(self, entry: pj.Entry, content: Mapping[str, Any]) -> None:
+        digest = self._digests.get(entry.id) or pj.content_digest(content)
+        for row in self._find(pj.REPORTS, "digest", digest):
+            if row["actor"] == entry.actor and row["status"] == pj.ACTIVE:
+                raise Conflict(
+                    f"this report was already submitted by {entry.actor} as {row['id']} at "
+                    f"index {row['idx']}",
+                    field="body",
+                )
+
+    def _active_report(self, report_id: str, actor: Actor, action: Action, where: str) -> Row:
+        target = self.report(report_id, where)
+        require(actor, action, record_of(target))
+        if target["status"] != pj.ACTIVE:
+            by = target["superseded_by"] or f"the withdrawal at index {target['withdrawn_at']}"
+            raise Conflict(f"report {report_id} is {target['status']} (by {by})", field=where)
+        return target
+
+    def report(self, report_id: str, where: str) -> Row:
+        rows = self._find(pj.REPORTS, "id", report_id)
+        if not rows:
+            raise NotFound(f"no report {report_id} in the record", field=where)
+        return rows[0]
+
+    # -- evidence ---------------------------------------------------------------------------
+
+    def _evidence(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        require(actor, Action.SUBMIT_EVIDENCE)
+        submitted = events.evidence_submitted(content)
+        if submitted.report is not None:
+            target = self.report(submitted.report, "body.report")
+            require(actor, Action.READ, record_of(target))
+            for row in self._find(pj.EVIDENCE, "sha256", submitted.sha256):
+                if row["report"] == submitted.report:
+                    raise Conflict(
+                        f"file {submitted.sha256} is already evidence for report "
+                        f"{submitted.report} (index {row['idx']})",
+                        field="body.sha256",
+                    )
+
+    def _custody(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        require(actor, Action.RECORD_CUSTODY)
+        recorded = events.custody_recorded(content)
+        if not self._find(pj.EVIDENCE, "sha256", recorded.sha256):
+            raise NotFound(f"no evidence {recorded.sha256} in the locker", field="body.sha256")
+        if recorded.to is not None and not self._keyring.keys_of(recorded.to):
+            raise NotFound(f"no actor {recorded.to!r} is enrolled", field="body.to")
+
+    def _find(self, table: str, column: str, value: Any) -> list[Row]:
+        """Rows from this batch first (they are the newest), then from the store."""
+        key_columns = pj.KEYS[table]
+        mine = self._overlay.find(table, column, value)
+        seen = {tuple(r[k] for k in key_columns) for r in mine}
+        prefetched = self._prefetched.get((table, column), {})
+        rows = prefetched[value] if value in prefetched else self._view.rows(table, column, [value])
+        stored = [r for r in rows if tuple(r[k] for k in key_columns) not in seen]
+        return [*mine, *stored]
+
+
+_CHECKS = {
+    events.AGREEMENT_PROPOSED: Admission._proposed,
+    events.AGREEMENT_SIGNED: Admission._signed,
+    events.REPORT_SUBMITTED: Admission._submitted,
+    events.REPORT_CORRECTED: Admission._corrected,
+    events.REPORT_WITHDRAWN: Admission._withdrawn,
+    events.REPORT_DISCLOSED: Admission._disclosed,
+    events.EVIDENCE_SUBMITTED: Admission._evidence,
+    events.CUSTODY_RECORDED: Admission._custody,
+}
+
+
+def record_of(row: Row) -> Record:
+    """What the policy needs about a stored report row."""
+    return Record(
+        owner=row["actor"],
+        owner_affiliation=row["affiliation"],
+        confidential=bool(row["confidential"]),
+        disclosed=row["disclosed_at"] is not None,
+    )
+
+
+def _public(entry: pj.Entry) -> Mapping[str, Any]:
+    if entry.body is None:
+        raise InvalidInput(f"a {entry.type} event must be public", field="commitment")
+    return entry.body
+
+
+@lru_cache(maxsize=16)
+def _agreement(document: str) -> Agreement:
+    return Agreement.from_document(json.loads(document))

@@ -1,0 +1,83 @@
+"""Valid report bodies for tests, with realistic values; overrides replace top-level fields.
+
+Each call returns fresh containers, so a test may change nested values freely. An override of
+``None`` reads as an absent field (bodies never hold nulls).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SPIN_BOLDAK = {
+    "latitude": 31.00575,
+    "longitude": 66.40001,
+    "precision": "near",
+    "place": "Spin Boldak",
+    "admin1": "Kandahar",
+    "admin2": "Spin Boldak",
+    "country": "AF",
+    "sector": "chaman-spin-boldak",
+}
+
+
+def allegation_body(**overrides: Any) -> dict[str, Any]:
+    """An airstrike near Spin Boldak, Kandahar, on 15 October 2025, alleged against Pakistan."""
+    body: dict[str, Any] = {
+        "kind": "allegation",
+        "dates": {"start": "2025-10-15", "end": "2025-10-15", "precision": "day"},
+        "location": dict(SPIN_BOLDAK),
+        "act": "airstrike",
+        "alleged_party": "pk",
+        "actors": ["Pakistan Air Force"],
+        "targets": ["residential compound", "market"],
+        "casualties": {
+            "killed": {"civilian": {"low": 12, "best": 15, "high": 20}},
+            "injured": {"civilian": 25, "unknown": 3},
+        },
+        "narrative": (
+            "Residents report aircraft striking a residential compound and the nearby market "
+            "on the night of 15 October 2025."
+        ),
+        "language": "en",
+        "sources": [
+            {
+                "name": "Bakhtar News Agency",
+                "kind": "media",
+                "reliability": "C",
+                "credibility": 3,
+                "reference": "https://bakhtarnews.af/en/",
+            },
+            {"name": "Resident of Wesh", "kind": "witness", "reliability": "F", "credibility": 2},
+        ],
+        "clauses": ["1", "2(a)"],
+    }
+    return body | overrides
+
+
+def compliance_body(**overrides: Any) -> dict[str, Any]:
+    """Afghanistan reports a militant hideout dismantled in Paktika."""
+    body: dict[str, Any] = {
+        "kind": "compliance_claim",
+        "commitment": "af-dismantle-hideouts",
+        "step": "hideout_dismantled",
+        "dates": {"start": "2025-11-02", "end": "2025-11-03", "precision": "day"},
+        "location": {
+            "latitude": 32.72,
+            "longitude": 69.3,
+            "precision": "district",
+            "admin1": "Paktika",
+            "admin2": "Barmal",
+            "country": "AF",
+        },
+        "narrative": "A compound used by armed men was searched, cleared and demolished.",
+        "language": "en",
+        "sources": [
+            {
+                "name": "Ministry of Interior",
+                "kind": "party",
+                "reliability": "D",
+                "credibility": 3,
+            }
+        ],
+    }
+    return body | overrides
