@@ -72,7 +72,9 @@ def test_the_domain_is_pure(module: str) -> None:
             or top == "__future__"
             or is_under(imported, "ceasefire.domain", "ceasefire.log", "ceasefire.errors")
         )
-        assert allowed, f"{module} imports {imported}: the domain stays pure (no I/O, no frameworks)"
+        assert allowed, (
+            f"{module} imports {imported}: the domain stays pure (no I/O, no frameworks)"
+        )
 
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if is_under(m, "ceasefire.services")))

@@ -4,6 +4,7 @@ leaves a store the rest of the CLI works on."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from ceasefire.cli import demo_story as story
 from ceasefire.cli.main import app
 
 runner = CliRunner()
@@ -59,6 +61,32 @@ def test_the_demo_tells_the_whole_story(demo: DemoRun) -> None:
         f"ceasefire report list --data {demo.folder} --as tr-mediator-1",
     ):
         assert told in demo.output
+
+
+def test_the_photos_raise_the_flags_the_story_needs(demo: DemoRun) -> None:
+    def locker(report: str) -> str:
+        """The evidence lines of one report, from its name to its chain of custody."""
+        return demo.output.split(f"  report {report} (", 1)[1].split("custody:", 1)[0]
+
+    paktika = re.search(r"  report paktika \(([0-9a-f]{8})\)", demo.output)
+    assert paktika is not None
+    assert "no flags" in locker("paktika")
+    assert "flag capture_time_mismatch: captured on 2024-10-11" in locker("kurram")
+    assert (
+        "flag recycled_image: this image matches one submitted on 2025-10-19 for report "
+        f"{paktika.group(1)}"
+    ) in locker("spin-boldak")
+    assert "no flags" in locker("hideout")
+
+
+def test_the_photos_are_the_same_bytes_on_every_run(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        for photo in story.PHOTOS:
+            story.draw(photo, folder)
+    for photo in story.PHOTOS:
+        assert (first / photo.file).read_bytes() == (second / photo.file).read_bytes()
 
 
 def test_the_public_sees_no_confidential_report_and_a_mediator_sees_more(demo: DemoRun) -> None:

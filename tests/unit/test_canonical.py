@@ -225,7 +225,6 @@ def test_canonical_copy_normalises_numbers_as_a_parser_would() -> None:
     assert type(copy["big"]) is float
 
 
-
 @given(json_values)
 def test_the_fast_path_gives_exactly_the_rfc8785_bytes(value: Any) -> None:
     # canonical_json takes the standard library's encoder when it can tell the bytes agree;

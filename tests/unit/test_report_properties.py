@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ceasefire.domain.fields import IDENT
-from ceasefire.domain.report_parts import KM_PER_DEGREE, MAX_BLUR_KM, MAX_COUNT, MIN_BLUR_KM
+from ceasefire.domain.report_parts import MAX_COUNT
+from ceasefire.domain.report_places import KM_PER_DEGREE, MAX_BLUR_KM, MIN_BLUR_KM
 from ceasefire.domain.reports import (
     Allegation,
     Casualties,

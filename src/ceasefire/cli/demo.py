@@ -32,7 +32,6 @@ from ceasefire.cli import output
 from ceasefire.cli.common import b64
 from ceasefire.domain.actors import Actor
 from ceasefire.domain.agreement_toml import load_bundled
-from ceasefire.domain.evidence import format_utc
 from ceasefire.errors import Conflict, VerificationError
 from ceasefire.log.checkpoint import open_checkpoint
 from ceasefire.log.envelope import Envelope, Sealed
@@ -331,11 +330,8 @@ class _Demo:
         for reader, title in ((None, "the public"), (story.MEDIATOR, story.MEDIATOR)):
             views = report_service.list_reports(self.store, self._viewer(reader))
             output.info("")
-            output.table(
-                f"The reports as {title} sees them",
-                ["#", "by", "what", "date", "place", "sources", "status"],
-                [_row(view) for view in sorted(views, key=lambda v: v.index)],
-            )
+            rows = [story.row(view) for view in sorted(views, key=lambda v: v.index)]
+            output.table(f"The reports as {title} sees them", story.COLUMNS, rows)
 
     def _proofs(self) -> None:
         _chapter("Checking the record with nothing but the log's verifier key")
@@ -346,11 +342,8 @@ class _Demo:
         checkpoint, _ = open_checkpoint(note, vkey, origin=story.ORIGIN)
         output.info("[green]checkpoint signature verified[/] with the vkey:")
         output.data(note)
-        index, size, root = (
-            self.reports["kurram"].appended.indices.start,
-            checkpoint.size,
-            checkpoint.root_hash,
-        )
+        index = self.reports["kurram"].appended.indices.start
+        size, root = checkpoint.size, checkpoint.root_hash
         inclusion = log_service.prove_inclusion(self.store, index, size)
         verify_inclusion(inclusion.leaf_hash, index, size, inclusion.proof, root)
         output.info(
@@ -442,17 +435,8 @@ class _Demo:
             clock=self.clock.tick,
         )
         self.reports[report.name] = submitted
-        body = report.body
-        what = (
-            f"{body['act']} by {body['alleged_party']}"
-            if body["kind"] == "allegation"
-            else f"{body['step']} ({body['commitment']}), confidential"
-        )
-        _line(
-            submitted.appended.indices.start,
-            f"{report.actor} reports {report.says}: {what}, {body['dates']['start']} — report "
-            f"{submitted.report[:8]}",
-        )
+        said = f"{story.reported(report)} — report {submitted.report[:8]}"
+        _line(submitted.appended.indices.start, said)
 
     def _add_photo(self, photo: story.Photo) -> None:
         added = evidence_service.add_evidence(
@@ -468,53 +452,11 @@ class _Demo:
             clock=self.clock.tick,
         )
         self.files[photo.file] = added.sha256
-        meta = added.metadata
-        said = f"{meta.width}×{meta.height}"
-        if meta.captured_at is not None:
-            said += f", taken {format_utc(meta.captured_at)} on a {meta.device}"
-            said += f" at {meta.latitude:.3f}, {meta.longitude:.3f}" if meta.latitude else ""
-        else:
-            said += ", no metadata"
         _line(
             added.appended.indices.start,
-            f"{photo.actor} adds {photo.file} ({said}) to report {photo.report}: "
-            f"sha256 {added.sha256[:12]}…",
+            f"{photo.actor} adds {photo.file} ({story.described(added.metadata)}) to report "
+            f"{photo.report}: sha256 {added.sha256[:12]}…",
         )
 
     def _viewer(self, actor: str | None) -> Actor | None:
         return None if actor is None else report_service.viewer_of(self.store, actor)
-
-
-def _row(view: report_service.ReportView) -> list[str]:
-    body = view.body or {}
-    if view.body is None:
-        what = "(confidential)"
-    elif view.kind == "allegation":
-        what = f"{body['act']} by {body['alleged_party']}"
-    else:
-        what = str(body["step"])
-    if view.confidential and view.body is not None:
-        what += ", disclosed" if view.disclosed_at is not None else ", confidential"
-    location = body.get("location") or {}
-    place = location.get("place") or (
-        f"blurred to {location['blurred_km']:g} km" if "blurred_km" in location else "—"
-    )
-    start = (body.get("dates") or {}).get("start")
-    return [
-        str(view.index),
-        view.affiliation or view.actor,
-        what.replace("_", " "),  # words, so that a narrow table wraps them rather than cuts
-        f"{int(start[8:])} {datetime.fromisoformat(start):%b}" if start else "—",
-        str(place),
-        ", ".join(_source_cell(s) for s in body.get("sources", [])),
-        view.status,
-    ]
-
-
-def _source_cell(source: Mapping[str, Any]) -> str:
-    grade = f"{source['reliability']}{source['credibility']}"
-    if source["name"] == "withheld":
-        return f"withheld {grade}"
-    if source.get("withheld"):
-        return f"{grade} {source['name']} (withheld)"
-    return grade

@@ -5,20 +5,24 @@ and the talks that followed (Doha, 19 October; Istanbul, 25–30 October and 6 N
 people are invented roles, never real names; the reports, figures and photos are invented for
 the demo. Coordinates are real places, rounded.
 
-The photos are drawn here with the standard library — a sky, ground, walls and craters, grain —
-and written as PNG files with a hand-built EXIF block, because Pillow's home is
-``ceasefire.media``, which reads evidence and never makes it.
+The photos are samples from :mod:`ceasefire.media.samples` (Pillow's home): textured
+landscapes carrying what a phone writes into EXIF, and one re-encoded copy. The narration at
+the end turns what the services return into the demo's lines and table rows; it is pure, so
+:mod:`ceasefire.cli.demo` keeps only the calls to the services.
 """
 
 from __future__ import annotations
 
-import random
-import struct
-import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+
+from ceasefire.domain.evidence import MediaMetadata, format_utc
+from ceasefire.media import samples
+from ceasefire.media.samples import Camera
+from ceasefire.services.reports import ReportView
 
 ORIGIN: Final = "ceasefire.demo/pak-afg-2025"
 PREFACE: Final = (
@@ -269,27 +273,21 @@ WITHDRAWAL_REASON: Final = "A duplicate of the Paktika report the liaison office
 
 
 @dataclass(frozen=True)
-class Camera:
-    """What a phone writes into a photo: EXIF DateTimeOriginal (local time, with its offset),
-    Make and Model, and a GPS position."""
-
-    make: str
-    model: str
-    taken: str
-    offset: str
-    latitude: float
-    longitude: float
-
-
-@dataclass(frozen=True)
 class Photo:
+    """A photo of the story: a sample drawn from ``seed`` with what ``camera`` writes into it,
+    or ``copy_of`` another report's photo, re-encoded as a messaging app passes it on."""
+
     file: str
     actor: str
     report: str
-    seed: int
+    seed: int | None = None
     camera: Camera | None = None
     copy_of: str | None = None
-    """The file this one re-encodes: half the size, a little brighter, its metadata gone."""
+
+
+def _taken(local: str) -> datetime:
+    """A phone's clock: local time with its offset, as in ``2025-10-17 18:40:12+04:30``."""
+    return datetime.fromisoformat(local)
 
 
 PHOTOS: Final = (
@@ -298,22 +296,24 @@ PHOTOS: Final = (
         "af-liaison-1",
         "paktika",
         seed=17,
-        camera=Camera("samsung", "SM-A145F", "2025:10:17 18:40:12", "+04:30", 32.731, 69.312),
+        camera=Camera("samsung", "SM-A145F", _taken("2025-10-17 18:40:12+04:30"), 32.731, 69.312),
     ),
     Photo(
         "kurram-post-damage.png",
         "pk-liaison-1",
         "kurram",
         seed=11,
-        camera=Camera("Xiaomi", "Redmi Note 12", "2024:10:11 23:05:40", "+05:00", 33.902, 70.094),
+        camera=Camera(
+            "Xiaomi", "Redmi Note 12", _taken("2024-10-11 23:05:40+05:00"), 33.902, 70.094
+        ),
     ),
-    Photo("spin-boldak-wesh.png", "af-liaison-1", "spin-boldak", seed=0, copy_of="paktika"),
+    Photo("spin-boldak-wesh.png", "af-liaison-1", "spin-boldak", copy_of="paktika"),
     Photo(
         "barmal-compound.png",
         "af-liaison-1",
         "hideout",
         seed=23,
-        camera=Camera("samsung", "SM-A145F", "2025:11:03 10:15:00", "+04:30", 32.745, 69.29),
+        camera=Camera("samsung", "SM-A145F", _taken("2025-11-03 10:15:00+04:30"), 32.745, 69.29),
     ),
 )
 CUSTODY: Final = (
@@ -323,153 +323,79 @@ CUSTODY: Final = (
     (MEDIATOR, "sealed", None, "sealed with the case file"),
 )
 
-_WIDTH, _HEIGHT, _GRAIN = 640, 480, 4
-
 
 def draw(photo: Photo, folder: Path) -> Path:
     """Write ``photo`` into ``folder``; the same photo gives the same bytes on every run."""
-    if photo.copy_of is not None:
-        original = next(p for p in PHOTOS if p.report == photo.copy_of)
-        brighter = bytes(min(255, value + 12) for value in range(256))
-        rows = [row.translate(brighter) for row in _scene(original.seed, _GRAIN // 2)]
-        size = (_WIDTH // 2, _HEIGHT // 2)
-    else:
-        rows, size = _scene(photo.seed, _GRAIN), (_WIDTH, _HEIGHT)
-    exif = None if photo.camera is None else _exif(photo.camera)
     path = folder / photo.file
-    path.write_bytes(_png(rows, size, exif))
+    path.write_bytes(_photo_bytes(photo))
     return path
 
 
-def _scene(seed: int, zoom: int) -> list[bytes]:
-    """Rows of RGB bytes: a landscape drawn on a grid of grains, each ``zoom`` pixels square."""
-    rng = random.Random(seed)
-    width, height = _WIDTH // _GRAIN, _HEIGHT // _GRAIN
-    pixels = _ground(rng, width, height)
-    _shapes(rng, pixels, width, height)
-    for i, noise in enumerate(rng.randbytes(len(pixels))):  # sensor grain
-        pixels[i] = max(0, min(255, pixels[i] + noise % 19 - 9))
-    rows = []
-    for y in range(height):
-        start = y * width * 3
-        row = b"".join(bytes(pixels[i : i + 3]) * zoom for i in range(start, start + width * 3, 3))
-        rows.extend([row] * zoom)
-    return rows
+def _photo_bytes(photo: Photo) -> bytes:
+    if photo.seed is not None:
+        return samples.sample(photo.seed, camera=photo.camera)
+    original = next(p for p in PHOTOS if p.report == photo.copy_of)
+    # Half the size, a little brighter, its metadata gone; still a PNG, as its name says.
+    return samples.derived(_photo_bytes(original), scale=0.5, brightness=1.1, encoding="png")
 
 
-def _ground(rng: random.Random, width: int, height: int) -> bytearray:
-    """Smooth colour: an 8×6 grid of random sky and earth colours, bilinearly interpolated."""
-    grid = [[_colour(rng, row) for _ in range(8)] for row in range(6)]
-    pixels = bytearray(width * height * 3)
-    for y in range(height):
-        fy = y * 5 / (height - 1)
-        y0 = min(int(fy), 4)
-        for x in range(width):
-            fx = x * 7 / (width - 1)
-            x0 = min(int(fx), 6)
-            corners = grid[y0][x0], grid[y0][x0 + 1], grid[y0 + 1][x0], grid[y0 + 1][x0 + 1]
-            for c, (a, b, d, e) in enumerate(zip(*corners, strict=True)):
-                top, low = a + (b - a) * (fx - x0), d + (e - d) * (fx - x0)
-                pixels[(y * width + x) * 3 + c] = int(top + (low - top) * (fy - y0))
-    return pixels
+# --- narration -------------------------------------------------------------------------------
 
 
-def _colour(rng: random.Random, row: int) -> tuple[int, int, int]:
-    """Sky in the top row of the grid, dust and rock below; lighter or darker at random."""
-    red, green, blue = (140, 175, 215) if row == 0 else (165, 135, 95)
-    light = rng.randint(-40, 40)
-
-    def channel(base: int) -> int:
-        return max(0, min(255, base + light + rng.randint(-12, 12)))
-
-    return channel(red), channel(green), channel(blue)
-
-
-def _shapes(rng: random.Random, pixels: bytearray, width: int, height: int) -> None:
-    """Mud walls (rectangles) and craters or trees (ellipses)."""
-    for _ in range(12):
-        x0, y0 = rng.randrange(width), rng.randrange(height // 4, height)
-        x1 = min(width, x0 + rng.randrange(8, width // 3))
-        y1 = min(height, y0 + rng.randrange(6, height // 3))
-        wall = rng.random() < 0.5
-        shade = rng.randrange(60, 200) if wall else rng.randrange(20, 80)
-        colour = bytes((shade, max(0, shade - 20), max(0, shade - 45)))
-        cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
-        for y in range(y0, y1):
-            reach = 1 - ((y + 0.5 - cy) / ry) ** 2
-            half = rx if wall else rx * max(reach, 0) ** 0.5
-            left, right = int(cx - half), int(cx + half)
-            if right > left:
-                pixels[(y * width + left) * 3 : (y * width + right) * 3] = colour * (right - left)
-
-
-def _png(rows: list[bytes], size: tuple[int, int], exif: bytes | None) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data)
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", *size, 8, 2, 0, 0, 0)  # 8-bit RGB
-    scanlines = b"".join(b"\x00" + row for row in rows)  # filter type 0 on every line
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + (chunk(b"eXIf", exif) if exif is not None else b"")
-        + chunk(b"IDAT", zlib.compress(scanlines, 6))
-        + chunk(b"IEND", b"")
+def reported(report: Report) -> str:
+    """Who reports what, and from when: the act and its party, or the step claimed."""
+    body = report.body
+    what = (
+        f"{body['act']} by {body['alleged_party']}"
+        if body["kind"] == "allegation"
+        else f"{body['step']} ({body['commitment']}), confidential"
     )
+    return f"{report.actor} reports {report.says}: {what}, {body['dates']['start']}"
 
 
-_ASCII, _LONG, _RATIONAL = 2, 4, 5
-_Entry = tuple[int, int, int, bytes]  # tag, TIFF type, count, value bytes
+def described(meta: MediaMetadata) -> str:
+    """A photo's size and what its own metadata says."""
+    said = f"{meta.width}×{meta.height}"
+    if meta.captured_at is None:
+        return f"{said}, no metadata"
+    said += f", taken {format_utc(meta.captured_at)} on a {meta.device}"
+    return said + (f" at {meta.latitude:.3f}, {meta.longitude:.3f}" if meta.latitude else "")
 
 
-def _exif(camera: Camera) -> bytes:
-    """A big-endian TIFF block (what PNG's eXIf chunk holds): IFD0 with Make, Model and the
-    pointers to the Exif IFD (DateTimeOriginal, OffsetTimeOriginal) and the GPS IFD."""
-    details = [_text(0x9003, camera.taken), _text(0x9011, camera.offset)]
-    gps = [
-        _text(1, "N"),
-        _degrees(2, camera.latitude),
-        _text(3, "E"),
-        _degrees(4, camera.longitude),
+COLUMNS: Final = ["#", "by", "what", "date", "place", "sources", "status"]
+
+
+def row(view: ReportView) -> list[str]:
+    """A report as one row of the table, under :data:`COLUMNS`."""
+    body = view.body or {}
+    if view.body is None:
+        what = "(confidential)"
+    elif view.kind == "allegation":
+        what = f"{body['act']} by {body['alleged_party']}"
+    else:
+        what = str(body["step"])
+    if view.confidential and view.body is not None:
+        what += ", disclosed" if view.disclosed_at is not None else ", confidential"
+    location = body.get("location") or {}
+    place = location.get("place") or (
+        f"blurred to {location['blurred_km']:g} km" if "blurred_km" in location else "—"
+    )
+    start = (body.get("dates") or {}).get("start")
+    return [
+        str(view.index),
+        view.affiliation or view.actor,
+        what.replace("_", " "),  # words, so that a narrow table wraps them rather than cuts
+        f"{int(start[8:])} {datetime.fromisoformat(start):%b}" if start else "—",
+        str(place),
+        ", ".join(_source_cell(s) for s in body.get("sources", [])),
+        view.status,
     ]
 
-    def first(details_at: int, gps_at: int) -> list[_Entry]:
-        pointers = [(0x8769, _LONG, 1, struct.pack(">I", details_at))]
-        pointers.append((0x8825, _LONG, 1, struct.pack(">I", gps_at)))
-        return [_text(0x010F, camera.make), _text(0x0110, camera.model), *pointers]
 
-    details_at = 8 + len(_ifd(first(0, 0), 8))  # pointer values do not change the size
-    gps_at = details_at + len(_ifd(details, details_at))
-    return (
-        b"MM\x00*"
-        + struct.pack(">I", 8)
-        + _ifd(first(details_at, gps_at), 8)
-        + _ifd(details, details_at)
-        + _ifd(gps, gps_at)
-    )
-
-
-def _text(tag: int, value: str) -> _Entry:
-    data = value.encode("ascii") + b"\x00"
-    return (tag, _ASCII, len(data), data)
-
-
-def _degrees(tag: int, value: float) -> _Entry:
-    minutes, seconds = divmod(round(value * 360_000), 6_000)
-    degrees, minutes = divmod(minutes, 60)
-    parts = ((degrees, 1), (minutes, 1), (seconds, 100))
-    return (tag, _RATIONAL, 3, b"".join(struct.pack(">II", n, d) for n, d in parts))
-
-
-def _ifd(entries: list[_Entry], at: int) -> bytes:
-    """One image file directory starting at offset ``at``, its long values right after it."""
-    extra_at = at + 2 + 12 * len(entries) + 4
-    table, extra = [struct.pack(">H", len(entries))], b""
-    for tag, kind, count, value in sorted(entries):
-        if len(value) <= 4:
-            table.append(struct.pack(">HHI", tag, kind, count) + value.ljust(4, b"\x00"))
-        else:
-            table.append(struct.pack(">HHII", tag, kind, count, extra_at + len(extra)))
-            extra += value + b"\x00" * (len(value) % 2)
-    return b"".join(table) + struct.pack(">I", 0) + extra
+def _source_cell(source: Mapping[str, Any]) -> str:
+    grade = f"{source['reliability']}{source['credibility']}"
+    if source["name"] == "withheld":
+        return f"withheld {grade}"
+    if source.get("withheld"):
+        return f"{grade} {source['name']} (withheld)"
+    return grade

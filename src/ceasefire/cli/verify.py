@@ -63,7 +63,10 @@ def _print(report: VerifyReport) -> None:
         return
     first = report.first_problem
     assert first is not None
-    output.data(f"FAILED: {len(report.problems)} problem(s); first bad index: {first.index}")
+    where = (
+        f"first bad index: {first.index}" if first.index is not None else f"first: {first.where}"
+    )
+    output.data(f"FAILED: {len(report.problems)} problem(s); {where}")
     for problem in report.problems:
         line = f"  {problem.where}: {problem.message}"
         if problem.expected or problem.found:

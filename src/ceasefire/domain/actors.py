@@ -79,6 +79,9 @@ def check_enrolment(
         )
 
 
+_PLURAL = {"party": "parties", "mediator": "mediators"}
+
+
 def _require_among(actor: Actor, ids: tuple[str, ...], what: str) -> None:
     if actor.affiliation is None:
         raise InvalidInput(
@@ -88,7 +91,7 @@ def _require_among(actor: Actor, ids: tuple[str, ...], what: str) -> None:
         )
     if actor.affiliation not in ids:
         raise InvalidInput(
-            f"unknown {what} {actor.affiliation!r}; the agreement's {what}s are "
+            f"unknown {what} {actor.affiliation!r}; the agreement's {_PLURAL[what]} are "
             f"{', '.join(ids) or 'not yet known (propose the agreement first)'}",
             field="affiliation",
         )

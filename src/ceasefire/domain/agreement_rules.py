@@ -1,36 +1,35 @@
-"""The agreement's rules: prohibited acts, commitments and their clocks, the condition
-language, verification, penalties and status.
+"""The agreement's rules: prohibited acts, commitments and verification, and how every
+agreement value is written back as a document.
 
 These are the parts of an agreement that say what is required and how it is enforced; the
 enforcement module computes with them. They are data, read from the agreement file, and checked
 here for their own consistency; whether the ids they name exist is checked by
-:class:`ceasefire.domain.agreements.Agreement`, which sees the whole file.
-
-The condition language is deliberately small. A condition counts one :class:`Metric` for one
-party and holds when the count is ``at_least`` a threshold; ``any``/``all`` combine conditions.
-This module only describes conditions: the enforcement module evaluates them against the log.
+:class:`ceasefire.domain.agreements.Agreement`, which sees the whole file. A commitment's clock
+lives in :mod:`ceasefire.domain.agreement_clocks`; the condition language, penalties and status
+in :mod:`ceasefire.domain.agreement_conditions`.
 
 An invariant broken inside one of these values raises :class:`InvalidInput` with a ``field``
-relative to the value (``grace_days``, ``any[1].acts``); the reader that built the value
-prefixes the path it was read from (``commitments[2].clock.grace_days``).
+relative to the value (``clauses``, ``quorum``); the reader that built the value prefixes the
+path it was read from (``commitments[2].clauses``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final
 
-from ceasefire.domain.fields import Fields, describe, join
+from ceasefire.domain.agreement_clocks import (
+    CONTINUOUS,
+    DueDate,
+    Recurring,
+    read_commitment_clock,
+)
+from ceasefire.domain.agreement_conditions import AllOf, AnyOf
+from ceasefire.domain.fields import Fields, build, describe
 from ceasefire.errors import InvalidInput
-
-T = TypeVar("T")
-
-MAX_WINDOW_DAYS: Final = 3660
-MAX_NESTING: Final = 4
-CONTINUOUS: Final = "continuous"
 
 
 def document(value: object) -> Any:
@@ -59,127 +58,6 @@ def document(value: object) -> Any:
                     doc[field.name] = document(item)
             return doc
     return value
-
-
-def build(f: Fields, make: Callable[[], T]) -> T:
-    """Refuse unknown fields of ``f``, then make the value, placing its errors under ``f``."""
-    f.done()
-    try:
-        return make()
-    except InvalidInput as exc:
-        where = join(f.path, exc.field) if exc.field else f.path
-        raise InvalidInput(exc.message, field=where or None) from None
-
-
-# --- clocks -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueDate:
-    """One deadline: the commitment must be met by the end of ``due``."""
-
-    due: date
-
-    def deadlines(self, until: date) -> list[date]:
-        """Every deadline on or before ``until``."""
-        return [self.due] if self.due <= until else []
-
-    def next_deadline(self, after: date) -> date | None:
-        """The first deadline strictly after ``after``, if any."""
-        return self.due if self.due > after else None
-
-    def closes(self, deadline: date) -> date:
-        """The last day on which evidence still meets ``deadline`` (no grace for a due date)."""
-        return deadline
-
-
-@dataclass(frozen=True)
-class Recurring:
-    """A reporting period: deadlines fall on ``first_due`` and every ``every_days`` after it.
-
-    A deadline is missed only when no satisfying evidence has arrived by the end of the day
-    ``grace_days`` after it (:meth:`closes`); grace is shorter than the period, so periods
-    never overlap.
-    """
-
-    every_days: int
-    first_due: date
-    grace_days: int = 0
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.every_days <= 366:
-            raise InvalidInput(
-                f"expected a period of 1 to 366 days, found {self.every_days}", field="every_days"
-            )
-        if not 0 <= self.grace_days < self.every_days:
-            raise InvalidInput(
-                f"expected grace of 0 to {self.every_days - 1} days (shorter than the period), "
-                f"found {self.grace_days}",
-                field="grace_days",
-            )
-
-    def deadlines(self, until: date) -> list[date]:
-        """Every deadline on or before ``until``, oldest first."""
-        if until < self.first_due:
-            return []
-        count = (until - self.first_due).days // self.every_days + 1
-        return [self.first_due + timedelta(days=self.every_days * k) for k in range(count)]
-
-    def next_deadline(self, after: date) -> date | None:
-        """The first deadline strictly after ``after`` (a recurring clock always has one)."""
-        if after < self.first_due:
-            return self.first_due
-        periods = (after - self.first_due).days // self.every_days + 1
-        return self.first_due + timedelta(days=self.every_days * periods)
-
-    def closes(self, deadline: date) -> date:
-        """The last day on which evidence still meets ``deadline``: the deadline plus grace."""
-        return deadline + timedelta(days=self.grace_days)
-
-
-Clock: TypeAlias = DueDate | Recurring
-
-
-def read_clock(f: Fields) -> Clock:
-    """A clock table: ``{ due = D }`` or ``{ every_days = N, first_due = D, grace_days = G }``."""
-    if f.has("due") and f.has("every_days"):
-        raise InvalidInput(
-            "give either due (one deadline) or every_days (a reporting period), not both",
-            field=f.path,
-        )
-    if f.has("due"):
-        due = f.day("due")
-        return build(f, lambda: DueDate(due))
-    if f.has("every_days"):
-        every = f.integer("every_days")
-        first_due = f.day("first_due")
-        grace = f.optional("grace_days", f.integer) or 0
-        return build(f, lambda: Recurring(every, first_due, grace))
-    raise InvalidInput(
-        "a clock needs due = YYYY-MM-DD, or every_days = N with first_due = YYYY-MM-DD",
-        field=f.path,
-    )
-
-
-NO_CLOCK: Final = (
-    "a commitment needs a clock: clock = { due = YYYY-MM-DD }, clock = { every_days = N, "
-    'first_due = YYYY-MM-DD }, or clock = "continuous" for a negative commitment'
-)
-
-
-def read_commitment_clock(f: Fields) -> Clock | None:
-    """A commitment's required ``clock``: a clock table, or ``"continuous"`` (None)."""
-    if not f.has("clock"):
-        raise InvalidInput(NO_CLOCK, field=f.where("clock"))
-    value = f.raw("clock")
-    if value == CONTINUOUS:
-        return None
-    if not isinstance(value, Mapping):
-        raise InvalidInput(
-            f'expected "continuous" or a clock table, found {describe(value)}',
-            field=f.where("clock"),
-        )
-    return read_clock(f.object("clock"))
 
 
 # --- prohibited acts and commitments ---------------------------------------------------------
@@ -353,116 +231,6 @@ class Commitment:
         return build(f, lambda: cls(id_, party, kind, text, clauses, steps, evidence, clock))
 
 
-# --- the condition language -------------------------------------------------------------------
-
-
-class Metric(StrEnum):
-    """What a condition counts, for one party (see docs/agreement-format.md)."""
-
-    VERIFIED_VIOLATIONS = "verified_violations"
-    ALLEGED_VIOLATIONS = "alleged_violations"
-    COMMITMENTS_OVERDUE = "commitments_overdue"
-    COMMITMENTS_BREACHED = "commitments_breached"
-    REPLIES_MISSED = "replies_missed"
-    PENALTY_STEP = "penalty_step"
-
-
-_ACT_METRICS: Final = frozenset({Metric.VERIFIED_VIOLATIONS, Metric.ALLEGED_VIOLATIONS})
-_COMMITMENT_METRICS: Final = frozenset({Metric.COMMITMENTS_OVERDUE, Metric.COMMITMENTS_BREACHED})
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Holds when ``metric`` counted for ``party`` (absent: the party the rule is evaluated
-    for), within the last ``window_days`` days if given, is at least ``at_least``. ``acts``
-    and ``commitments`` narrow what is counted; empty means all."""
-
-    metric: Metric
-    at_least: int
-    window_days: int | None = None
-    acts: tuple[str, ...] = ()
-    commitments: tuple[str, ...] = ()
-    party: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.at_least < 1:
-            raise InvalidInput(f"expected at least 1, found {self.at_least}", field="at_least")
-        if self.window_days is not None and not 1 <= self.window_days <= MAX_WINDOW_DAYS:
-            raise InvalidInput(
-                f"expected 1 to {MAX_WINDOW_DAYS} days, found {self.window_days}",
-                field="window_days",
-            )
-        if self.acts and self.metric not in _ACT_METRICS:
-            raise InvalidInput(
-                f"acts narrow only verified_violations and alleged_violations, "
-                f"not {self.metric.value}",
-                field="acts",
-            )
-        if self.commitments and self.metric not in _COMMITMENT_METRICS:
-            raise InvalidInput(
-                f"commitments narrow only commitments_overdue and commitments_breached, "
-                f"not {self.metric.value}",
-                field="commitments",
-            )
-        if self.window_days is not None and self.metric is Metric.PENALTY_STEP:
-            raise InvalidInput(
-                "penalty_step is the current step, it has no window", field="window_days"
-            )
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    """Holds when at least one of ``conditions`` holds."""
-
-    conditions: tuple[When, ...]
-
-    def __post_init__(self) -> None:
-        if not self.conditions:
-            raise InvalidInput("must not be empty", field="any")
-
-
-@dataclass(frozen=True)
-class AllOf:
-    """Holds when every one of ``conditions`` holds."""
-
-    conditions: tuple[When, ...]
-
-    def __post_init__(self) -> None:
-        if not self.conditions:
-            raise InvalidInput("must not be empty", field="all")
-
-
-When: TypeAlias = Condition | AnyOf | AllOf
-
-
-def read_when(f: Fields, depth: int = 0) -> When:
-    """``{ any = [...] }``, ``{ all = [...] }`` or one condition table."""
-    if depth > MAX_NESTING:
-        raise InvalidInput(f"conditions nest at most {MAX_NESTING} deep", field=f.path)
-    if f.has("any") or f.has("all"):
-        key = "any" if f.has("any") else "all"
-        parts = f.items(key, lambda g: read_when(g, depth + 1), max_items=50)
-        return build(f, lambda: AnyOf(parts) if key == "any" else AllOf(parts))
-    metric = f.enum("metric", Metric)
-    at_least = f.integer("at_least")
-    window = f.optional("window_days", f.integer)
-    acts = f.texts("acts", ident=True, max_items=50)
-    commitments = f.texts("commitments", ident=True, max_items=50)
-    party = f.optional("party", f.ident)
-    return build(f, lambda: Condition(metric, at_least, window, acts, commitments, party))
-
-
-def conditions(when: When, where: str) -> Iterator[tuple[str, Condition]]:
-    """Every condition in ``when`` with its path, for checking the ids it names."""
-    match when:
-        case Condition():
-            yield where, when
-        case AnyOf(parts) | AllOf(parts):
-            key = "any" if isinstance(when, AnyOf) else "all"
-            for i, part in enumerate(parts):
-                yield from conditions(part, f"{where}.{key}[{i}]")
-
-
 # --- verification -----------------------------------------------------------------------------
 
 
@@ -528,67 +296,3 @@ class VerificationRules:
                 mediators, quorum, standards, standard, hours, True if propose is None else propose
             ),
         )
-
-
-# --- penalties and status ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PenaltyStep:
-    """One rung of the ladder. A party stands on the highest step whose ``when`` holds for it."""
-
-    level: int
-    name: str
-    meaning: str
-    when: When
-
-    def __post_init__(self) -> None:
-        for where, condition in conditions(self.when, "when"):
-            if condition.metric is Metric.PENALTY_STEP:
-                raise InvalidInput(
-                    "penalty_step cannot decide a penalty step (the ladder would depend on itself)",
-                    field=f"{where}.metric",
-                )
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> PenaltyStep:
-        level = f.integer("level", minimum=1, maximum=20)
-        name = f.text("name", max_length=200)
-        meaning = f.text("meaning", max_length=2000)
-        when = read_when(f.object("when"))
-        return build(f, lambda: cls(level, name, meaning, when))
-
-
-class Status(StrEnum):
-    HOLDING = "holding"
-    STRAINED = "strained"
-    BREACHED = "breached"
-
-
-@dataclass(frozen=True)
-class StatusRule:
-    """The ceasefire has ``status`` when ``when`` holds for ``party`` (absent: for any party,
-    which is then the one named). ``declared_by`` is the signatory that deems it so, when the
-    rule writes down one side's stated condition rather than the mediators' own rule."""
-
-    status: Status
-    party: str | None
-    declared_by: str | None
-    reason: str
-    when: When
-
-    def __post_init__(self) -> None:
-        if self.status is Status.HOLDING:
-            raise InvalidInput(
-                "holding is the status when no rule matches; a rule states strained or breached",
-                field="status",
-            )
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> StatusRule:
-        status = f.enum("status", Status)
-        party = f.optional("party", f.ident)
-        declared_by = f.optional("declared_by", f.ident)
-        reason = f.text("reason", max_length=2000)
-        when = read_when(f.object("when"))
-        return build(f, lambda: cls(status, party, declared_by, reason, when))

@@ -1,4 +1,4 @@
-"""The agreement as data: parties, mediators, clauses, places, meetings, and the whole.
+"""The agreement as data: the whole, read, checked and written back.
 
 An :class:`Agreement` is one version of the declarative agreement file (docs/agreement-format.md).
 It is read strictly (:meth:`Agreement.from_document`), checked whole in its constructor (every
@@ -7,9 +7,12 @@ back as a JSON-able document whose canonical JSON is hashed into the log
 (:meth:`Agreement.digest`). Enforcement is computed from it; nothing about one conflict is
 hard-coded.
 
-The rules the agreement states (prohibited acts, commitments and clocks, conditions,
-verification, penalties, status) live in :mod:`ceasefire.domain.agreement_rules` and are
-re-exported here, so callers import everything agreement-shaped from this module.
+Its parts live in their own modules and are re-exported here, so callers import everything
+agreement-shaped from this module: parties, mediators, clauses, places and meetings in
+:mod:`ceasefire.domain.agreement_parts`; prohibited acts, commitments and verification in
+:mod:`ceasefire.domain.agreement_rules`; commitment clocks in
+:mod:`ceasefire.domain.agreement_clocks`; the condition language, penalties and status in
+:mod:`ceasefire.domain.agreement_conditions`.
 
 Every refusal is an :class:`InvalidInput` whose ``field`` is the path at fault
 (``commitments[1].party``) and whose message says what was expected and what was found.
@@ -17,41 +20,47 @@ Every refusal is an :class:`InvalidInput` whose ``field`` is the path at fault
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from ceasefire.domain.agreement_clocks import Clock, DueDate, Recurring
+from ceasefire.domain.agreement_conditions import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Metric,
+    PenaltyStep,
+    Status,
+    StatusRule,
+    When,
+    conditions,
+)
+from ceasefire.domain.agreement_parts import (
+    CLAUSE_ID,
+    Clause,
+    Decision,
+    DecisionKind,
+    Mediator,
+    Meeting,
+    Party,
+    Region,
+    Sector,
+)
 from ceasefire.domain.agreement_rules import (
     ACLED_EVENT_TYPES,
     UCDP_TYPES,
     AcledType,
     ActType,
-    AllOf,
-    AnyOf,
     Attribution,
-    Clock,
     Commitment,
     CommitmentKind,
-    Condition,
-    DueDate,
-    Metric,
-    PenaltyStep,
-    Recurring,
-    Status,
-    StatusRule,
     VerificationRules,
-    When,
-    build,
-    conditions,
     document,
 )
-from ceasefire.domain.fields import Fields, describe
+from ceasefire.domain.fields import Fields, build
 from ceasefire.errors import InvalidInput, NotFound
 from ceasefire.log.canonical import canonical_json
 
@@ -87,186 +96,10 @@ __all__ = [
     "When",
 ]
 
-CLAUSE_ID: Final = re.compile(r"[0-9]{1,3}(\([a-z]\))?")
-"""A clause number with an optional lettered paragraph: ``1``, ``2(b)``."""
-_COUNTRY: Final = re.compile(r"[A-Z]{2}")
-
-
-class DecisionKind(StrEnum):
-    CEASEFIRE = "ceasefire"
-    MECHANISM = "mechanism"
-    AMEND = "amend"
-    PENALTY = "penalty"
-    DEADLINE = "deadline"
-    PROCEDURAL = "procedural"
-
-
-def _bbox(f: Fields, name: str) -> tuple[float, float, float, float]:
-    values = f.array(name)
-    if len(values) != 4:
-        raise InvalidInput(
-            f"expected [min_lon, min_lat, max_lon, max_lat], found {len(values)} numbers",
-            field=f.where(name),
-        )
-    for i, value in enumerate(values):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise InvalidInput(
-                f"expected a number, found {describe(value)}", field=f"{f.where(name)}[{i}]"
-            )
-    return (float(values[0]), float(values[1]), float(values[2]), float(values[3]))
-
-
-def _check_bbox(bbox: tuple[float, float, float, float]) -> None:
-    min_lon, min_lat, max_lon, max_lat = bbox
-    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-        raise InvalidInput(
-            "expected [min_lon, min_lat, max_lon, max_lat] with longitudes in -180..180, "
-            f"latitudes in -90..90 and each minimum below its maximum, found {list(bbox)}",
-            field="bbox",
-        )
-
 
 def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
     west, south, east, north = outer
     return west <= inner[0] and south <= inner[1] and inner[2] <= east and inner[3] <= north
-
-
-# --- the pieces -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Signatory:
-    id: str
-    name: str
-    country: str
-
-    def __post_init__(self) -> None:
-        if not _COUNTRY.fullmatch(self.country):
-            raise InvalidInput(
-                f"expected an ISO 3166 alpha-2 code such as PK, found {self.country!r}",
-                field="country",
-            )
-
-
-def _read_signatory(f: Fields) -> tuple[str, str, str]:
-    return f.ident("id"), f.text("name", max_length=200), f.text("country", max_length=64)
-
-
-@dataclass(frozen=True)
-class Party(_Signatory):
-    """A party to the ceasefire: bound by its clauses and commitments."""
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Party:
-        read = _read_signatory(f)
-        return build(f, lambda: cls(*read))
-
-
-@dataclass(frozen=True)
-class Mediator(_Signatory):
-    """A mediator (guarantor): signs findings and confirms penalties."""
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Mediator:
-        read = _read_signatory(f)
-        return build(f, lambda: cls(*read))
-
-
-@dataclass(frozen=True)
-class Clause:
-    id: str
-    title: str
-    text: str
-
-    def __post_init__(self) -> None:
-        if not CLAUSE_ID.fullmatch(self.id):
-            raise InvalidInput(
-                f"expected a clause number such as 2 or 2(b), found {self.id!r}", field="id"
-            )
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Clause:
-        read = (f.text("id", max_length=16), f.text("title", max_length=200), f.text("text"))
-        return build(f, lambda: cls(*read))
-
-
-@dataclass(frozen=True)
-class Region:
-    """The area reports may lie in: [min_lon, min_lat, max_lon, max_lat]."""
-
-    bbox: tuple[float, float, float, float]
-
-    def __post_init__(self) -> None:
-        _check_bbox(self.bbox)
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Region:
-        bbox = _bbox(f, "bbox")
-        return build(f, lambda: cls(bbox))
-
-
-@dataclass(frozen=True)
-class Sector:
-    """A stretch of the border, with the parties either side and its crossings. ``bbox`` is
-    approximate; the sector's geometry proper comes from boundary data."""
-
-    id: str
-    name: str
-    parties: tuple[str, ...]
-    crossings: tuple[str, ...]
-    bbox: tuple[float, float, float, float]
-
-    def __post_init__(self) -> None:
-        _check_bbox(self.bbox)
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Sector:
-        id_, name = f.ident("id"), f.text("name", max_length=200)
-        parties = f.texts("parties", ident=True, max_items=10)
-        crossings = f.texts("crossings", max_items=50)
-        bbox = _bbox(f, "bbox")
-        return build(f, lambda: cls(id_, name, parties, crossings, bbox))
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A decision of a meeting, and who must sign it (party and mediator ids)."""
-
-    id: str
-    text: str
-    kind: DecisionKind
-    sign: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        if not self.sign:
-            raise InvalidInput("a decision needs at least one signatory", field="sign")
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Decision:
-        id_, text = f.ident("id"), f.text("text", max_length=2000)
-        kind = f.enum("kind", DecisionKind)
-        sign = f.texts("sign", ident=True, max_items=20)
-        return build(f, lambda: cls(id_, text, kind, sign))
-
-
-@dataclass(frozen=True)
-class Meeting:
-    id: str
-    date: dt.date
-    place: str
-    purpose: str
-    decisions: tuple[Decision, ...] = ()
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> Meeting:
-        id_, day = f.ident("id"), f.day("date")
-        place, purpose = f.text("place", max_length=200), f.text("purpose", max_length=2000)
-        decisions = f.items("decisions", Decision.from_fields, max_items=100)
-        return build(f, lambda: cls(id_, day, place, purpose, decisions))
 
 
 # --- the whole --------------------------------------------------------------------------------

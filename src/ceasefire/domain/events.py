@@ -55,9 +55,11 @@ RECORD_TYPES: Final = frozenset(
 )
 RECORD_NAMESPACES: Final = ("agreement.", "report.", "evidence.", "custody.")
 PUBLIC_ONLY: Final = frozenset(
-    {AGREEMENT_PROPOSED, AGREEMENT_SIGNED, REPORT_DISCLOSED, CUSTODY_RECORDED}
+    {AGREEMENT_PROPOSED, AGREEMENT_SIGNED, REPORT_WITHDRAWN, REPORT_DISCLOSED, CUSTODY_RECORDED}
 )
-"""Types whose body must be public: a confidential agreement or custody step means nothing."""
+"""Types whose body must be public: a confidential agreement or custody step means nothing,
+and a withdrawal must change the report's status for every mirror of the log, including the
+parties' witnesses, which do not hold sealed content."""
 
 _DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")

@@ -215,3 +215,13 @@ def unique(ids: list[str] | tuple[str, ...], where: str, what: str) -> None:
         if value in seen:
             raise InvalidInput(f"{what} {value!r} is used twice", field=f"{where}[{i}]")
         seen.add(value)
+
+
+def build(f: Fields, make: Callable[[], T]) -> T:
+    """Refuse unknown fields of ``f``, then make the value, placing its errors under ``f``."""
+    f.done()
+    try:
+        return make()
+    except InvalidInput as exc:
+        where = join(f.path, exc.field) if exc.field else f.path
+        raise InvalidInput(exc.message, field=where or None) from None

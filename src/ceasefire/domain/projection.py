@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ceasefire.domain import events
+from ceasefire.log.canonical import canonical_json
 
 EVENTS: Final = "rm_events"
 AGREEMENTS: Final = "rm_agreements"
@@ -57,6 +58,9 @@ class Entry:
     body: Mapping[str, Any] | None
     commitment: str | None = None
     sealed: Mapping[str, Any] | None = None
+    text: str | None = None
+    """The canonical JSON of :attr:`content`, where the caller already has it (a replay slices
+    it out of the leaf): computing it again is the costliest step of a replay."""
 
     @property
     def confidential(self) -> bool:
@@ -105,8 +109,8 @@ def project(entry: Entry) -> list[Op]:
 
 def content_digest(content: Mapping[str, Any]) -> str:
     """A report's content fingerprint, for refusing duplicates (kept off the log: a plain hash
-    of a confidential body could be guessed)."""
-    return _digest_of(dumps(content))
+    of a confidential body could be guessed): the SHA-256 of its canonical JSON."""
+    return _digest_of(canonical_json(content, what="body").decode())
 
 
 def _digest_of(text: str) -> str:
@@ -146,7 +150,8 @@ def _signed(entry: Entry) -> list[Op]:
 
 
 def _submitted(entry: Entry) -> list[Op]:
-    return [Insert(REPORTS, _report_row(entry, entry.id, entry.content, corrects=None))]
+    row = _report_row(entry, entry.id, entry.content, corrects=None, text=entry.text)
+    return [Insert(REPORTS, row)]
 
 
 def _corrected(entry: Entry) -> list[Op]:
@@ -212,6 +217,7 @@ def _evidence(entry: Entry) -> list[Op]:
 def _custody(entry: Entry) -> list[Op]:
     body = _public(entry)
     row = _custody_row(entry, body["sha256"], body["action"], body.get("to"), body.get("note"))
+    row["tool"] = body.get("tool")
     return [Insert(CUSTODY, row)]
 
 
@@ -225,12 +231,18 @@ def _custody_row(
         "actor": entry.actor,
         "to_actor": to,
         "note": note,
+        "tool": None,
         "time": entry.time,
     }
 
 
 def _report_row(
-    entry: Entry, report_id: str, content: Mapping[str, Any] | None, *, corrects: str | None
+    entry: Entry,
+    report_id: str,
+    content: Mapping[str, Any] | None,
+    *,
+    corrects: str | None,
+    text: str | None = None,
 ) -> dict[str, Any]:
     return {
         "id": report_id,
@@ -245,14 +257,15 @@ def _report_row(
         "withdrawn_at": None,
         "disclosed_at": None,
         "time": entry.time,
-        **_content_columns(content),
+        **_content_columns(content, text),
     }
 
 
-def _content_columns(content: Mapping[str, Any] | None) -> dict[str, Any]:
+def _content_columns(content: Mapping[str, Any] | None, text: str | None = None) -> dict[str, Any]:
     if content is None:
         return dict(_NO_CONTENT)
-    text = dumps(content)
+    if text is None:
+        text = canonical_json(content, what="body").decode()
     dates = content.get("dates") or {}
     location = content.get("location") or {}
     return {

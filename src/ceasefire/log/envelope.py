@@ -339,6 +339,8 @@ def sign_event(
         sig=bytes(ED25519_SIGNATURE_SIZE),
     )
     envelope = dataclasses.replace(draft, sig=key.sign(draft.signing_message()))
+    # the signed message does not depend on sig: keep the draft's encoding
+    envelope.__dict__["_signing_message"] = draft.signing_message()
     envelope.to_leaf()
     return envelope, sealed
 

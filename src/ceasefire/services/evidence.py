@@ -33,6 +33,7 @@ from ceasefire.log.keys import SigningKey
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Analyser, BlobStore, Clock, LogStore, RecordStore, Row, Store
 from ceasefire.services.record import record_of
+from ceasefire.services.reports import viewer_of
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class CustodyStep:
     actor: str
     to: str | None
     note: str | None
+    tool: str | None
     time: str
 
 
@@ -85,7 +87,12 @@ def add_evidence(
     itself confidential: its name, capture place and device would otherwise say in public what
     the report keeps back."""
     shown = name or path.name
-    confidential = report is not None and _protected(_report_row(store, report))
+    row = _report_row(store, report) if report is not None else None
+    if report is not None and (
+        row is None or not may_read(viewer_of(store, key.name), record_of(row))
+    ):
+        raise NotFound(f"no report {report} in the record", field="report")
+    confidential = _protected(row)
     metadata = analyse(path, limits=limits, name=shown)
     blob = blobs.put_file(path, max_bytes=limits.max_bytes)
     body: dict[str, object] = {
@@ -200,7 +207,9 @@ def _view(records: RecordStore, viewer: Actor | None, row: Row) -> EvidenceView:
         # the capture place and device could locate a protected source
         metadata = replace(metadata, latitude=None, longitude=None, device=None)
     custody = tuple(
-        CustodyStep(c["idx"], c["action"], c["actor"], c["to_actor"], c["note"], c["time"])
+        CustodyStep(
+            c["idx"], c["action"], c["actor"], c["to_actor"], c["note"], c["tool"], c["time"]
+        )
         for c in records.find(pj.CUSTODY, "sha256", [row["sha256"]])
     )
     return EvidenceView(

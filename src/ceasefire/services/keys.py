@@ -8,7 +8,7 @@ from ceasefire.errors import NotFound
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.keyring import KeyRecord
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.log import Appended, Submission, append
+from ceasefire.services.log import Appended, Submission, append, submit
 from ceasefire.services.ports import Clock, LogStore
 
 
@@ -32,7 +32,8 @@ def enrol(
     body = {"actor": actor, "public_key": _b64(public_key), "role": role}
     if affiliation is not None:
         body["affiliation"] = affiliation
-    return _key_events(store, operator_key, "key.enrolled", [body], log_key, clock)
+    appended, _ = submit(store, operator_key, "key.enrolled", body, log_key=log_key, clock=clock)
+    return appended
 
 
 def revoke(

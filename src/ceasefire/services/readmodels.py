@@ -91,6 +91,7 @@ def _replay(store: LogStore, size: int, progress: Progress) -> Iterator[tuple[in
         for index, leaf in store.entries(start, end):
             envelope = json.loads(leaf)
             content = sealed.get(index)
+            public = "body" in envelope
             ops.extend(
                 pj.project(
                     pj.Entry(
@@ -103,8 +104,22 @@ def _replay(store: LogStore, size: int, progress: Progress) -> Iterator[tuple[in
                         body=envelope.get("body"),
                         commitment=envelope.get("commitment"),
                         sealed=json.loads(content) if content is not None else None,
+                        text=_body_text(leaf) if public else content,
                     )
                 )
             )
         progress("replay", end, size)
         yield end, ops
+
+
+def _body_text(leaf: bytes) -> str:
+    """The canonical JSON of a public envelope's body, sliced out of its leaf.
+
+    A leaf is canonical JSON with sorted keys, so it reads ``{"actor":"…","body":{…},"id":"…",
+    "key":…}``: an actor id holds no quote, so the body starts after the first ``,"body":``;
+    the fields after it (id, key, log, sig, time, type, v) hold no ``,"id":"``, so it ends at
+    the last one. Canonical JSON is compositional: the slice is the body's own canonical form.
+    """
+    start = leaf.index(b',"body":') + len(b',"body":')
+    end = leaf.rindex(b',"id":"')
+    return leaf[start:end].decode()

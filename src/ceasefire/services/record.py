@@ -19,7 +19,7 @@ from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor, actor_from, check_enrolment
 from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, in_force
 from ceasefire.domain.agreements import Agreement
-from ceasefire.domain.policy import Action, Record, require
+from ceasefire.domain.policy import Action, Record, may_read, require
 from ceasefire.domain.reports import Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, format_time
@@ -231,7 +231,7 @@ class Admission:
 
     def _disclosed(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         disclosed = events.report_disclosed(content)
-        target = self.report(disclosed.report, "body.report")
+        target = self.report(disclosed.report, "body.report", actor)
         require(actor, Action.DISCLOSE_REPORT, record_of(target))
         if not target["confidential"]:
             raise Conflict(f"report {disclosed.report} is public already", field="body.report")
@@ -279,16 +279,18 @@ class Admission:
                 )
 
     def _active_report(self, report_id: str, actor: Actor, action: Action, where: str) -> Row:
-        target = self.report(report_id, where)
+        target = self.report(report_id, where, actor)
         require(actor, action, record_of(target))
         if target["status"] != pj.ACTIVE:
             by = target["superseded_by"] or f"the withdrawal at index {target['withdrawn_at']}"
             raise Conflict(f"report {report_id} is {target['status']} (by {by})", field=where)
         return target
 
-    def report(self, report_id: str, where: str) -> Row:
+    def report(self, report_id: str, where: str, actor: Actor) -> Row:
+        """The report, if ``actor`` may read it: a confidential report it may not read answers
+        exactly as a missing one does, so no one can probe for confidential ids."""
         rows = self._find(pj.REPORTS, "id", report_id)
-        if not rows:
+        if not rows or not may_read(actor, record_of(rows[0])):
             raise NotFound(f"no report {report_id} in the record", field=where)
         return rows[0]
 
@@ -298,8 +300,7 @@ class Admission:
         require(actor, Action.SUBMIT_EVIDENCE)
         submitted = events.evidence_submitted(content)
         if submitted.report is not None:
-            target = self.report(submitted.report, "body.report")
-            require(actor, Action.READ, record_of(target))
+            self.report(submitted.report, "body.report", actor)
             for row in self._find(pj.EVIDENCE, "sha256", submitted.sha256):
                 if row["report"] == submitted.report:
                     raise Conflict(
@@ -311,10 +312,22 @@ class Admission:
     def _custody(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         require(actor, Action.RECORD_CUSTODY)
         recorded = events.custody_recorded(content)
-        if not self._find(pj.EVIDENCE, "sha256", recorded.sha256):
+        if not any(
+            self._may_see(actor, row) for row in self._find(pj.EVIDENCE, "sha256", recorded.sha256)
+        ):
             raise NotFound(f"no evidence {recorded.sha256} in the locker", field="body.sha256")
         if recorded.to is not None and not self._keyring.keys_of(recorded.to):
             raise NotFound(f"no actor {recorded.to!r} is enrolled", field="body.to")
+
+    def _may_see(self, actor: Actor, evidence: Row) -> bool:
+        """A file's submission is readable, and so is the report it supports."""
+        own = Record(evidence["actor"], evidence["affiliation"], bool(evidence["confidential"]))
+        if not may_read(actor, own):
+            return False
+        reports = self._find(pj.REPORTS, "id", evidence["report"]) if evidence["report"] else []
+        return evidence["report"] is None or (
+            bool(reports) and may_read(actor, record_of(reports[0]))
+        )
 
     def _find(self, table: str, column: str, value: Any) -> list[Row]:
         """Rows from this batch first (they are the newest), then from the store."""

@@ -19,7 +19,7 @@ from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor, actor_from
 from ceasefire.domain.policy import Action, decide, may_read
 from ceasefire.domain.reports import check_report, parse_report, public_view
-from ceasefire.errors import CeasefireError, NotFound
+from ceasefire.errors import CeasefireError, Conflict, NotFound
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.agreements import require_in_force
 from ceasefire.services.log import Appended, submit
@@ -139,8 +139,12 @@ def disclose_report(
     """Publish a confidential report's salt and content: anyone can check they open the
     commitment the log has held since the report was submitted."""
     row = _row(records, report_id)
+    if not may_read(viewer_of(store, key.name), record_of(row)):
+        raise NotFound(f"no report {report_id} in the record", field="report")
     if row["sealed_commitment"] is None:
-        raise NotFound(f"report {report_id} is not confidential", field="report")
+        raise Conflict(
+            f"report {report_id} is not confidential: it is public already", field="report"
+        )
     sealed = store.sealed(row["sealed_commitment"])
     body = {
         "report": report_id,
@@ -188,7 +192,8 @@ def view_of(row: Row, viewer: Actor | None) -> ReportView:
     body = json.loads(row["body"]) if row["body"] is not None else None
     redacted = False
     if body is not None and not decide(viewer, Action.READ_SOURCES, record_of(row)):
-        body, redacted = public_view(parse_report(body)), True
+        public = public_view(parse_report(body))
+        body, redacted = public, public != body
     return ReportView(
         id=row["id"],
         index=row["idx"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Final
 
 from sqlalchemy import Connection, Table, and_, delete, select, update
@@ -62,24 +63,37 @@ class SqlRecordView:
         return [dict(row._mapping) for row in self.connection.execute(query)]
 
     def apply(self, ops: Sequence[Op], applied: int) -> None:
-        for group in _groups(ops):
-            first = group[0]
-            if isinstance(first, Insert):
-                self._insert(table(first.table), [op.row for op in group if isinstance(op, Insert)])
-            else:
-                target = table(first.table)
-                condition = and_(*(target.c[k] == v for k, v in first.key.items()))
-                self.connection.execute(update(target).where(condition).values(first.values))
+        """Inserts are gathered by table (the tables are independent, so their order between
+        tables does not matter) and written together whenever an update comes, which may touch
+        a row inserted before it, and at the end."""
+        pending: dict[str, list[dict[str, Any]]] = {}
+        for op in ops:
+            if isinstance(op, Insert):
+                pending.setdefault(op.table, []).append(op.row)
+                continue
+            self._flush(pending)
+            target = table(op.table)
+            condition = and_(*(target.c[k] == v for k, v in op.key.items()))
+            self.connection.execute(update(target).where(condition).values(op.values))
+        self._flush(pending)
         self.connection.execute(
             update(rm_progress).where(rm_progress.c.id == 1).values(applied=applied)
         )
+
+    def _flush(self, pending: dict[str, list[dict[str, Any]]]) -> None:
+        for name in [n for n in RECORD_TABLES if n in pending]:
+            self._insert(table(name), pending.pop(name))
 
     def _insert(self, target: Table, rows: list[dict[str, Any]]) -> None:
         """Rows straight to the driver's executemany: the read models' one hot path (a rebuild
         inserts every row of every table), where SQLAlchemy's per-row processing would cost
         more than the database's own work. The columns are plain types (text, numbers, bool)."""
         columns = [c.name for c in target.columns]
-        values = [tuple(row.get(c) for c in columns) for row in rows]
+        pick = itemgetter(*columns)
+        try:
+            values = [pick(row) for row in rows]
+        except KeyError:  # a row that leaves out a column: NULL, the slow way
+            values = [tuple(row.get(c) for c in columns) for row in rows]
         self.connection.exec_driver_sql(
             _insert_sql(target, self.connection.dialect.paramstyle), values
         )
@@ -108,20 +122,6 @@ def _insert_sql(target: Table, paramstyle: str) -> str:
     return (
         f"INSERT INTO {target.name} ({names}) VALUES ({', '.join(marker for _ in target.columns)})"
     )
-
-
-def _groups(ops: Sequence[Op]) -> Iterator[list[Op]]:
-    """Runs of inserts into one table; each update alone (it may touch a row just inserted)."""
-    run: list[Op] = []
-    for op in ops:
-        if run and (
-            not isinstance(op, Insert) or not isinstance(run[0], Insert) or op.table != run[0].table
-        ):
-            yield run
-            run = []
-        run.append(op)
-    if run:
-        yield run
 
 
 def _key(source: Table) -> list[Any]:

@@ -221,6 +221,7 @@ rm_custody = Table(
     Column("actor", String(64), nullable=False),
     Column("to_actor", String(64), nullable=True),
     Column("note", Text, nullable=True),
+    Column("tool", String(200), nullable=True),
     Column("time", String(32), nullable=False),
 )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 18:09:15.979001
+Create Date: 2026-11-25 18:24:09.425789
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("to_actor", sa.String(length=64), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("tool", sa.String(length=200), nullable=True),
         sa.Column("time", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_rm_custody")),
     )
