@@ -316,6 +316,17 @@ def statement(folder: Path, text: str = "Statement of a resident of Wesh.\n") ->
     return path
 
 
+def test_a_party_cannot_record_custody_of_a_file_it_may_not_see(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    report = mechanism.submit("af_liaison", allegation_body(), confidential=True)
+    added = mechanism.add_evidence("af_liaison", statement(tmp_path), report)
+    with refused(mechanism, NotFound) as exc:  # the same answer as for a file not in the locker
+        mechanism.custody("pk_liaison", added.sha256, "viewed")
+    assert exc.value.field == "body.sha256"
+    mechanism.custody("tr_mediator", added.sha256, "viewed")
+
+
 def test_custody_of_evidence_not_in_the_locker_is_not_found(mechanism: Mechanism) -> None:
     with refused(mechanism, NotFound) as exc:
         mechanism.custody("monitor", "ab" * 32, "viewed")

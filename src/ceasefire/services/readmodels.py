@@ -10,7 +10,7 @@ parses each leaf once with the standard JSON parser and runs at database speed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -34,18 +34,40 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
 
 
 def rebuild(store: LogStore, records: RecordStore, progress: Progress = _no_progress) -> int:
-    """Replace the read models with a replay of the whole log; returns the entries replayed."""
+    """Replace the read models with a replay of the whole log; returns the entries replayed.
+
+    The database projects what it can by itself (every entry's ``rm_events`` row, and public
+    reports: most of any log); the rest goes through ``domain.projection`` here, in log order.
+    """
     with records.rebuilding() as view:
         size = store.head().size
-        for start, ops in _replay(store, size, progress):
-            view.apply(ops, start)
+        affiliations = _affiliations(store)
+        for start in range(0, size, _CHUNK):
+            end = min(start + _CHUNK, size)
+            left = set(view.project_in_database(start, end))
+            ops = (
+                []
+                if not left
+                else [
+                    op
+                    for entry in _entries(store, start, end, affiliations, left)
+                    for op in pj.project(entry)
+                    if op.table != pj.EVENTS  # the database wrote every entry's event row
+                ]
+            )
+            view.apply(ops, end)
+            progress("replay", end, size)
     return size
 
 
 def recompute(store: LogStore, size: int | None = None) -> pj.MemoryTables:
+    """The read models of the first ``size`` entries, in memory, by the Python projection."""
     tables = pj.MemoryTables()
-    for _, ops in _replay(store, store.head().size if size is None else size, _no_progress):
-        tables.apply(ops)
+    size = store.head().size if size is None else size
+    affiliations = _affiliations(store)
+    for start in range(0, size, _CHUNK):
+        for entry in _entries(store, start, min(start + _CHUNK, size), affiliations, None):
+            tables.apply(pj.project(entry))
     return tables
 
 
@@ -81,35 +103,37 @@ def _diff_table(
                 )
 
 
-def _replay(store: LogStore, size: int, progress: Progress) -> Iterator[tuple[int, list[pj.Op]]]:
-    """Chunks of row operations, each with the number of entries applied after it."""
-    affiliations = {r.actor: r.affiliation for r in store.key_records()}
-    for start in range(0, size, _CHUNK):
-        end = min(start + _CHUNK, size)
-        sealed = store.sealed_bodies(start, end)
-        ops: list[pj.Op] = []
-        for index, leaf in store.entries(start, end):
-            envelope = json.loads(leaf)
-            content = sealed.get(index)
-            public = "body" in envelope
-            ops.extend(
-                pj.project(
-                    pj.Entry(
-                        index=index,
-                        id=envelope["id"],
-                        type=envelope["type"],
-                        actor=envelope["actor"],
-                        affiliation=affiliations.get(envelope["actor"]),
-                        time=envelope["time"],
-                        body=envelope.get("body"),
-                        commitment=envelope.get("commitment"),
-                        sealed=json.loads(content) if content is not None else None,
-                        text=_body_text(leaf) if public else content,
-                    )
-                )
-            )
-        progress("replay", end, size)
-        yield end, ops
+def _affiliations(store: LogStore) -> dict[str, str | None]:
+    return {r.actor: r.affiliation for r in store.key_records()}
+
+
+def _entries(
+    store: LogStore,
+    start: int,
+    end: int,
+    affiliations: Mapping[str, str | None],
+    only: Collection[int] | None,
+) -> Iterator[pj.Entry]:
+    """The entries ``start <= index < end`` (only those in ``only``, if given) as the
+    projection sees them."""
+    sealed = store.sealed_bodies(start, end)
+    for index, leaf in store.entries(start, end):
+        if only is not None and index not in only:
+            continue
+        envelope = json.loads(leaf)
+        content = sealed.get(index)
+        yield pj.Entry(
+            index=index,
+            id=envelope["id"],
+            type=envelope["type"],
+            actor=envelope["actor"],
+            affiliation=affiliations.get(envelope["actor"]),
+            time=envelope["time"],
+            body=envelope.get("body"),
+            commitment=envelope.get("commitment"),
+            sealed=json.loads(content) if content is not None else None,
+            text=_body_text(leaf) if "body" in envelope else content,
+        )
 
 
 def _body_text(leaf: bytes) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Table, and_, delete, select, update
 from ceasefire.domain.projection import KEYS, Insert, Op
 from ceasefire.errors import StorageError
 from ceasefire.services.ports import Row
+from ceasefire.storage import record_replay
 from ceasefire.storage.tables import RECORD_TABLES, rm_events, rm_progress
 
 _IN_CHUNK: Final = 500
@@ -79,6 +80,9 @@ class SqlRecordView:
         self.connection.execute(
             update(rm_progress).where(rm_progress.c.id == 1).values(applied=applied)
         )
+
+    def project_in_database(self, start: int, end: int) -> list[int]:
+        return record_replay.project_in_database(self.connection, start, end)
 
     def _flush(self, pending: dict[str, list[dict[str, Any]]]) -> None:
         for name in [n for n in RECORD_TABLES if n in pending]:
