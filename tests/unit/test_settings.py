@@ -38,3 +38,9 @@ def test_an_unsupported_database_is_refused_naming_the_setting() -> None:
 def test_an_unknown_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidInput):
         Settings.load(colour="red")
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"`CEASEFIRE_{name.upper()}`" in readme, name
