@@ -151,7 +151,7 @@ def new_log(url: str, pool: Pool) -> SqlLogStore:
         store,
         actor=PARTY,
         public_key=pool.party_key.public_key,
-        role="party",
+        role="monitor",
         operator_key=pool.operator_key,
         log_key=pool.log_key,
         clock=lambda: T0,
