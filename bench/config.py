@@ -22,6 +22,16 @@ class Config:
     verify_leaves: int
     repeats: int
     """Trials per throughput figure; the best is kept."""
+    record_events: int
+    """Entries of the cached SQLite log that ``readmodels.rebuild`` replays."""
+    record_events_postgres: int
+    """Entries of it copied to PostgreSQL and replayed there."""
+    record_reports: int
+    """Signed reports appended through ``services.log.append`` in each ingestion trial."""
+    record_batch: int
+    """Reports per ``services.log.append`` call."""
+    replay_repeats: int
+    """Trials per replay figure (a full-size replay is long enough to be steady)."""
 
     @property
     def name(self) -> str:
@@ -40,6 +50,11 @@ FULL = Config(
     pymerkle_proof_size=1_000_000,
     verify_leaves=100_000,
     repeats=3,
+    record_events=1_000_000,
+    record_events_postgres=100_000,
+    record_reports=10_000,
+    record_batch=1_000,
+    replay_repeats=2,
 )
 
 QUICK = Config(
@@ -54,4 +69,9 @@ QUICK = Config(
     pymerkle_proof_size=10_000,
     verify_leaves=2_000,
     repeats=1,
+    record_events=20_000,
+    record_events_postgres=20_000,
+    record_reports=2_000,
+    record_batch=1_000,
+    replay_repeats=1,
 )

@@ -15,7 +15,7 @@ import struct
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -164,13 +164,18 @@ def open_sqlite(folder: Path) -> SqlLogStore:
 
 
 @contextmanager
-def temporary_sqlite(pool: Pool) -> Iterator[SqlLogStore]:
+def temporary_store(make: Callable[[str], SqlLogStore]) -> Iterator[SqlLogStore]:
+    """A store ``make`` builds on a fresh SQLite file, deleted afterwards."""
     with tempfile.TemporaryDirectory(prefix="ceasefire-bench-") as folder:
-        store = new_log(sqlite_url(Path(folder)), pool)
+        store = make(sqlite_url(Path(folder)))
         try:
             yield store
         finally:
             store.engine.dispose()
+
+
+def temporary_sqlite(pool: Pool) -> AbstractContextManager[SqlLogStore]:
+    return temporary_store(lambda url: new_log(url, pool))
 
 
 def append_in_batches(store: SqlLogStore, pool: Pool, end: int, batch: int) -> None:
@@ -253,10 +258,15 @@ def postgres_schema() -> Iterator[str]:
 
 
 @contextmanager
-def temporary_postgres(pool: Pool) -> Iterator[SqlLogStore]:
+def temporary_postgres_store(make: Callable[[str], SqlLogStore]) -> Iterator[SqlLogStore]:
+    """A store ``make`` builds in a fresh PostgreSQL schema, dropped afterwards."""
     with postgres_schema() as url:
-        store = new_log(url, pool)
+        store = make(url)
         try:
             yield store
         finally:
             store.engine.dispose()
+
+
+def temporary_postgres(pool: Pool) -> AbstractContextManager[SqlLogStore]:
+    return temporary_postgres_store(lambda url: new_log(url, pool))

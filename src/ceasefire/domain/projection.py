@@ -110,10 +110,14 @@ def project(entry: Entry) -> list[Op]:
 def content_digest(content: Mapping[str, Any]) -> str:
     """A report's content fingerprint, for refusing duplicates (kept off the log: a plain hash
     of a confidential body could be guessed): the SHA-256 of its canonical JSON."""
-    return _digest_of(canonical_json(content, what="body").decode())
+    return digest_of(canonical_text(content))
 
 
-def _digest_of(text: str) -> str:
+def canonical_text(content: Mapping[str, Any]) -> str:
+    return canonical_json(content, what="body").decode()
+
+
+def digest_of(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -265,7 +269,7 @@ def _content_columns(content: Mapping[str, Any] | None, text: str | None = None)
     if content is None:
         return dict(_NO_CONTENT)
     if text is None:
-        text = canonical_json(content, what="body").decode()
+        text = canonical_text(content)
     dates = content.get("dates") or {}
     location = content.get("location") or {}
     return {
@@ -280,7 +284,7 @@ def _content_columns(content: Mapping[str, Any] | None, text: str | None = None)
         "longitude": location.get("longitude"),
         "sector": location.get("sector"),
         "body": text,
-        "digest": _digest_of(text),
+        "digest": digest_of(text),
     }
 
 

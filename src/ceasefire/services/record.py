@@ -40,6 +40,7 @@ class Admission:
         self._adoption: tuple[int, Adoption | None] | None = None
         self._prefetched: dict[tuple[str, str], dict[Any, list[Row]]] = {}
         self._digests: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
         self.ops: list[pj.Op] = []
 
     def prefetch(self, batch: Iterable[tuple[Envelope, Sealed | None]]) -> None:
@@ -50,7 +51,9 @@ class Admission:
         for envelope, sealed in envelopes:
             content = envelope.body if sealed is None else sealed.body
             if envelope.type == events.REPORT_SUBMITTED and content is not None:
-                self._digests[envelope.id] = pj.content_digest(content)
+                text = pj.canonical_text(content)
+                self._texts[envelope.id] = text
+                self._digests[envelope.id] = pj.digest_of(text)
         digests = list(self._digests.values())
         found: dict[Any, list[Row]] = {digest: [] for digest in digests}
         for row in self._view.rows(pj.REPORTS, "digest", digests) if digests else ():
@@ -78,6 +81,7 @@ class Admission:
             body=envelope.body,
             commitment=envelope.commitment,
             sealed=sealed.body if sealed is not None else None,
+            text=self._texts.get(envelope.id),
         )
         self._check(entry, signer)
         ops = pj.project(entry)

@@ -77,12 +77,13 @@ FROM {_POSTGRES_SOURCE}
 WHERE j->>'type' = '{events.REPORT_SUBMITTED}' AND json_typeof(j->'body') = 'object'
 """
 _LEFT_OVER: Final = f"""
-SELECT idx FROM rm_events
-WHERE idx >= :start AND idx < :end
-  AND (type <> '{events.REPORT_SUBMITTED}'
-       OR idx NOT IN (SELECT idx FROM rm_reports WHERE idx >= :start AND idx < :end))
-ORDER BY idx
+SELECT e.idx FROM rm_events e
+WHERE e.idx >= :start AND e.idx < :end
+  AND (e.type <> '{events.REPORT_SUBMITTED}'
+       OR NOT EXISTS (SELECT 1 FROM rm_reports r WHERE r.id = e.id))
+ORDER BY e.idx
 """
+"""Through the primary keys only: the secondary indexes are dropped during a rebuild."""
 
 
 def project_in_database(connection: Connection, start: int, end: int) -> list[int]:

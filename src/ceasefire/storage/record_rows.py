@@ -12,9 +12,9 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Final
 
-from sqlalchemy import Connection, Table, and_, delete, select, update
+from sqlalchemy import Connection, Table, delete, select, update
 
-from ceasefire.domain.projection import KEYS, Insert, Op
+from ceasefire.domain.projection import KEYS, Insert, Op, Update
 from ceasefire.errors import StorageError
 from ceasefire.services.ports import Row
 from ceasefire.storage import record_replay
@@ -64,29 +64,39 @@ class SqlRecordView:
         return [dict(row._mapping) for row in self.connection.execute(query)]
 
     def apply(self, ops: Sequence[Op], applied: int) -> None:
-        """Inserts are gathered by table (the tables are independent, so their order between
-        tables does not matter) and written together whenever an update comes, which may touch
-        a row inserted before it, and at the end."""
-        pending: dict[str, list[dict[str, Any]]] = {}
+        """Inserts are gathered by table and updates by the columns they set, and written in
+        bulk: every insert first, then the updates in their order. That is the log's order
+        wherever it matters: an update only ever touches a row inserted before it (a report is
+        corrected, withdrawn or disclosed after it was submitted), and no row is inserted
+        twice."""
+        inserts: dict[str, list[dict[str, Any]]] = {}
+        updates: list[Update] = []
         for op in ops:
             if isinstance(op, Insert):
-                pending.setdefault(op.table, []).append(op.row)
-                continue
-            self._flush(pending)
-            target = table(op.table)
-            condition = and_(*(target.c[k] == v for k, v in op.key.items()))
-            self.connection.execute(update(target).where(condition).values(op.values))
-        self._flush(pending)
+                inserts.setdefault(op.table, []).append(op.row)
+            else:
+                updates.append(op)
+        for name in [n for n in RECORD_TABLES if n in inserts]:
+            self._insert(table(name), inserts[name])
+        for run in _runs(updates):
+            self._update(run)
         self.connection.execute(
             update(rm_progress).where(rm_progress.c.id == 1).values(applied=applied)
         )
 
+    def _update(self, run: list[Update]) -> None:
+        """Updates of one table that set the same columns: one executemany."""
+        first = run[0]
+        target = table(first.table)
+        assignments = ", ".join(f"{column} = {{m}}" for column in first.values)
+        where = " AND ".join(f"{column} = {{m}}" for column in first.key)
+        marker = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
+        statement = f"UPDATE {target.name} SET {assignments} WHERE {where}".replace("{m}", marker)
+        values = [(*op.values.values(), *op.key.values()) for op in run]
+        self.connection.exec_driver_sql(statement, values)
+
     def project_in_database(self, start: int, end: int) -> list[int]:
         return record_replay.project_in_database(self.connection, start, end)
-
-    def _flush(self, pending: dict[str, list[dict[str, Any]]]) -> None:
-        for name in [n for n in RECORD_TABLES if n in pending]:
-            self._insert(table(name), pending.pop(name))
 
     def _insert(self, target: Table, rows: list[dict[str, Any]]) -> None:
         """Rows straight to the driver's executemany: the read models' one hot path (a rebuild
@@ -126,6 +136,22 @@ def _insert_sql(target: Table, paramstyle: str) -> str:
     return (
         f"INSERT INTO {target.name} ({names}) VALUES ({', '.join(marker for _ in target.columns)})"
     )
+
+
+def _runs(updates: list[Update]) -> Iterator[list[Update]]:
+    """Consecutive updates of one table setting the same columns, in order."""
+    run: list[Update] = []
+    for op in updates:
+        if run and (op.table, list(op.values), list(op.key)) != (
+            run[0].table,
+            list(run[0].values),
+            list(run[0].key),
+        ):
+            yield run
+            run = []
+        run.append(op)
+    if run:
+        yield run
 
 
 def _key(source: Table) -> list[Any]:
