@@ -121,7 +121,7 @@ def record_log(url: str, cast: Cast) -> SqlLogStore:
         )
     for actor in PEOPLE:
         key = cast.keys[actor]
-        agreement_service.sign(store, store, key=key, version=None, log_key=log_key, clock=clock)
+        agreement_service.sign(store, key=key, version=None, log_key=log_key, clock=clock)
     return store
 
 
@@ -251,7 +251,7 @@ def replay_store(size: int) -> tuple[SqlLogStore, Cast]:
         store = record_log(sqlite_url(folder), cast)
         fill(store, cast, size)
         say(f"  … replaying {size:,} entries once into the read models")
-        readmodels.rebuild(store, store)
+        readmodels.rebuild(store)
         store.engine.dispose()
 
     folder = cached(f"record-{size}-{CORPUS}-{schema()}-{FORMAT}", build)
@@ -291,9 +291,7 @@ def _postgres_replay(source: SqlLogStore, cast: Cast, size: int) -> Iterator[Sql
 
 def _replay_rate(store: SqlLogStore, repeats: int) -> float:
     size = store.head().size
-    rate = best_rate(
-        size, [timed(lambda: readmodels.rebuild(store, store)) for _ in range(repeats)]
-    )
+    rate = best_rate(size, [timed(lambda: readmodels.rebuild(store)) for _ in range(repeats)])
     with store.engine.connect() as connection:
         events_rows = connection.execute(select(func.count()).select_from(rm_events)).scalar()
     if events_rows != size or store.record_applied() != size:
@@ -353,7 +351,7 @@ def _ingest_trial(opener: Opener, work: _Ingestion) -> float:
     """Seconds to append every batch to a fresh store; the read models are then checked."""
     with opener(work.cast) as store:
         seconds = timed(lambda: _ingest(store, work))
-        differences = readmodels.compare(store, store)
+        differences = readmodels.compare(store)
         if differences or store.record_applied() != store.head().size:
             raise AssertionError(f"ingestion left the read models wrong: {differences[:3]}")
     return seconds
@@ -423,7 +421,7 @@ def _replay_figures(config: Config, postgres: bool) -> dict[str, float]:
             size = min(config.record_events_postgres, config.record_events)
             say(f"  … copying {size:,} entries to PostgreSQL")
             with _postgres_replay(source, cast, size) as store:
-                readmodels.rebuild(store, store)  # untimed: fills the tables, as the cache is
+                readmodels.rebuild(store)  # untimed: fills the tables, as the cache is
                 figures[f"PostgreSQL: readmodels.rebuild, {size:,} entries"] = _replay_rate(
                     store, config.replay_repeats
                 )

@@ -91,7 +91,6 @@ class Mechanism:
     def sign_agreement(self, persona: str, version: int | None = None) -> None:
         agreement_service.sign(
             self.store,
-            self.store,
             key=self.key(persona),
             version=version,
             log_key=self.log_key,
@@ -101,7 +100,6 @@ class Mechanism:
     def submit(self, persona: str, body: Mapping[str, Any], confidential: bool = False) -> str:
         """Submit a report; its id."""
         submitted = report_service.submit_report(
-            self.store,
             self.store,
             body,
             key=self.key(persona),
@@ -122,7 +120,6 @@ class Mechanism:
     ) -> str:
         """Correct ``report``; the id of the correcting report."""
         submitted = report_service.correct_report(
-            self.store,
             self.store,
             report,
             body,
@@ -146,7 +143,6 @@ class Mechanism:
 
     def disclose(self, persona: str, report: str) -> None:
         report_service.disclose_report(
-            self.store,
             self.store,
             report,
             key=self.key(persona),

@@ -200,9 +200,9 @@ def check_the_cache(mechanism: Mechanism) -> None:
     """(a) the stored read models equal a replay; (b) a rebuild gives the same rows;
     (c) verify, read models included, finds nothing."""
     store = mechanism.store
-    assert compare(store, store) == []
+    assert compare(store) == []
     before = tables(mechanism)
-    assert rebuild(store, store) == mechanism.size()
+    assert rebuild(store) == mechanism.size()
     assert tables(mechanism) == before
     assert store.record_applied() == mechanism.size()
     report = verify_store(store, records=store)
@@ -263,7 +263,7 @@ def test_a_tampered_read_model_row_is_reported_and_a_rebuild_repairs_it(
     report = mechanism.submit("af_liaison", allegation_body())
     execute(mechanism, "UPDATE rm_reports SET status = 'withdrawn' WHERE id = :id", id=report)
     store = mechanism.store
-    (difference,) = compare(store, store)
+    (difference,) = compare(store)
     assert (difference.table, difference.key) == (pj.REPORTS, (report,))
     assert difference.message == "status: expected 'active', found 'withdrawn'"
     verified = verify_store(store, records=store)
@@ -273,9 +273,9 @@ def test_a_tampered_read_model_row_is_reported_and_a_rebuild_repairs_it(
     assert "run `ceasefire rebuild`" in problem.message
     assert verify_store(store).ok  # the log itself is sound: only the cache was changed
     stages: list[tuple[str, int, int]] = []
-    rebuild(store, store, lambda stage, done, total: stages.append((stage, done, total)))
+    rebuild(store, lambda stage, done, total: stages.append((stage, done, total)))
     assert stages[-1] == ("replay", mechanism.size(), mechanism.size())
-    assert compare(store, store) == []
+    assert compare(store) == []
     assert verify_store(store, records=store).ok
 
 
@@ -288,13 +288,13 @@ def test_missing_and_extra_read_model_rows_are_reported(mechanism: Mechanism) ->
         "VALUES (9999, :sha, 'viewed', 'monitor-1', '2025-11-01T08:00:00.000Z')",
         sha="ab" * 32,
     )
-    messages = {(d.table, d.message) for d in compare(mechanism.store, mechanism.store)}
+    messages = {(d.table, d.message) for d in compare(mechanism.store)}
     assert messages == {
         (pj.REPORTS, "missing from the stored read model"),
         (pj.CUSTODY, "stored, but no log entry makes it"),
     }
-    rebuild(mechanism.store, mechanism.store)
-    assert compare(mechanism.store, mechanism.store) == []
+    rebuild(mechanism.store)
+    assert compare(mechanism.store) == []
 
 
 def test_an_append_on_read_models_that_lag_the_log_is_refused_until_a_rebuild(
@@ -307,14 +307,14 @@ def test_an_append_on_read_models_that_lag_the_log_is_refused_until_a_rebuild(
     ):
         mechanism.submit("af_liaison", allegation_body())
     assert mechanism.size() == size
-    (lag,) = compare(mechanism.store, mechanism.store)
+    (lag,) = compare(mechanism.store)
     assert (lag.table, lag.message) == (
         "rm_progress",
         f"the read models reflect {size - 1} of {size} entries",
     )
-    rebuild(mechanism.store, mechanism.store)
+    rebuild(mechanism.store)
     mechanism.submit("af_liaison", allegation_body())
-    assert compare(mechanism.store, mechanism.store) == []
+    assert compare(mechanism.store) == []
 
 
 def test_read_models_without_their_progress_row_ask_for_a_schema_upgrade(

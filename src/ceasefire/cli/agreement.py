@@ -88,7 +88,6 @@ def sign(
     with bootstrap.opened(config) as store:
         appended = agreement_service.sign(
             store,
-            store,
             key=read_key(key),
             version=version,
             log_key=bootstrap.log_key(config),

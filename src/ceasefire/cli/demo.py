@@ -171,7 +171,6 @@ class _Demo:
         for signer in story.SIGNERS:
             appended = agreement_service.sign(
                 self.store,
-                self.store,
                 key=self.keys[signer],
                 version=1,
                 log_key=self.log_key,
@@ -243,7 +242,6 @@ class _Demo:
         original = self.reports["kurram"].report
         corrected = report_service.correct_report(
             self.store,
-            self.store,
             original,
             story.KURRAM_CORRECTED,
             reason=story.CORRECTION_REASON,
@@ -279,7 +277,6 @@ class _Demo:
         _chapter("6 November — at the Istanbul meeting, Afghanistan discloses the hideout report")
         claim = self.reports["hideout"]
         appended = report_service.disclose_report(
-            self.store,
             self.store,
             claim.report,
             key=self.keys["af-liaison-1"],
@@ -373,8 +370,8 @@ class _Demo:
             f"subtree hashes, {report.checkpoints_checked} checkpoints and their cosignatures, "
             "and the read models compared with a replay of the log"
         )
-        replayed = rebuild(self.store, self.store)
-        differences = compare(self.store, self.store)
+        replayed = rebuild(self.store)
+        differences = compare(self.store)
         output.info(
             f"[bold]rebuild[/]: the read models dropped and replayed from {replayed} log entries; "
             f"{len(differences)} differences from the log"
@@ -426,7 +423,6 @@ class _Demo:
 
     def _submit(self, report: story.Report) -> None:
         submitted = report_service.submit_report(
-            self.store,
             self.store,
             report.body,
             key=self.keys[report.actor],

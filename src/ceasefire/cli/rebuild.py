@@ -13,7 +13,7 @@ def rebuild(
 ) -> None:
     """Replay the whole log into the read models (they are caches; the log is the record)."""
     with bootstrap.opened(settings(data, database_url)) as store, output.progress_bar() as bar:
-        replayed = rebuild_models(store, store, progress=bar)
+        replayed = rebuild_models(store, progress=bar)
     if json:
         output.json_line({"replayed": replayed})
     else:

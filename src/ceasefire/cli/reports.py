@@ -136,7 +136,6 @@ def submit(
     with bootstrap.opened(config) as store:
         submitted = report_service.submit_report(
             store,
-            store,
             body,
             key=read_key(key),
             confidential=confidential,
@@ -161,7 +160,6 @@ def correct(
     config = settings(data, database_url)
     with bootstrap.opened(config) as store:
         submitted = report_service.correct_report(
-            store,
             store,
             report,
             read_document(file),
@@ -209,7 +207,6 @@ def disclose(
     config = settings(data, database_url)
     with bootstrap.opened(config) as store:
         appended = report_service.disclose_report(
-            store,
             store,
             report,
             key=read_key(key),

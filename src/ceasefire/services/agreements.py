@@ -12,7 +12,7 @@ from ceasefire.domain.agreements import Agreement
 from ceasefire.errors import Conflict, NotFound, PermissionDenied
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.log import Appended, submit
-from ceasefire.services.ports import Clock, LogStore, RecordStore
+from ceasefire.services.ports import Clock, LogStore, RecordStore, Store
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ def propose(
 
 
 def sign(
-    store: LogStore,
-    records: RecordStore,
+    store: Store,
     *,
     key: SigningKey,
     version: int | None,
@@ -48,7 +47,7 @@ def sign(
 ) -> Appended:
     """``key``'s actor signs a version (default: the latest) for the party or mediator it
     acts for."""
-    proposals = _proposals(records)
+    proposals = _proposals(store)
     if not proposals:
         raise NotFound("no version of the agreement has been proposed", field="version")
     chosen = proposals[-1] if version is None else _version(proposals, version)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ceasefire.domain import projection as pj
-from ceasefire.services.ports import LogStore, RecordStore, Row
+from ceasefire.services.ports import LogStore, Row, Store
 
 Progress = Callable[[str, int, int], None]
 _CHUNK: Final = 10_000
@@ -33,13 +33,13 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
-def rebuild(store: LogStore, records: RecordStore, progress: Progress = _no_progress) -> int:
+def rebuild(store: Store, progress: Progress = _no_progress) -> int:
     """Replace the read models with a replay of the whole log; returns the entries replayed.
 
     The database projects what it can by itself (every entry's ``rm_events`` row, and public
     reports: most of any log); the rest goes through ``domain.projection`` here, in log order.
     """
-    with records.rebuilding() as view:
+    with store.rebuilding() as view:
         size = store.head().size
         affiliations = _affiliations(store)
         for start in range(0, size, _CHUNK):
@@ -71,9 +71,9 @@ def recompute(store: LogStore, size: int | None = None) -> pj.MemoryTables:
     return tables
 
 
-def compare(store: LogStore, records: RecordStore) -> list[Difference]:
+def compare(store: Store) -> list[Difference]:
     """Every disagreement between the stored read models and a replay of the log (capped)."""
-    applied = records.record_applied()
+    applied = store.record_applied()
     size = store.head().size
     differences: list[Difference] = []
     if applied != size:
@@ -82,7 +82,7 @@ def compare(store: LogStore, records: RecordStore) -> list[Difference]:
         )
     expected = recompute(store, size)
     for table, key_columns in pj.KEYS.items():
-        stored = {tuple(r[k] for k in key_columns): dict(r) for r in records.table(table)}
+        stored = {tuple(r[k] for k in key_columns): dict(r) for r in store.table(table)}
         differences.extend(_diff_table(table, expected.tables[table], stored))
     return differences[:_MAX_DIFFERENCES]
 

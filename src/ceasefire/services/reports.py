@@ -23,7 +23,7 @@ from ceasefire.errors import CeasefireError, Conflict, NotFound
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.agreements import require_in_force
 from ceasefire.services.log import Appended, submit
-from ceasefire.services.ports import Clock, LogStore, RecordStore, Row
+from ceasefire.services.ports import Clock, LogStore, RecordStore, Row, Store
 from ceasefire.services.record import record_of
 
 
@@ -64,8 +64,7 @@ class ReportFilter:
 
 
 def submit_report(
-    store: LogStore,
-    records: RecordStore,
+    store: Store,
     body: Mapping[str, Any],
     *,
     key: SigningKey,
@@ -74,7 +73,7 @@ def submit_report(
     clock: Clock,
 ) -> Submitted:
     """Check the report against the agreement in force, sign it and append it."""
-    _precheck(store, records, key, body)
+    _precheck(store, key, body)
     appended, envelope = submit(
         store,
         key,
@@ -88,8 +87,7 @@ def submit_report(
 
 
 def correct_report(
-    store: LogStore,
-    records: RecordStore,
+    store: Store,
     report_id: str,
     body: Mapping[str, Any],
     *,
@@ -99,7 +97,7 @@ def correct_report(
     log_key: SigningKey,
     clock: Clock,
 ) -> Submitted:
-    _precheck(store, records, key, body, where="report")
+    _precheck(store, key, body, where="report")
     event = {"corrects": report_id, "reason": reason, "report": dict(body)}
     appended, envelope = submit(
         store,
@@ -128,8 +126,7 @@ def withdraw_report(
 
 
 def disclose_report(
-    store: LogStore,
-    records: RecordStore,
+    store: Store,
     report_id: str,
     *,
     key: SigningKey,
@@ -138,7 +135,7 @@ def disclose_report(
 ) -> Appended:
     """Publish a confidential report's salt and content: anyone can check they open the
     commitment the log has held since the report was submitted."""
-    row = _row(records, report_id)
+    row = _row(store, report_id)
     if not may_read(viewer_of(store, key.name), record_of(row)):
         raise NotFound(f"no report {report_id} in the record", field="report")
     if row["sealed_commitment"] is None:
@@ -213,8 +210,7 @@ def view_of(row: Row, viewer: Actor | None) -> ReportView:
 
 
 def _precheck(
-    store: LogStore,
-    records: RecordStore,
+    store: Store,
     key: SigningKey,
     body: Mapping[str, Any],
     where: str = "",
@@ -225,7 +221,7 @@ def _precheck(
     except CeasefireError as exc:
         raise type(exc)(exc.message, field=_join(where, exc.field)) from exc
     viewer = viewer_of(store, key.name)
-    adoption = require_in_force(records)
+    adoption = require_in_force(store)
     try:
         check_report(report, adoption.agreement, submitter_party=viewer.party() if viewer else None)
     except CeasefireError as exc:

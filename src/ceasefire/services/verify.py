@@ -32,7 +32,7 @@ from ceasefire.log.keys import ED25519_COSIGNATURE, VerifierKey
 from ceasefire.log.merkle import consistency_proof, root_at
 from ceasefire.log.note import Note, NoteSignature
 from ceasefire.log.proofs import verify_consistency
-from ceasefire.services.ports import LogHead, LogStore, RecordStore, StoredCheckpoint
+from ceasefire.services.ports import LogHead, LogStore, Store, StoredCheckpoint
 from ceasefire.services.readmodels import compare
 
 Progress = Callable[[str, int, int], None]
@@ -91,7 +91,7 @@ def verify_store(
     *,
     signatures: bool = True,
     progress: Progress = _no_progress,
-    records: RecordStore | None = None,
+    records: Store | None = None,
 ) -> VerifyReport:
     """Recompute the log (and, given ``records``, the read models) and list every problem."""
     head = store.head()
@@ -105,7 +105,7 @@ def verify_store(
         _check_key_cache(store, keyring, report)
     if records is not None and report.ok:
         progress("read models", 0, 1)
-        for difference in compare(store, records):
+        for difference in compare(records):
             report.add(
                 Problem(
                     None,
