@@ -45,8 +45,9 @@ class SqlRecordView:
         than autovacuum analyzes it (a fresh log, a bulk import) still has the statistics of an
         empty table, and the planner then scans it for every lookup: 100,000 events appended to
         a fresh PostgreSQL log in batches of 10,000 ran at 750/s instead of about 6,000/s
-        (docs/benchmarks.md, section 2). Every query of this view is a lookup by an indexed column, so sequential
-        scans are switched off for the rest of this transaction (``SET LOCAL``)."""
+        (docs/benchmarks.md, section 2). Every query of this view is a lookup by an indexed
+        column, so sequential scans are switched off for the rest of this transaction
+        (``SET LOCAL``)."""
         if not self._lookups_by_key and self.connection.dialect.name == "postgresql":
             self.connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         self._lookups_by_key = True
