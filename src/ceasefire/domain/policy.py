@@ -97,6 +97,12 @@ def may_read(actor: Actor | None, record: Record) -> bool:
     return decide(actor, Action.READ, record).allowed
 
 
+def may_see_file(actor: Actor | None, file: Record, report: Record | None) -> bool:
+    """An evidence file is seen by whoever may read its own submission and the report it
+    supports (``report`` None: it supports none)."""
+    return may_read(actor, file) and (report is None or may_read(actor, report))
+
+
 def _required(record: Record | None, action: Action) -> Record:
     if record is None:
         raise ValueError(f"{action} is decided about a record; none given")

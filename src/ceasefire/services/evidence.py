@@ -26,13 +26,13 @@ from ceasefire.domain.evidence import (
     check_against_claim,
     find_recycled,
 )
-from ceasefire.domain.policy import Action, Record, decide, may_read
+from ceasefire.domain.policy import Action, decide, may_read, may_see_file
 from ceasefire.domain.reports import claim_of, parse_report
 from ceasefire.errors import NotFound
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Analyser, BlobStore, Clock, LogStore, RecordStore, Row, Store
-from ceasefire.services.record import record_of
+from ceasefire.services.record import file_record, record_of
 from ceasefire.services.reports import viewer_of
 
 
@@ -140,7 +140,8 @@ def evidence_of(records: RecordStore, viewer: Actor | None, sha256: str) -> list
     ]
     if not rows:
         raise NotFound(f"no evidence {sha256} in the locker", field="sha256")
-    return [_view(records, viewer, row) for row in rows]
+    locker = _locker(records, viewer)
+    return [_view(records, viewer, row, locker) for row in rows]
 
 
 def evidence_for_report(
@@ -151,7 +152,9 @@ def evidence_for_report(
     while (row := _report_row(records, ids[-1])) is not None and row["corrects"] is not None:
         ids.append(row["corrects"])
     rows = sorted(records.find(pj.EVIDENCE, "report", ids), key=lambda r: r["idx"])
-    return [_view(records, viewer, r) for r in rows if _visible(records, viewer, r)]
+    visible = [r for r in rows if _visible(records, viewer, r)]
+    locker = _locker(records, viewer) if visible else []
+    return [_view(records, viewer, row, locker) for row in visible]
 
 
 def verify_locker(records: RecordStore, blobs: BlobStore) -> list[str]:
@@ -183,14 +186,21 @@ def _protected(row: Row | None) -> bool:
 
 
 def _visible(records: RecordStore, viewer: Actor | None, row: Row) -> bool:
-    """The file's own submission must be readable, and so must the report it supports."""
-    own = Record(row["actor"], row["affiliation"], confidential=bool(row["confidential"]))
-    if not may_read(viewer, own):
-        return False
     if row["report"] is None:
-        return True
+        return may_see_file(viewer, file_record(row), None)
     report = _report_row(records, row["report"])
-    return report is not None and may_read(viewer, record_of(report))
+    return report is not None and may_see_file(viewer, file_record(row), record_of(report))
+
+
+def _locker(records: RecordStore, viewer: Actor | None) -> list[LockerImage]:
+    """The images ``viewer`` may see, for the recycled-image search: a flag must not reveal
+    a confidential report. Read once per query, not once per file shown."""
+    images = []
+    for row in records.table(pj.EVIDENCE):
+        image = _locker_image(row)
+        if image is not None and _visible(records, viewer, row):
+            images.append(image)
+    return images
 
 
 def _sees_sources(records: RecordStore, viewer: Actor | None, row: Row) -> bool:
@@ -200,9 +210,11 @@ def _sees_sources(records: RecordStore, viewer: Actor | None, row: Row) -> bool:
     return decide(viewer, Action.READ_SOURCES, record_of(report)).allowed
 
 
-def _view(records: RecordStore, viewer: Actor | None, row: Row) -> EvidenceView:
+def _view(
+    records: RecordStore, viewer: Actor | None, row: Row, locker: list[LockerImage]
+) -> EvidenceView:
     metadata = MediaMetadata.from_body(json.loads(row["metadata"]))
-    flags = tuple(_flags(records, viewer, row, metadata))
+    flags = tuple(_flags(records, row, metadata, locker))
     if not _sees_sources(records, viewer, row):
         # the capture place and device could locate a protected source
         metadata = replace(metadata, latitude=None, longitude=None, device=None)
@@ -226,22 +238,15 @@ def _view(records: RecordStore, viewer: Actor | None, row: Row) -> EvidenceView:
 
 
 def _flags(
-    records: RecordStore, viewer: Actor | None, row: Row, metadata: MediaMetadata
+    records: RecordStore, row: Row, metadata: MediaMetadata, locker: list[LockerImage]
 ) -> list[Flag]:
     flags: list[Flag] = []
     claim = _claim(records, row["report"])
     if claim is not None:
         flags.extend(check_against_claim(metadata, claim))
     if metadata.phash is not None:
-        # only images this viewer may see: a flag must not reveal a confidential report
-        earlier = [
-            _locker_image(r)
-            for r in records.table(pj.EVIDENCE)
-            if r["idx"] < row["idx"] and _visible(records, viewer, r)
-        ]
-        flags.extend(
-            find_recycled(row["sha256"], row["report"], metadata, [i for i in earlier if i])
-        )
+        earlier = [image for image in locker if image.index < row["idx"]]
+        flags.extend(find_recycled(row["sha256"], row["report"], metadata, earlier))
     return flags
 
 

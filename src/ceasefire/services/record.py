@@ -19,7 +19,7 @@ from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor, actor_from, check_enrolment
 from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, in_force
 from ceasefire.domain.agreements import Agreement
-from ceasefire.domain.policy import Action, Record, may_read, require
+from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
 from ceasefire.domain.reports import Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, format_time
@@ -324,14 +324,10 @@ class Admission:
             raise NotFound(f"no actor {recorded.to!r} is enrolled", field="body.to")
 
     def _may_see(self, actor: Actor, evidence: Row) -> bool:
-        """A file's submission is readable, and so is the report it supports."""
-        own = Record(evidence["actor"], evidence["affiliation"], bool(evidence["confidential"]))
-        if not may_read(actor, own):
-            return False
-        reports = self._find(pj.REPORTS, "id", evidence["report"]) if evidence["report"] else []
-        return evidence["report"] is None or (
-            bool(reports) and may_read(actor, record_of(reports[0]))
-        )
+        if evidence["report"] is None:
+            return may_see_file(actor, file_record(evidence), None)
+        reports = self._find(pj.REPORTS, "id", evidence["report"])
+        return bool(reports) and may_see_file(actor, file_record(evidence), record_of(reports[0]))
 
     def _find(self, table: str, column: str, value: Any) -> list[Row]:
         """Rows from this batch first (they are the newest), then from the store."""
@@ -375,3 +371,8 @@ def _public(entry: pj.Entry) -> Mapping[str, Any]:
 @lru_cache(maxsize=16)
 def _agreement(document: str) -> Agreement:
     return Agreement.from_document(json.loads(document))
+
+
+def file_record(row: Row) -> Record:
+    """What the policy needs about a stored evidence row (its own submission)."""
+    return Record(row["actor"], row["affiliation"], confidential=bool(row["confidential"]))
