@@ -14,7 +14,6 @@ in, and by ``verify``); it only extracts columns, so a replay runs at database s
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -121,10 +120,6 @@ def digest_of(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 def _proposed(entry: Entry) -> list[Op]:
     body = _public(entry)
     return [
@@ -135,7 +130,7 @@ def _proposed(entry: Entry) -> list[Op]:
                 "digest": body["digest"],
                 "idx": entry.index,
                 "actor": entry.actor,
-                "document": dumps(body["agreement"]),
+                "document": canonical_text(body["agreement"]),
             },
         )
     ]
@@ -210,7 +205,7 @@ def _evidence(entry: Entry) -> list[Op]:
         "phash": meta.get("phash"),
         "dhash": meta.get("dhash"),
         "phash_mirrored": meta.get("phash_mirrored"),
-        "metadata": dumps(meta),
+        "metadata": canonical_text(meta),
         "confidential": entry.confidential,
         "time": entry.time,
     }
