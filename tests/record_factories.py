@@ -21,6 +21,7 @@ from ceasefire.log.envelope import Envelope
 from ceasefire.log.keys import SigningKey
 from ceasefire.media.images import analyse
 from ceasefire.services import agreements as agreement_service
+from ceasefire.services import casework as casework_service
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import keys as key_service
 from ceasefire.services import log as log_service
@@ -186,6 +187,13 @@ class Mechanism:
             log_key=self.log_key,
             clock=self.tick,
         )
+
+    def signer(self, persona: str) -> casework_service.Signer:
+        return casework_service.Signer(self.key(persona), self.log_key, self.tick)
+
+    def act(self, persona: str, event_type: str, body: Mapping[str, Any]) -> str:
+        """Record one casework event through the service; the new event's id."""
+        return casework_service.record(self.store, self.signer(persona), event_type, body).id
 
     def event(
         self, persona: str, event_type: str, body: Mapping[str, Any], confidential: bool = False

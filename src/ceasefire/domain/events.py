@@ -16,6 +16,9 @@ type                       body
 ``evidence.submitted``     ``{sha256, size, name, report?, metadata}``: a file in the locker
 ``custody.recorded``       ``{sha256, action, to?, note?, tool?}``: one handling of a file
 =========================  ============================================================
+
+The events of verification and enforcement (cases, findings, penalties, meetings) are defined
+in :mod:`ceasefire.domain.casework_events`; they are part of the record too, and all public.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.casework_events import CASEWORK_NAMESPACES, CASEWORK_TYPES
 from ceasefire.domain.evidence import MediaMetadata
 from ceasefire.domain.fields import Fields
 from ceasefire.domain.reports import Report, parse_report
@@ -41,25 +45,32 @@ REPORT_DISCLOSED: Final = "report.disclosed"
 EVIDENCE_SUBMITTED: Final = "evidence.submitted"
 CUSTODY_RECORDED: Final = "custody.recorded"
 
-RECORD_TYPES: Final = frozenset(
-    {
-        AGREEMENT_PROPOSED,
-        AGREEMENT_SIGNED,
-        REPORT_SUBMITTED,
-        REPORT_CORRECTED,
-        REPORT_WITHDRAWN,
-        REPORT_DISCLOSED,
-        EVIDENCE_SUBMITTED,
-        CUSTODY_RECORDED,
-    }
+RECORD_TYPES: Final = (
+    frozenset(
+        {
+            AGREEMENT_PROPOSED,
+            AGREEMENT_SIGNED,
+            REPORT_SUBMITTED,
+            REPORT_CORRECTED,
+            REPORT_WITHDRAWN,
+            REPORT_DISCLOSED,
+            EVIDENCE_SUBMITTED,
+            CUSTODY_RECORDED,
+        }
+    )
+    | CASEWORK_TYPES
 )
-RECORD_NAMESPACES: Final = ("agreement.", "report.", "evidence.", "custody.")
-PUBLIC_ONLY: Final = frozenset(
-    {AGREEMENT_PROPOSED, AGREEMENT_SIGNED, REPORT_WITHDRAWN, REPORT_DISCLOSED, CUSTODY_RECORDED}
+RECORD_NAMESPACES: Final = ("agreement.", "report.", "evidence.", "custody.", *CASEWORK_NAMESPACES)
+PUBLIC_ONLY: Final = (
+    frozenset(
+        {AGREEMENT_PROPOSED, AGREEMENT_SIGNED, REPORT_WITHDRAWN, REPORT_DISCLOSED, CUSTODY_RECORDED}
+    )
+    | CASEWORK_TYPES
 )
 """Types whose body must be public: a confidential agreement or custody step means nothing,
-and a withdrawal must change the report's status for every mirror of the log, including the
-parties' witnesses, which do not hold sealed content."""
+a withdrawal must change the report's status for every mirror of the log, including the
+parties' witnesses, which do not hold sealed content, and every witness must recompute the
+cases, findings, penalties and status from the casework."""
 
 _DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")

@@ -30,6 +30,23 @@ class Action(StrEnum):
     DISCLOSE_REPORT = "disclose_report"
     SUBMIT_EVIDENCE = "submit_evidence"
     RECORD_CUSTODY = "record_custody"
+    OPEN_CASE = "open_case"
+    WORK_CASE = "work_case"
+    """Assign a case, ask for information or for the accused party's reply, close, reopen."""
+    PROVIDE_INFORMATION = "provide_information"
+    REPLY = "reply"
+    PROPOSE_FINDING = "propose_finding"
+    SIGN_FINDING = "sign_finding"
+    ISSUE_FINDING = "issue_finding"
+    PROPOSE_PENALTY = "propose_penalty"
+    SIGN_PENALTY = "sign_penalty"
+    RECORD_PENALTY = "record_penalty"
+    """Record a penalty's notification or execution."""
+    APPEAL_PENALTY = "appeal_penalty"
+    DECIDE_APPEAL = "decide_appeal"
+    RUN_MEETING = "run_meeting"
+    """Schedule a meeting, record attendance, put a decision to be signed, record it."""
+    SIGN_DECISION = "sign_decision"
     READ = "read"
     READ_SOURCES = "read_sources"
     """See withheld source identities and unblurred locations (reporter protection)."""
@@ -67,6 +84,20 @@ _MAY: Final[dict[Action, frozenset[Role]]] = {
     Action.RECORD_CUSTODY: frozenset(
         {Role.LIAISON, Role.MONITOR, Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}
     ),
+    Action.OPEN_CASE: frozenset({Role.MONITOR, Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
+    Action.WORK_CASE: frozenset({Role.MONITOR, Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
+    Action.PROVIDE_INFORMATION: frozenset({Role.LIAISON, Role.MONITOR, Role.MEDIATOR}),
+    Action.REPLY: frozenset({Role.LIAISON}),
+    Action.PROPOSE_FINDING: frozenset({Role.MONITOR, Role.MEDIATOR}),
+    Action.SIGN_FINDING: frozenset({Role.MEDIATOR}),
+    Action.ISSUE_FINDING: frozenset({Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
+    Action.PROPOSE_PENALTY: frozenset({Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
+    Action.SIGN_PENALTY: frozenset({Role.MEDIATOR}),
+    Action.RECORD_PENALTY: frozenset({Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
+    Action.APPEAL_PENALTY: frozenset({Role.LIAISON}),
+    Action.DECIDE_APPEAL: frozenset({Role.MEDIATOR}),
+    Action.RUN_MEETING: frozenset({Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
+    Action.SIGN_DECISION: frozenset({Role.LIAISON, Role.MEDIATOR}),
 }
 _OWNER_ACTIONS: Final = frozenset({Action.CORRECT_REPORT, Action.WITHDRAW_REPORT})
 

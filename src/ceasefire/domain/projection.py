@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ceasefire.domain import events
+from ceasefire.domain.casework_events import CASEWORK_TYPES, subject_of
 from ceasefire.log.canonical import canonical_json
 
 EVENTS: Final = "rm_events"
@@ -27,6 +28,7 @@ SIGNATURES: Final = "rm_agreement_signatures"
 REPORTS: Final = "rm_reports"
 EVIDENCE: Final = "rm_evidence"
 CUSTODY: Final = "rm_custody"
+CASEWORK: Final = "rm_casework"
 
 KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     EVENTS: ("idx",),
@@ -35,6 +37,7 @@ KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     REPORTS: ("id",),
     EVIDENCE: ("idx",),
     CUSTODY: ("idx",),
+    CASEWORK: ("idx",),
 }
 """Each read-model table and its primary key, in the order a rebuild fills them."""
 
@@ -311,6 +314,23 @@ def _public_or_sealed(entry: Entry) -> Mapping[str, Any] | None:
     return entry.content
 
 
+def _casework(entry: Entry) -> list[Op]:
+    """Every casework event is kept whole, found by what it is about: the case, penalty or
+    meeting is folded from its events (``domain.casework``) when it is needed."""
+    body = _public(entry)
+    row = {
+        "idx": entry.index,
+        "id": entry.id,
+        "type": entry.type,
+        "subject": subject_of(entry.type, entry.id, body),
+        "actor": entry.actor,
+        "affiliation": entry.affiliation,
+        "time": entry.time,
+        "body": canonical_text(body),
+    }
+    return [Insert(CASEWORK, row)]
+
+
 _HANDLERS: Final = {
     events.AGREEMENT_PROPOSED: _proposed,
     events.AGREEMENT_SIGNED: _signed,
@@ -320,6 +340,7 @@ _HANDLERS: Final = {
     events.REPORT_DISCLOSED: _disclosed,
     events.EVIDENCE_SUBMITTED: _evidence,
     events.CUSTODY_RECORDED: _custody,
+    **dict.fromkeys(CASEWORK_TYPES, _casework),
 }
 
 

@@ -19,11 +19,13 @@ from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor, actor_from, check_enrolment
 from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, in_force
 from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.casework_events import CASEWORK_TYPES
 from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
 from ceasefire.domain.reports import Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, format_time
 from ceasefire.log.keyring import KEY_ENROLLED, KeyRecord, Keyring
+from ceasefire.services.casework_admission import CaseworkAdmission
 from ceasefire.services.ports import RecordView, Row
 
 
@@ -41,7 +43,12 @@ class Admission:
         self._prefetched: dict[tuple[str, str], dict[Any, list[Row]]] = {}
         self._digests: dict[str, str] = {}
         self._texts: dict[str, str] = {}
+        self._casework = CaseworkAdmission(self, keyring)
         self.ops: list[pj.Op] = []
+
+    @property
+    def view(self) -> RecordView:
+        return self._view
 
     def prefetch(self, batch: Iterable[tuple[Envelope, Sealed | None]]) -> None:
         """Look up the batch's event ids, and the reports its reports might duplicate, in one
@@ -117,6 +124,9 @@ class Admission:
         actor = actor_from(signer.actor, signer.role, signer.affiliation)
         content = entry.content
         assert content is not None  # the log refuses a commitment without its sealed content
+        if entry.type in CASEWORK_TYPES:
+            self._casework.check(entry, actor, content)
+            return
         _CHECKS[entry.type](self, entry, actor, content)
 
     # -- agreements -------------------------------------------------------------------------
@@ -193,16 +203,28 @@ class Admission:
         return self._adoption[1]
 
     def _compute_in_force(self) -> Adoption | None:
-        signatures = [
-            Signature(r["version"], r["signatory"], r["digest"], r["actor"], r["idx"])
-            for r in self._signature_rows()
-        ]
-        return in_force(adoptions(self.proposals(), signatures))
+        return in_force(adoptions(self.proposals(), self.signatures()))
 
     def _agreement_rows(self) -> list[Row]:
         if self._agreements is None:
             self._agreements = list(self._view.all_rows(pj.AGREEMENTS))
         return [*self._agreements, *self._overlay.rows(pj.AGREEMENTS)]
+
+    def signatures(self) -> list[Signature]:
+        return [
+            Signature(r["version"], r["signatory"], r["digest"], r["actor"], r["idx"])
+            for r in self._signature_rows()
+        ]
+
+    def report_rows(self) -> list[Row]:
+        """Every report row, this batch's included (for evaluating the record)."""
+        mine = self._overlay.rows(pj.REPORTS)
+        ids = {row["id"] for row in mine}
+        stored = [r for r in self._view.all_rows(pj.REPORTS) if r["id"] not in ids]
+        return [*stored, *mine]
+
+    def may_see_evidence(self, actor: Actor, sha256: str) -> bool:
+        return any(self._may_see(actor, row) for row in self._find(pj.EVIDENCE, "sha256", sha256))
 
     def _signature_rows(self) -> list[Row]:
         if self._signatures is None:
@@ -316,9 +338,7 @@ class Admission:
     def _custody(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         require(actor, Action.RECORD_CUSTODY)
         recorded = events.custody_recorded(content)
-        if not any(
-            self._may_see(actor, row) for row in self._find(pj.EVIDENCE, "sha256", recorded.sha256)
-        ):
+        if not self.may_see_evidence(actor, recorded.sha256):
             raise NotFound(f"no evidence {recorded.sha256} in the locker", field="body.sha256")
         if recorded.to is not None and not self._keyring.keys_of(recorded.to):
             raise NotFound(f"no actor {recorded.to!r} is enrolled", field="body.to")

@@ -225,6 +225,20 @@ rm_custody = Table(
     Column("time", String(32), nullable=False),
 )
 
+rm_casework = Table(
+    "rm_casework",
+    metadata,
+    Column("idx", _Index, primary_key=True, autoincrement=False),
+    Column("id", String(32), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("subject", String(64), nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("affiliation", String(64), nullable=True),
+    Column("time", String(32), nullable=False),
+    Column("body", Text, nullable=False),
+)
+"""Every case, finding, penalty and meeting event, whole, by what it is about (its subject)."""
+
 RECORD_TABLES = {
     table.name: table
     for table in (
@@ -234,6 +248,7 @@ RECORD_TABLES = {
         rm_reports,
         rm_evidence,
         rm_custody,
+        rm_casework,
     )
 }
 """The read-model tables by name (``domain.projection`` names them)."""

@@ -1,0 +1,200 @@
+"""Verification and enforcement as a client of the log: the commands that work cases, sign
+findings and penalties and run meetings, and the questions asked of the result.
+
+Each command signs one event and appends it; the admission (``services.casework_admission``)
+decides whether the record allows it. What a command can work out for its user it does: a case
+states what its report says, a reply request carries the deadline the agreement gives, a
+signature names the case's current proposal, a meeting's agenda is drawn from the record.
+
+Every question (status, commitments, cases, penalties, meetings) is answered by the pure fold
+of the log's entries up to a moment (``domain.casework``), so the answer given here is the one
+any party recomputes from its own copy of the log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ceasefire.domain import casework_events as ce
+from ceasefire.domain import projection as pj
+from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.cases import Case, reply_due
+from ceasefire.domain.casework import Casework, agenda, fold, parse_time
+from ceasefire.domain.enforcement import Evaluation, assess
+from ceasefire.domain.facts import CaseKind
+from ceasefire.errors import Conflict, NotFound
+from ceasefire.log.envelope import format_time
+from ceasefire.log.keys import SigningKey
+from ceasefire.services.agreements import require_in_force
+from ceasefire.services.log import Appended, submit
+from ceasefire.services.ports import Clock, Store
+
+_RELEVANT = ("agreement.proposed", "report.", *ce.CASEWORK_NAMESPACES)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An appended casework event: its id (a new case's, finding's or penalty's id) and where
+    it went."""
+
+    id: str
+    appended: Appended
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs, with what, against which log and clock: what every command needs."""
+
+    key: SigningKey
+    log_key: SigningKey
+    clock: Clock
+
+
+def record(store: Store, signer: Signer, event_type: str, body: Mapping[str, Any]) -> Recorded:
+    """Sign and append one casework event, after parsing its body (so errors name its fields
+    before anything is signed)."""
+    ce.PARSERS[event_type](body)
+    now = signer.clock().replace(microsecond=0)
+    appended, envelope = submit(
+        store, signer.key, event_type, body, log_key=signer.log_key, clock=lambda: now
+    )
+    return Recorded(envelope.id, appended)
+
+
+# --- commands that work something out for their user -------------------------------------------
+
+
+def open_case(
+    store: Store, signer: Signer, reports: list[str], *, title: str | None = None
+) -> Recorded:
+    """Open a case on reports (the first one says what the case is about)."""
+    if not reports:
+        raise NotFound("a case is opened on at least one report", field="reports")
+    rows = store.find(pj.REPORTS, "id", [reports[0]])
+    if not rows or rows[0]["kind"] is None:
+        raise NotFound(f"no report {reports[0]} in the record", field="reports[0]")
+    row = rows[0]
+    allegation = row["kind"] == "allegation"
+    body: dict[str, Any] = {
+        "kind": CaseKind.ALLEGATION.value if allegation else CaseKind.COMPLIANCE_CLAIM.value,
+        "reports": reports,
+        "party": row["alleged_party"] if allegation else row["affiliation"],
+        "day": row["start_date"][:10],
+        "title": title or _title(row),
+    }
+    body["act" if allegation else "commitment"] = row["act"] if allegation else row["commitment"]
+    if row["sector"]:
+        body["sector"] = row["sector"]
+    return record(store, signer, ce.CASE_OPENED, body)
+
+
+def _title(row: Mapping[str, Any]) -> str:
+    if row["kind"] == "allegation":
+        where = f" in {row['sector']}" if row["sector"] else ""
+        return f"{row['act']} alleged against {row['alleged_party']}{where}, {row['start_date']}"
+    return f"{row['affiliation']}: {row['step']} toward {row['commitment']}, {row['start_date']}"
+
+
+def request_reply(store: Store, signer: Signer, case: str) -> Recorded:
+    """Put the allegation to the accused party, with the deadline the agreement gives."""
+    agreement = require_in_force(store).agreement
+    now = signer.clock().replace(microsecond=0)
+    due = reply_due(now, agreement)
+    fixed = Signer(signer.key, signer.log_key, lambda: now)
+    return record(store, fixed, ce.REPLY_REQUESTED, {"case": case, "due": _time(due)})
+
+
+def current_finding(store: Store, case_id: str) -> str:
+    """The id of the finding a case has on the table, for signing or issuing it."""
+    case = show_case(store, case_id)
+    if case.proposal is None:
+        raise Conflict(f"case {case_id} is {case.state}: no finding is proposed", field="case")
+    return case.proposal.id
+
+
+def schedule_meeting(
+    store: Store,
+    signer: Signer,
+    meeting: str,
+    *,
+    date: str,
+    place: str,
+    purpose: str,
+) -> Recorded:
+    """Schedule a meeting whose agenda is drawn from the record as it stands."""
+    now = signer.clock()
+    casework, agreement = load(store, None)
+    items = agenda(casework, assess(agreement, casework.facts(), now))
+    body = {
+        "meeting": meeting,
+        "date": date,
+        "place": place,
+        "purpose": purpose,
+        "agenda": [
+            {"kind": i.kind, "text": i.text, **({"ref": i.ref} if i.ref else {})} for i in items
+        ],
+    }
+    return record(store, signer, ce.MEETING_SCHEDULED, body)
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+def record_entries(store: Store, as_of: datetime | None = None) -> Iterator[pj.Entry]:
+    """The public entries the casework fold reads, up to ``as_of``, from the log itself."""
+    affiliations = {r.actor: r.affiliation for r in store.key_records()}
+    size = store.head().size
+    for index, leaf in store.entries(0, size):
+        envelope = json.loads(leaf)
+        if not str(envelope["type"]).startswith(_RELEVANT):
+            continue
+        if as_of is not None and parse_time(envelope["time"]) > as_of:
+            continue
+        yield pj.Entry(
+            index=index,
+            id=envelope["id"],
+            type=envelope["type"],
+            actor=envelope["actor"],
+            affiliation=affiliations.get(envelope["actor"]),
+            time=envelope["time"],
+            body=envelope.get("body"),
+            commitment=envelope.get("commitment"),
+        )
+
+
+def load(store: Store, as_of: datetime | None) -> tuple[Casework, Agreement]:
+    """The casework of the log up to ``as_of``, judged by the agreement in force."""
+    agreement = require_in_force(store).agreement
+    return fold(agreement, record_entries(store, as_of), as_of), agreement
+
+
+def status(store: Store, as_of: datetime | None = None) -> Evaluation:
+    """The ceasefire's status, standings and commitments as of ``as_of`` (None: now)."""
+    moment = as_of or datetime.now(UTC)
+    casework, agreement = load(store, moment)
+    return assess(agreement, casework.facts(), moment)
+
+
+def list_cases(store: Store, *, state: str | None = None, party: str | None = None) -> list[Case]:
+    casework, _ = load(store, None)
+    return [
+        case
+        for case in sorted(casework.cases.values(), key=lambda c: c.index)
+        if (state is None or case.state == state) and (party is None or case.opened.party == party)
+    ]
+
+
+def show_case(store: Store, case_id: str) -> Case:
+    casework, _ = load(store, None)
+    case = casework.cases.get(case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id} in the record", field="case")
+    return case
+
+
+def _time(moment: datetime) -> str:
+    return format_time(moment.replace(microsecond=0))

@@ -1,0 +1,307 @@
+"""Verification and enforcement end to end, on SQLite and PostgreSQL: a case worked from an
+allegation to an issued finding, a penalty imposed by the mediators' quorum, a meeting whose
+decision moves a deadline, and every forbidden step refused with its own error, leaving the
+log and the read models as they were."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ceasefire.domain import casework_events as ce
+from ceasefire.domain import projection as pj
+from ceasefire.domain.agreement_toml import load_bundled
+from ceasefire.domain.cases import CaseState
+from ceasefire.domain.casework import evaluate
+from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
+from ceasefire.services import casework as cw
+from ceasefire.services import readmodels
+from tests.record_factories import Mechanism, make_mechanism
+from tests.report_bodies import allegation_body, compliance_body
+
+
+@pytest.fixture
+def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
+    built = make_mechanism(database_url, tmp_path / "data")
+    yield built
+    built.close()
+
+
+def refused(
+    mechanism: Mechanism, error: type[CeasefireError], persona: str, kind: str, body: Any
+) -> CeasefireError:
+    """Record an event that must be refused; the log and read models stay as they were."""
+    before = mechanism.size(), mechanism.store.table(pj.CASEWORK)
+    with pytest.raises(error) as raised:
+        mechanism.act(persona, kind, body)
+    assert (mechanism.size(), mechanism.store.table(pj.CASEWORK)) == before
+    return raised.value
+
+
+def allegation_case(mechanism: Mechanism) -> str:
+    """An airstrike alleged against Pakistan by Afghanistan, under investigation."""
+    report = mechanism.submit("af_liaison", allegation_body())
+    case = cw.open_case(mechanism.store, mechanism.signer("monitor"), [report]).id
+    mechanism.act("monitor", ce.CASE_ASSIGNED, {"case": case, "monitor": "monitor-1"})
+    return case
+
+
+def finding(**overrides: Any) -> dict[str, Any]:
+    return {
+        "confidence": "established",
+        "attribution": "attributable",
+        "party": "pk",
+        "clauses": ["1", "2(a)"],
+        "reasons": "Radar tracks, debris and the monitors' site visit agree.",
+        **overrides,
+    }
+
+
+def to_proposal(mechanism: Mechanism, case: str) -> str:
+    """Ask for Pakistan's reply, take it, and propose a finding; the finding's id."""
+    cw.request_reply(mechanism.store, mechanism.signer("monitor"), case)
+    mechanism.act(
+        "pk_liaison",
+        ce.CASE_REPLIED,
+        {"case": case, "position": "denies", "text": "No Pakistani aircraft flew that day."},
+    )
+    return mechanism.act("monitor", ce.FINDING_PROPOSED, {"case": case, **finding()})
+
+
+def issued(mechanism: Mechanism) -> str:
+    case = allegation_case(mechanism)
+    proposal = to_proposal(mechanism, case)
+    for mediator in ("tr_mediator", "qa_mediator"):
+        signature = {"case": case, "finding": proposal, "concurs": True}
+        mechanism.act(mediator, ce.FINDING_SIGNED, signature)
+    mechanism.act("tr_mediator", ce.FINDING_ISSUED, {"case": case, "finding": proposal})
+    return case
+
+
+def test_a_case_goes_from_allegation_to_issued_finding_and_the_status_follows(
+    mechanism: Mechanism,
+) -> None:
+    before = cw.status(mechanism.store, mechanism.now)
+    assert before.status == "holding"
+    case = issued(mechanism)
+
+    shown = cw.show_case(mechanism.store, case)
+    assert shown.state is CaseState.ISSUED
+    assert [s.state for s in shown.steps] == [
+        CaseState.OPENED,
+        CaseState.INVESTIGATING,
+        CaseState.AWAITING_REPLY,
+        CaseState.AWAITING_REPLY,
+        CaseState.FINDING_PROPOSED,
+        CaseState.FINDING_PROPOSED,
+        CaseState.FINDING_PROPOSED,
+        CaseState.ISSUED,
+    ]
+    assert shown.windows[0].position is ce.Position.DENIES
+    after = cw.status(mechanism.store, mechanism.now)
+    # Status rule 2 of the Istanbul file: a verified airstrike on Afghan territory within
+    # 30 days breaches the ceasefire on Pakistan's part.
+    assert (after.status, after.status_party, after.rule) == ("breached", "pk", 1)
+    assert after.commitment("pk-ceasefire").status == "breached"
+    assert after.party("pk").step == 1
+    signatures = shown.issued[0].concurring()
+    cited = set(after.explanation.all_indices())
+    assert {s.index for s in signatures} <= cited
+
+
+def test_the_service_answer_is_the_pure_fold_of_the_log(mechanism: Mechanism) -> None:
+    issued(mechanism)
+    entries = list(cw.record_entries(mechanism.store))
+    as_of = mechanism.now
+    by_service = cw.status(mechanism.store, as_of).to_document()
+    assert evaluate(load_bundled(), entries, as_of).to_document() == by_service
+
+
+def test_a_finding_is_issued_only_with_the_quorum(mechanism: Mechanism) -> None:
+    case = allegation_case(mechanism)
+    proposal = to_proposal(mechanism, case)
+    issue = {"case": case, "finding": proposal}
+    short = refused(mechanism, Conflict, "tr_mediator", ce.FINDING_ISSUED, issue)
+    assert "short of the quorum" in short.message
+    assert "not yet signed: tr, qa" in short.message
+    mechanism.act("tr_mediator", ce.FINDING_SIGNED, {**issue, "concurs": True})
+    mechanism.act("qa_mediator", ce.FINDING_SIGNED, {**issue, "concurs": False, "note": "unclear"})
+    dissent = refused(mechanism, Conflict, "tr_mediator", ce.FINDING_ISSUED, issue)
+    assert "qa dissents" in dissent.message
+
+
+def test_a_finding_is_signed_once_and_only_by_a_mediator(mechanism: Mechanism) -> None:
+    case = allegation_case(mechanism)
+    proposal = to_proposal(mechanism, case)
+    signature = {"case": case, "finding": proposal, "concurs": True}
+    error = refused(mechanism, PermissionDenied, "monitor", ce.FINDING_SIGNED, signature)
+    assert error.field == "actor"
+    refused(mechanism, PermissionDenied, "pk_liaison", ce.FINDING_SIGNED, signature)
+    mechanism.act("tr_mediator", ce.FINDING_SIGNED, signature)
+    twice = refused(mechanism, Conflict, "tr_mediator", ce.FINDING_SIGNED, signature)
+    assert "already signed" in twice.message
+
+
+def test_the_reply_belongs_to_the_accused_party_within_its_window(mechanism: Mechanism) -> None:
+    case = allegation_case(mechanism)
+    cw.request_reply(mechanism.store, mechanism.signer("monitor"), case)
+    reply = {"case": case, "position": "contests", "text": "The site is a training camp."}
+    wrong = refused(mechanism, PermissionDenied, "af_liaison", ce.CASE_REPLIED, reply)
+    assert "pk's" in wrong.message
+    early = refused(
+        mechanism,
+        Conflict,
+        "monitor",
+        ce.FINDING_PROPOSED,
+        {"case": case, **finding()},
+    )
+    assert "may reply until" in early.message
+    mechanism.now += timedelta(hours=73)
+    late = refused(mechanism, Conflict, "pk_liaison", ce.CASE_REPLIED, reply)
+    assert "window closed" in late.message
+    # The window closed without a reply: the finding may now be proposed, and the missed
+    # reply is counted against Pakistan.
+    mechanism.act("monitor", ce.FINDING_PROPOSED, {"case": case, **finding()})
+    standing = cw.status(mechanism.store, mechanism.now).party("pk")
+    assert "replies missed by pk: 1" in str(standing.to_document())
+
+
+def test_the_state_machine_refuses_what_it_forbids(mechanism: Mechanism) -> None:
+    report = mechanism.submit("af_liaison", allegation_body())
+    case = cw.open_case(mechanism.store, mechanism.signer("monitor"), [report]).id
+    second = refused(
+        mechanism,
+        Conflict,
+        "monitor",
+        ce.CASE_OPENED,
+        cw_body(mechanism, report),
+    )
+    assert "already under verification" in second.message
+    early = refused(
+        mechanism, Conflict, "monitor", ce.FINDING_PROPOSED, {"case": case, **finding()}
+    )
+    assert "opened" in early.message
+    reopen = {"case": case, "reason": "new imagery", "reports": [report]}
+    refused(mechanism, Conflict, "monitor", ce.CASE_REOPENED, reopen)
+    refused(mechanism, NotFound, "monitor", ce.CASE_ASSIGNED, {"case": case, "monitor": "nobody"})
+    unknown = "0" * 32
+    refused(mechanism, NotFound, "monitor", ce.CASE_CLOSED, {"case": unknown, "reason": "x"})
+    mechanism.act("monitor", ce.CASE_CLOSED, {"case": case, "reason": "duplicate report"})
+    mechanism.act("monitor", ce.CASE_REOPENED, reopen)
+    assert cw.show_case(mechanism.store, case).state is CaseState.INVESTIGATING
+
+
+def cw_body(mechanism: Mechanism, report: str) -> dict[str, Any]:
+    return {
+        "kind": "allegation",
+        "reports": [report],
+        "party": "pk",
+        "act": "airstrike",
+        "day": "2025-10-15",
+        "title": "the same airstrike again",
+    }
+
+
+def test_a_case_states_what_its_report_says(mechanism: Mechanism) -> None:
+    report = mechanism.submit("af_liaison", allegation_body())
+    body = {**cw_body(mechanism, report), "act": "drone_strike"}
+    error = refused(mechanism, InvalidInput, "monitor", ce.CASE_OPENED, body)
+    assert error.field == "body.act"
+    refused(mechanism, PermissionDenied, "pk_liaison", ce.CASE_OPENED, cw_body(mechanism, report))
+
+
+def test_a_penalty_is_imposed_at_the_quorum_and_only_where_the_ladder_supports_it(
+    mechanism: Mechanism,
+) -> None:
+    unsupported = refused(
+        mechanism,
+        Conflict,
+        "tr_mediator",
+        ce.PENALTY_PROPOSED,
+        {"party": "pk", "level": 1, "reasons": "no finding yet"},
+    )
+    assert "does not support step 1" in unsupported.message
+    refused(
+        mechanism,
+        InvalidInput,
+        "tr_mediator",
+        ce.PENALTY_PROPOSED,
+        {"party": "pk", "level": 9, "reasons": "x"},
+    )
+    issued(mechanism)
+    penalty = mechanism.act(
+        "tr_mediator", ce.PENALTY_PROPOSED, {"party": "pk", "level": 1, "reasons": "the airstrike"}
+    )
+    note = {"penalty": penalty, "note": "letter sent"}
+    refused(mechanism, Conflict, "operator", ce.PENALTY_NOTIFIED, note)
+    mechanism.act("tr_mediator", ce.PENALTY_SIGNED, {"penalty": penalty, "concurs": True})
+    assert cw.status(mechanism.store, mechanism.now).party("pk").imposed == 0
+    mechanism.act("qa_mediator", ce.PENALTY_SIGNED, {"penalty": penalty, "concurs": True})
+    assert cw.status(mechanism.store, mechanism.now).party("pk").imposed == 1
+    mechanism.act("tr_mediator", ce.PENALTY_NOTIFIED, note)
+    appeal = {"penalty": penalty, "note": "x"}
+    grounds = {"penalty": penalty, "grounds": "the finding ignored our reply"}
+    refused(mechanism, PermissionDenied, "af_liaison", ce.PENALTY_APPEALED, grounds)
+    mechanism.act("pk_liaison", ce.PENALTY_APPEALED, grounds)
+    for mediator in ("tr_mediator", "qa_mediator"):
+        vote = {"penalty": penalty, "outcome": "lifted", "reasons": "the reply was not weighed"}
+        mechanism.act(mediator, ce.APPEAL_DECIDED, vote)
+    casework, _ = cw.load(mechanism.store, None)
+    assert casework.penalties[penalty].stage == "lifted"
+    assert cw.status(mechanism.store, mechanism.now).party("pk").imposed == 0
+    refused(mechanism, Conflict, "tr_mediator", ce.PENALTY_EXECUTED, appeal)
+
+
+def test_a_meeting_decision_needs_its_signatures_and_moves_a_deadline(
+    mechanism: Mechanism,
+) -> None:
+    mechanism.submit("af_liaison", compliance_body())
+    cw.schedule_meeting(
+        mechanism.store,
+        mechanism.signer("operator"),
+        "istanbul-2025-11",
+        date="2025-11-06",
+        place="Istanbul",
+        purpose="Modalities of the mechanism.",
+    )
+    decision = {
+        "meeting": "istanbul-2025-11",
+        "decision": "hideouts-deadline",
+        "text": "Afghanistan's first report on hideouts is due on 4 December.",
+        "kind": "deadline",
+        "effect": {"deadline": {"commitment": "af-dismantle-hideouts", "due": "2025-12-04"}},
+    }
+    mechanism.act("operator", ce.DECISION_PROPOSED, decision)
+    record = {"meeting": "istanbul-2025-11", "decision": "hideouts-deadline"}
+    missing = refused(mechanism, Conflict, "operator", ce.DECISION_RECORDED, record)
+    assert "lacks the required signatures of tr, qa, af" in missing.message
+    sign = {**record, "signatory": "pk"}
+    refused(mechanism, PermissionDenied, "pk_liaison", ce.DECISION_SIGNED, sign)
+    for persona, party in (("tr_mediator", "tr"), ("qa_mediator", "qa"), ("af_liaison", "af")):
+        mechanism.act(persona, ce.DECISION_SIGNED, {**record, "signatory": party})
+    mechanism.act("operator", ce.DECISION_RECORDED, record)
+    as_of = datetime(2025, 11, 25, 12, tzinfo=UTC)
+    hideouts = cw.status(mechanism.store, as_of).commitment("af-dismantle-hideouts")
+    assert hideouts.next_deadline is not None
+    assert hideouts.next_deadline.isoformat() == "2025-12-04"
+    assert not hideouts.missed
+
+
+def test_casework_events_must_be_public(mechanism: Mechanism) -> None:
+    report = mechanism.submit("af_liaison", allegation_body())
+    with pytest.raises(InvalidInput) as raised:
+        mechanism.event("monitor", ce.CASE_OPENED, cw_body(mechanism, report), confidential=True)
+    assert raised.value.field == "commitment"
+
+
+def test_a_rebuild_gives_the_casework_rows_again(mechanism: Mechanism) -> None:
+    issued(mechanism)
+    stored = mechanism.store.table(pj.CASEWORK)
+    assert len(stored) == 8
+    readmodels.rebuild(mechanism.store)
+    assert mechanism.store.table(pj.CASEWORK) == stored
+    assert readmodels.compare(mechanism.store) == []
