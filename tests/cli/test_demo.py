@@ -1,5 +1,5 @@
-"""``ceasefire demo``: the October 2025 story runs end to end, twice into the same folder, and
-leaves a store the rest of the CLI works on."""
+"""``ceasefire demo``: the October–November 2025 scenario runs end to end, twice into the same
+folder, and leaves a store the rest of the CLI works on."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ceasefire.cli import demo_story as story
+from ceasefire.cli import scenario_run
 from ceasefire.cli.main import app
+from ceasefire.cli.scenario import DEFAULT, parse
 
 runner = CliRunner()
 
@@ -48,17 +49,23 @@ def test_the_demo_tells_the_whole_story(demo: DemoRun) -> None:
         "version 1 adopted at index",
         "disclosure verified",
         "flag capture_time_mismatch: captured on 2024-10-11, 365 days before the event",
-        "flag recycled_image: this image matches one submitted on 2025-10-19 for report",
+        "flag recycled_image: this image matches one submitted on 2025-10-20 for report",
+        "status as of 2025-11-28T09:00:00Z: breached — af, as declared by pk (status_rules[0])",
+        "investigating     2  torkham-case, hideout-case (reopened)",
+        "chaman-firing: established, largely_attributable to pk, artillery_fire",
+        "pk-notice: step 1 on pk, imposed at index",
+        "logistics-deadline (af-disrupt-logistics due 2025-11-27): recorded at index",
         "checkpoint signature verified",
-        "inclusion proof verified: Pakistan's Kurram report",
+        "inclusion proof verified: report kurram",
         "consistency proof verified",
         "— witness-pk ",
         "— witness-af ",
         "verify: ok",
         "0 differences from the log",
-        "verify on a copy with one byte changed",
+        "verify on a copy with two letters swapped (Parachinar → Parachinra",
         "caught — first bad index",
         f"ceasefire report list --data {demo.folder} --as tr-mediator-1",
+        f"ceasefire status --data {demo.folder} --as-of 2025-11-23",
     ):
         assert told in demo.output
 
@@ -68,25 +75,27 @@ def test_the_photos_raise_the_flags_the_story_needs(demo: DemoRun) -> None:
         """The evidence lines of one report, from its name to its chain of custody."""
         return demo.output.split(f"  report {report} (", 1)[1].split("custody:", 1)[0]
 
-    paktika = re.search(r"  report paktika \(([0-9a-f]{8})\)", demo.output)
-    assert paktika is not None
+    wesh = re.search(r"  report spin-boldak \(([0-9a-f]{8})\)", demo.output)
+    assert wesh is not None
     assert "no flags" in locker("paktika")
-    assert "flag capture_time_mismatch: captured on 2024-10-11" in locker("kurram")
+    # the corrected Kurram report keeps the photo of the report it corrects
+    assert "flag capture_time_mismatch: captured on 2024-10-11" in locker("kurram-corrected")
+    assert "no flags" in locker("spin-boldak")
     assert (
-        "flag recycled_image: this image matches one submitted on 2025-10-19 for report "
-        f"{paktika.group(1)}"
-    ) in locker("spin-boldak")
+        "flag recycled_image: this image matches one submitted on 2025-10-20 for report "
+        f"{wesh.group(1)}"
+    ) in locker("luqman-fire")
     assert "no flags" in locker("hideout")
 
 
-def test_the_photos_are_the_same_bytes_on_every_run(tmp_path: Path) -> None:
-    first, second = tmp_path / "first", tmp_path / "second"
-    for folder in (first, second):
-        folder.mkdir()
-        for photo in story.PHOTOS:
-            story.draw(photo, folder)
-    for photo in story.PHOTOS:
-        assert (first / photo.file).read_bytes() == (second / photo.file).read_bytes()
+def test_the_photos_are_the_same_bytes_on_every_run() -> None:
+    steps = [s for s in parse(DEFAULT).steps if s.do == "evidence"]
+    photos = {s.label: s.fields["photo"] for s in steps}
+    assert len(photos) >= 5
+    for photo in photos.values():
+        original = photos[photo.copy_of] if photo.copy_of else None
+        first = scenario_run.photo_bytes(photo, original)
+        assert first == scenario_run.photo_bytes(photo, original), photo.file
 
 
 def test_the_public_sees_no_confidential_report_and_a_mediator_sees_more(demo: DemoRun) -> None:
@@ -103,7 +112,9 @@ def test_the_public_sees_a_withheld_source_as_withheld_and_the_place_blurred(
     demo: DemoRun,
 ) -> None:
     def torkham(reports: list[dict[str, Any]]) -> dict[str, Any]:
-        return next(r["body"] for r in reports if r["body"]["location"].get("sector") == "torkham")
+        return next(
+            r["body"] for r in reports if r["body"].get("location", {}).get("sector") == "torkham"
+        )
 
     public = torkham(demo.reports())
     mediator = torkham(demo.reports("--as", "tr-mediator-1"))
@@ -116,7 +127,8 @@ def test_the_public_sees_a_withheld_source_as_withheld_and_the_place_blurred(
 
 def test_the_demo_folder_verifies_and_its_keys_sign(demo: DemoRun) -> None:
     assert json.loads(demo.cli("verify", "--json"))["ok"] is True
-    chaman = next(r for r in demo.reports() if r["body"]["location"].get("place") == "Chaman")
+    reports = demo.reports()
+    chaman = next(r for r in reports if r["body"].get("location", {}).get("place") == "Chaman")
     key = str(demo.folder / "keys" / "pk-liaison-1.key")
     demo.cli("report", "withdraw", chaman["id"], "--key", key, "--reason", "trying the CLI")
     withdrawn = next(r for r in demo.reports() if r["id"] == chaman["id"])

@@ -1,356 +1,156 @@
-"""The story ``ceasefire demo`` tells: its actors, reports and photos (October–November 2025).
+"""How ``ceasefire demo`` tells its story: one line for each step of the scenario, and rows.
 
-Dates and places follow the public record of the Pakistan–Afghanistan clashes of October 2025
-and the talks that followed (Doha, 19 October; Istanbul, 25–30 October and 6 November). The
-people are invented roles, never real names; the reports, figures and photos are invented for
-the demo. Coordinates are real places, rounded.
-
-The photos are samples from :mod:`ceasefire.media.samples` (Pillow's home): textured
-landscapes carrying what a phone writes into EXIF, and one re-encoded copy. The narration at
-the end turns what the services return into the demo's lines and table rows; it is pure, so
+The story itself is data, in ``scenarios/istanbul-2025.yaml`` (read by
+:mod:`ceasefire.cli.scenario`, played by :mod:`ceasefire.services.scenario`). What is here turns
+what the services return into the demo's lines and table rows; it is pure, so
 :mod:`ceasefire.cli.demo` keeps only the calls to the services.
+
+A step's ``says`` gives its line in words: for a report, what it reports ("attacks on border
+posts in Kurram"); for any other step, what the persona does ("issues the finding …"). Without
+it, the line is made from the step's fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Final
 
 from ceasefire.domain.evidence import MediaMetadata, format_utc
-from ceasefire.media import samples
-from ceasefire.media.samples import Camera
 from ceasefire.services.reports import ReportView
+from ceasefire.services.scenario import Done, Ref, Scenario, Step
 
-ORIGIN: Final = "ceasefire.demo/pak-afg-2025"
 PREFACE: Final = (
     "[bold]ceasefire demo[/]: the Pakistan–Afghanistan ceasefire of October 2025, mediated by "
-    "Türkiye and Qatar. Dates and places follow the public record; the people, reports, figures "
-    "and photos are invented. Each numbered line is a signed event, at that index of the log."
+    "Türkiye and Qatar, played from {file}. Dates and places follow the public record; the "
+    "people, reports, figures, photos and the mechanism's decisions are invented. Each numbered "
+    "line is a signed event, at that index of the log."
 )
-START: Final = datetime(2025, 10, 19, 9, 0, tzinfo=UTC)
-"""The demo's clock starts on the day the ceasefire was agreed in Doha."""
-
-ACTORS: Final = (
-    # (actor, role, affiliation)
-    ("pk-liaison-1", "liaison", "pk"),
-    ("af-liaison-1", "liaison", "af"),
-    ("tr-mediator-1", "mediator", "tr"),
-    ("qa-mediator-1", "mediator", "qa"),
-    ("monitor-1", "monitor", None),
-    ("monitor-2", "monitor", None),
-    ("witness-pk", "witness", "pk"),
-    ("witness-af", "witness", "af"),
-)
-SIGNERS: Final = ("pk-liaison-1", "af-liaison-1", "tr-mediator-1", "qa-mediator-1")
 MEDIATOR: Final = "tr-mediator-1"
+"""Whose eyes the demo shows the confidential record through."""
 
 
-# The clauses an act breaks are in the agreement; a report may cite them too. The act's lettered
-# clauses (2(a), 2(b)) cannot be cited yet: the report parser reads clause ids as plain ids.
-CEASEFIRE_CLAUSES: Final = ["1"]
+def narrate(done: Done, scenario: Scenario) -> str:
+    """The line for one step done (or one act of opening the log)."""
+    step = done.step
+    if step is None:
+        return _opening(done, scenario)
+    fields = {k: _shown(v) for k, v in step.fields.items()}
+    if step.do in ("report", "correct"):
+        return _reported(step, fields, done)
+    if step.says is not None:
+        return f"{step.by} {step.says}"
+    if step.do == "evidence":
+        report = f" to report {fields['report']}" if "report" in fields else ""
+        photo = step.fields["photo"]
+        meta = f" ({described(done.metadata)})" if done.metadata else ""
+        sha = f": sha256 {(done.ref or '')[:12]}…"
+        return f"{step.by} adds {photo.file}{meta}{report}{sha}"
+    if step.do == "open_case":
+        title = f": {fields['title']}" if "title" in fields else ""
+        return f"{step.by} opens case {step.label or ''} on report(s) {fields['reports']}{title}"
+    told = _TOLD.get(step.do)
+    return f"{step.by} {told(fields)}" if told else f"{step.by}: {step.do.replace('_', ' ')}"
 
 
-def _day(start: str, end: str | None = None) -> dict[str, str]:
-    return {"start": start, "end": end or start, "precision": "day"}
+def _opening(done: Done, scenario: Scenario) -> str:
+    if done.do == "open_log":
+        return f"operator opens the log {done.ref}"
+    if done.do == "propose_agreement":
+        agreement = scenario.agreement
+        return f"operator proposes {agreement.title}, version {agreement.version}"
+    persona = next(p for p in scenario.personas if p.id == done.ref)
+    acting = f" for {persona.affiliation}" if persona.affiliation else ""
+    return f"operator enrols {persona.id} ({persona.role}{acting})"
 
 
-def _where(
-    latitude: float,
-    longitude: float,
-    precision: str,
-    *names: str | None,
-    blur_km: float | None = None,
-) -> dict[str, Any]:
-    """A location: the point, its precision, then place, admin1, admin2, country, sector."""
-    keys = ("place", "admin1", "admin2", "country", "sector")
-    named = {k: v for k, v in zip(keys, names, strict=False) if v is not None}
-    blur = {} if blur_km is None else {"blur_km": blur_km}
-    return {"latitude": latitude, "longitude": longitude, "precision": precision} | named | blur
-
-
-def _source(name: str, kind: str, grade: str, **extra: Any) -> dict[str, Any]:
-    """A source with its Admiralty grade written as one word, e.g. ``"B2"``."""
-    return {
-        "name": name,
-        "kind": kind,
-        "reliability": grade[0],
-        "credibility": int(grade[1]),
-    } | extra
-
-
-BARMAL: Final = _where(
-    32.72, 69.3, "district", "Barmal", "Paktika", "Barmal", "AF", "south-waziristan"
-)
-
-PAKTIKA: Final = {
-    "kind": "allegation",
-    "dates": _day("2025-10-17"),
-    "location": BARMAL,
-    "act": "airstrike",
-    "alleged_party": "pk",
-    "actors": ["Pakistan Air Force"],
-    "targets": ["houses in Urgun and Barmal districts"],
-    "casualties": {
-        "killed": {"civilian": {"low": 8, "best": 10, "high": 17}},
-        "injured": {"civilian": {"low": 5, "best": 7, "high": 12}},
-    },
-    "narrative": (
-        "On the evening of 17 October 2025, during the 48-hour truce, aircraft struck houses "
-        "in the Urgun and Barmal districts of Paktika. Among the dead were three local "
-        "cricketers on their way home from a match in Sharana."
-    ),
-    "language": "en",
-    "sources": [
-        _source("Paktika provincial health directorate", "party", "C3"),
-        _source("Afghanistan Cricket Board statement", "other", "B2"),
-        _source("Resident of Urgun", "witness", "F2"),
-    ],
-    "clauses": CEASEFIRE_CLAUSES,
-}
-
-KURRAM: Final = {
-    "kind": "allegation",
-    "dates": _day("2025-10-11", "2025-10-12"),
-    "location": _where(
-        33.9, 70.1, "district", "Parachinar", "Khyber Pakhtunkhwa", "Kurram", "PK", "kurram"
-    ),
-    "act": "attack_from_territory",
-    "alleged_party": "af",
-    "targets": ["Pakistani border posts"],
-    "casualties": {"killed": {"military": 6}, "injured": {"military": 10}},
-    "narrative": (
-        "On the night of 11 to 12 October 2025, armed men attacked border posts in Kurram "
-        "with rockets and small arms, firing from positions on the Afghan side of the border."
-    ),
-    "language": "en",
-    "sources": [
-        _source("ISPR, the military's press office", "party", "C3"),
-        _source("Dawn", "media", "B2", reference="https://www.dawn.com/"),
-    ],
-}
-
-KURRAM_CORRECTED: Final = KURRAM | {
-    "casualties": {
-        "killed": {"military": 7},
-        "injured": {"military": {"low": 11, "best": 12, "high": 14}},
-    }
-}
-CORRECTION_REASON: Final = "Casualty figures updated after the hospital returns from Parachinar."
-CORRECTION_SAYS: Final = "killed 6 → 7, injured 10 → 11 to 14"
-
-SPIN_BOLDAK: Final = {
-    "kind": "allegation",
-    "dates": _day("2025-10-15"),
-    "location": _where(
-        31.006, 66.4, "near", "Spin Boldak", "Kandahar", "Spin Boldak", "AF", "chaman-spin-boldak"
-    ),
-    "act": "artillery_fire",
-    "alleged_party": "pk",
-    "targets": ["residential quarter of Wesh"],
-    "casualties": {
-        "killed": {"civilian": {"low": 12, "best": 15, "high": 20}},
-        "injured": {"civilian": {"low": 80, "best": 100, "high": 120}},
-    },
-    "narrative": (
-        "In the early hours of 15 October 2025 Pakistani forces shelled the Wesh quarter of "
-        "Spin Boldak from across the border."
-    ),
-    "language": "en",
-    "sources": [
-        _source("Spokesman of the authorities in Kabul", "party", "D3"),
-        _source("Resident of Wesh", "witness", "F2"),
-    ],
-    "clauses": CEASEFIRE_CLAUSES,
-}
-
-CHAMAN: Final = {
-    "kind": "allegation",
-    "dates": _day("2025-10-15"),
-    "location": _where(
-        30.92, 66.45, "near", "Chaman", "Balochistan", "Chaman", "PK", "chaman-spin-boldak"
-    ),
-    "act": "artillery_fire",
-    "alleged_party": "af",
-    "targets": ["Frontier Corps posts at Chaman"],
-    "casualties": {"injured": {"military": 4, "civilian": {"low": 2, "best": 3, "high": 6}}},
-    "narrative": (
-        "On 15 October 2025 Afghan forces opened fire on posts at Chaman; Pakistani forces "
-        "returned fire."
-    ),
-    "language": "en",
-    "sources": [_source("ISPR, the military's press office", "party", "C3")],
-    "clauses": CEASEFIRE_CLAUSES,
-}
-
-TORKHAM: Final = {
-    "kind": "allegation",
-    "dates": _day("2025-10-22"),
-    "location": _where(
-        34.1, 71.09, "near", "Torkham", "Khyber Pakhtunkhwa", "Khyber", "PK", "torkham", blur_km=5
-    ),
-    "act": "artillery_fire",
-    "alleged_party": "af",
-    "narrative": (
-        "At about 21:00 on 22 October 2025 the monitor heard bursts of small-arms fire across "
-        "the closed crossing for some ten minutes; no one was hurt. A trader waiting at the "
-        "crossing says the first shots came from the Afghan side; that is not established."
-    ),
-    "language": "en",
-    "sources": [
-        _source("monitor-1, own observation", "monitor", "A2"),
-        _source("Trader T-7 at the Torkham bazaar", "witness", "C3", withheld=True),
-    ],
-    "clauses": CEASEFIRE_CLAUSES,
-}
-
-HIDEOUT: Final = {
-    "kind": "compliance_claim",
-    "commitment": "af-dismantle-hideouts",
-    "step": "hideout_dismantled",
-    "dates": _day("2025-11-02", "2025-11-03"),
-    "location": BARMAL,
-    "narrative": (
-        "A compound in Barmal used by armed men crossing into Pakistan was searched, cleared "
-        "and demolished; weapons found there were handed to the provincial authorities."
-    ),
-    "language": "en",
-    "sources": [_source("Ministry of Interior, Kabul", "party", "D3")],
-}
-
-ARREST: Final = {
-    "kind": "compliance_claim",
-    "commitment": "af-prosecute-leadership",
-    "step": "arrest",
-    "dates": _day("2025-11-01"),
-    "location": _where(33.34, 69.92, "near", "Khost", "Khost", None, "AF"),
-    "narrative": (
-        "A commander of an armed group that attacks Pakistan was detained in Khost; his name "
-        "and the charges are in this confidential report, for the mediators."
-    ),
-    "language": "en",
-    "sources": [_source("General Directorate of Intelligence, Kabul", "party", "D3")],
-}
-
-
-@dataclass(frozen=True)
-class Report:
-    """One report of the story: ``name`` is its handle here, ``says`` one line for the screen."""
-
-    name: str
-    actor: str
-    says: str
-    body: dict[str, Any]
-    confidential: bool = False
-
-
-ALLEGATIONS: Final = (
-    Report("paktika", "af-liaison-1", "Pakistani airstrikes in Urgun and Barmal", PAKTIKA),
-    Report("kurram", "pk-liaison-1", "attacks on Kurram posts from Afghan soil", KURRAM),
-    Report("spin-boldak", "af-liaison-1", "Pakistani shelling of Spin Boldak", SPIN_BOLDAK),
-    Report("chaman", "pk-liaison-1", "Afghan fire on posts at Chaman", CHAMAN),
-    Report(
-        "paktika-again",
-        "af-liaison-1",
-        "the Paktika strikes again, filed by the provincial desk",
-        PAKTIKA | {"sources": [_source("Paktika provincial desk", "party", "C3")]},
-    ),
-)
-TORKHAM_REPORT: Final = Report(
-    "torkham", "monitor-1", "fire across the Torkham crossing (source withheld)", TORKHAM
-)
-CLAIMS: Final = (
-    Report("hideout", "af-liaison-1", "a hideout dismantled in Barmal", HIDEOUT, True),
-    Report("arrest", "af-liaison-1", "a commander arrested in Khost", ARREST, True),
-)
-DUPLICATE: Final = "paktika-again"
-WITHDRAWAL_REASON: Final = "A duplicate of the Paktika report the liaison office filed first."
-
-
-# --- photos ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Photo:
-    """A photo of the story: a sample drawn from ``seed`` with what ``camera`` writes into it,
-    or ``copy_of`` another report's photo, re-encoded as a messaging app passes it on."""
-
-    file: str
-    actor: str
-    report: str
-    seed: int | None = None
-    camera: Camera | None = None
-    copy_of: str | None = None
-
-
-def _taken(local: str) -> datetime:
-    """A phone's clock: local time with its offset, as in ``2025-10-17 18:40:12+04:30``."""
-    return datetime.fromisoformat(local)
-
-
-PHOTOS: Final = (
-    Photo(
-        "IMG_20251017_1840.png",
-        "af-liaison-1",
-        "paktika",
-        seed=17,
-        camera=Camera("samsung", "SM-A145F", _taken("2025-10-17 18:40:12+04:30"), 32.731, 69.312),
-    ),
-    Photo(
-        "kurram-post-damage.png",
-        "pk-liaison-1",
-        "kurram",
-        seed=11,
-        camera=Camera(
-            "Xiaomi", "Redmi Note 12", _taken("2024-10-11 23:05:40+05:00"), 33.902, 70.094
-        ),
-    ),
-    Photo("spin-boldak-wesh.png", "af-liaison-1", "spin-boldak", copy_of="paktika"),
-    Photo(
-        "barmal-compound.png",
-        "af-liaison-1",
-        "hideout",
-        seed=23,
-        camera=Camera("samsung", "SM-A145F", _taken("2025-11-03 10:15:00+04:30"), 32.745, 69.29),
-    ),
-)
-CUSTODY: Final = (
-    # (actor, action, to, note) — the chain of the first photo, after it is submitted
-    ("monitor-2", "viewed", None, "opened in the monitors' review room"),
-    ("monitor-2", "transferred", MEDIATOR, "handed over for the case file"),
-    (MEDIATOR, "sealed", None, "sealed with the case file"),
-)
-
-
-def draw(photo: Photo, folder: Path) -> Path:
-    """Write ``photo`` into ``folder``; the same photo gives the same bytes on every run."""
-    path = folder / photo.file
-    path.write_bytes(_photo_bytes(photo))
-    return path
-
-
-def _photo_bytes(photo: Photo) -> bytes:
-    if photo.seed is not None:
-        return samples.sample(photo.seed, camera=photo.camera)
-    original = next(p for p in PHOTOS if p.report == photo.copy_of)
-    # Half the size, a little brighter, its metadata gone; still a PNG, as its name says.
-    return samples.derived(_photo_bytes(original), scale=0.5, brightness=1.1, encoding="png")
-
-
-# --- narration -------------------------------------------------------------------------------
-
-
-def reported(report: Report) -> str:
-    """Who reports what, and from when: the act and its party, or the step claimed."""
-    body = report.body
+def _reported(step: Step, fields: Mapping[str, Any], done: Done) -> str:
+    if step.do == "correct":
+        says = f" ({step.says})" if step.says else ""
+        return (
+            f"{step.by} corrects report {fields['report']}{says}: new report "
+            f"{(done.ref or '')[:8]}; the original stays in the log, marked corrected"
+        )
+    body = step.fields["body"]
     what = (
         f"{body['act']} by {body['alleged_party']}"
         if body["kind"] == "allegation"
-        else f"{body['step']} ({body['commitment']}), confidential"
+        else f"{body['step']} ({body['commitment']})"
     )
-    return f"{report.actor} reports {report.says}: {what}, {body['dates']['start']}"
+    if step.fields.get("confidential"):
+        what += ", confidential"
+    says = f" {step.says}:" if step.says else ""
+    return (
+        f"{step.by} reports{says} {what}, {body['dates']['start']} — report {(done.ref or '')[:8]}"
+    )
+
+
+def _shown(value: Any) -> Any:
+    """A field as the story shows it: a label for a reference."""
+    if isinstance(value, Ref):
+        return value.label
+    if isinstance(value, list):
+        return ", ".join(str(_shown(v)) for v in value)
+    return value
+
+
+def _finding(f: Mapping[str, Any]) -> str:
+    whom = f" to {f['party']}" if f.get("party") else ""
+    return f"proposes a finding in case {f['case']}: {f['confidence']}, {f['attribution']}{whom}"
+
+
+def _signed(what: str) -> Callable[[Mapping[str, Any]], str]:
+    def told(f: Mapping[str, Any]) -> str:
+        verdict = "concurs" if f.get("concurs", True) else "dissents"
+        return f"signs {what} {f.get('case') or f.get('penalty')} ({verdict})"
+
+    return told
+
+
+_TOLD: Final[Mapping[str, Callable[[Mapping[str, Any]], str]]] = {
+    "sign_agreement": lambda f: (
+        f"signs version {f['version']}"
+        if "version" in f
+        else "signs the agreement's latest version"
+    ),
+    "withdraw": lambda f: f"withdraws report {f['report']}: “{f['reason']}” It stays in the log",
+    "disclose": lambda f: f"discloses report {f['report']}",
+    "custody": lambda f: (
+        f"records custody of {f['evidence']}: {f['action']}"
+        + (f" to {f['to']}" if "to" in f else "")
+    ),
+    "assign": lambda f: f"assigns case {f['case']} to {f['monitor']}",
+    "request_information": lambda f: (
+        f"asks {f['of']} in case {f['case']}, by {f['due']}: {f['question']}"
+    ),
+    "provide_information": lambda f: f"answers in case {f['case']}: {f['text']}",
+    "request_reply": lambda f: (
+        f"puts case {f['case']} to the accused party, with the agreement's reply window"
+    ),
+    "reply": lambda f: f"replies in case {f['case']} ({f['position']}): {f['text']}",
+    "close_case": lambda f: f"closes case {f['case']}: {f['reason']}",
+    "reopen_case": lambda f: f"reopens case {f['case']} on new evidence: {f['reason']}",
+    "propose_finding": _finding,
+    "sign_finding": _signed("the finding in case"),
+    "issue_finding": lambda f: f"issues the finding in case {f['case']}, signed by the quorum",
+    "propose_penalty": lambda f: f"proposes step {f['level']} of the ladder for {f['party']}",
+    "sign_penalty": _signed("penalty"),
+    "notify_penalty": lambda f: f"notifies penalty {f['penalty']}: {f['note']}",
+    "execute_penalty": lambda f: f"records penalty {f['penalty']} executed: {f['note']}",
+    "appeal_penalty": lambda f: f"appeals penalty {f['penalty']}: {f['grounds']}",
+    "decide_appeal": lambda f: f"decides the appeal of {f['penalty']}: {f['outcome']}",
+    "schedule_meeting": lambda f: (
+        f"schedules {f['meeting']} ({f['date']}, {f['place']}), its agenda drawn from the record"
+    ),
+    "attend_meeting": lambda f: f"records who attends {f['meeting']}: {f['present']}",
+    "propose_decision": lambda f: (
+        f"puts decision {f['decision']} ({f['kind']}) to the meeting: {f['text']}"
+    ),
+    "sign_decision": lambda f: f"signs decision {f['decision']}",
+    "record_decision": lambda f: (
+        f"records decision {f['decision']}: everyone it requires has signed"
+    ),
+}
 
 
 def described(meta: MediaMetadata) -> str:
@@ -358,7 +158,8 @@ def described(meta: MediaMetadata) -> str:
     said = f"{meta.width}×{meta.height}"
     if meta.captured_at is None:
         return f"{said}, no metadata"
-    said += f", taken {format_utc(meta.captured_at)} on a {meta.device}"
+    said += f", taken {format_utc(meta.captured_at)}"
+    said += f" on a {meta.device}" if meta.device else ""
     return said + (f" at {meta.latitude:.3f}, {meta.longitude:.3f}" if meta.latitude else "")
 
 

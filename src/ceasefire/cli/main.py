@@ -7,7 +7,23 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from ceasefire.cli import actors, agreement, db, demo, evidence, init, log, rebuild, reports, verify
+from ceasefire.cli import (
+    actors,
+    agreement,
+    cases,
+    db,
+    demo,
+    evidence,
+    init,
+    log,
+    meetings,
+    penalties,
+    rebuild,
+    reports,
+    scenario,
+    status,
+    verify,
+)
 from ceasefire.cli.common import exit_code
 from ceasefire.cli.output import error
 from ceasefire.errors import CeasefireError
@@ -37,10 +53,17 @@ app.command("init")(init.init)
 app.command("verify")(verify.verify)
 app.command("rebuild")(rebuild.rebuild)
 app.command("demo")(demo.demo)
+app.command("status")(status.status)
+app.command("commitments")(status.commitments)
 app.add_typer(actors.app, name="actors")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(reports.app, name="report")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(cases.app, name="case")
+app.add_typer(cases.finding_app, name="finding")
+app.add_typer(penalties.app, name="penalty")
+app.add_typer(meetings.app, name="meeting")
+app.add_typer(scenario.app, name="scenario")
 app.add_typer(log.app, name="log")
 app.add_typer(db.app, name="db")
 

@@ -6,11 +6,14 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
 
 _err = Console(stderr=True, highlight=False)
 
@@ -41,6 +44,33 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
     for row in rows:
         view.add_row(*row)
     Console(highlight=False).print(view)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A line of a tree for people and the lines under it; ``holds`` colours it (True green,
+    False red, None plain)."""
+
+    text: str
+    holds: bool | None = None
+    children: tuple[Branch, ...] = ()
+
+
+def tree(root: Branch) -> None:
+    """A tree for people; written to stdout (it is the command's data). Texts are shown as
+    they are, never read as markup."""
+    view = Tree(_line(root))
+    stack = [(view, root)]
+    while stack:
+        node, branch = stack.pop()
+        for child in branch.children:
+            stack.append((node.add(_line(child)), child))
+    Console(highlight=False).print(view)
+
+
+def _line(branch: Branch) -> Text:
+    style = {True: "green", False: "red", None: ""}[branch.holds]
+    return Text(branch.text, style=style)
 
 
 class ProgressBar:

@@ -245,6 +245,9 @@ class Casework:
         for case in sorted(self.cases.values(), key=lambda c: c.index):
             issued = case.issued_findings()
             findings.extend(issued)
+            if case.state is CaseState.CLOSED and not issued:  # dismissed without a finding
+                for report in case.opened.reports:
+                    resolved[report] = case.steps[-1].index
             if issued and self.agreement is not None:
                 latest = issued[-1]
                 for report in case.opened.reports:

@@ -39,7 +39,8 @@ class CaseKind(StrEnum):
 @dataclass(frozen=True)
 class Allegation:
     """A public, active allegation: ``party`` is the party it accuses, ``day`` the day the act
-    began. ``resolved_at`` is the index of the issued finding that decided it, if any."""
+    began. ``resolved_at`` is the index of the issued finding that decided it, or of the closing
+    of the case that dismissed it, if any."""
 
     report: str
     index: int

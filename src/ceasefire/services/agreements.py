@@ -86,6 +86,13 @@ def in_force_now(records: RecordStore) -> Adoption | None:
     return in_force(adoptions(_proposals(records), _signatures(records)))
 
 
+def in_force_at(records: RecordStore, index: int) -> Adoption | None:
+    """The version in force just after entry ``index``; before any was adopted, the first one
+    adopted (its rules, with nothing yet to count, give the state of the record then)."""
+    adopted = adoptions(_proposals(records), _signatures(records))
+    return in_force(adopted, index) or (adopted[0] if adopted else None)
+
+
 def require_in_force(records: RecordStore) -> Adoption:
     adoption = in_force_now(records)
     if adoption is None:

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ceasefire.domain import casework_events as ce
+from ceasefire.domain import meetings as mt
+from ceasefire.domain import penalties as pn
 from ceasefire.domain import projection as pj
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.cases import Case, reply_due
@@ -29,11 +31,11 @@ from ceasefire.domain.facts import CaseKind
 from ceasefire.errors import Conflict, NotFound
 from ceasefire.log.envelope import format_time
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.agreements import require_in_force
+from ceasefire.services.agreements import in_force_at, require_in_force
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, Store
 
-_RELEVANT = ("agreement.proposed", "report.", *ce.CASEWORK_NAMESPACES)
+_RELEVANT = ("agreement.", "report.", *ce.CASEWORK_NAMESPACES)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Recorded:
 
     id: str
     appended: Appended
+    body: Mapping[str, Any]
+    """The body signed, with what the command worked out (a reply's deadline, an agenda)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def record(store: Store, signer: Signer, event_type: str, body: Mapping[str, Any
     appended, envelope = submit(
         store, signer.key, event_type, body, log_key=signer.log_key, clock=lambda: now
     )
-    return Recorded(envelope.id, appended)
+    return Recorded(envelope.id, appended, body)
 
 
 # --- commands that work something out for their user -------------------------------------------
@@ -167,9 +171,13 @@ def record_entries(store: Store, as_of: datetime | None = None) -> Iterator[pj.E
 
 
 def load(store: Store, as_of: datetime | None) -> tuple[Casework, Agreement]:
-    """The casework of the log up to ``as_of``, judged by the agreement in force."""
-    agreement = require_in_force(store).agreement
-    return fold(agreement, record_entries(store, as_of), as_of), agreement
+    """The casework of the log up to ``as_of``, judged by the version of the agreement in
+    force then (None: now)."""
+    entries = list(record_entries(store, as_of))
+    adoption = require_in_force(store)
+    if as_of is not None:
+        adoption = in_force_at(store, max((e.index for e in entries), default=0)) or adoption
+    return fold(adoption.agreement, entries), adoption.agreement
 
 
 def status(store: Store, as_of: datetime | None = None) -> Evaluation:
@@ -194,6 +202,25 @@ def show_case(store: Store, case_id: str) -> Case:
     if case is None:
         raise NotFound(f"no case {case_id} in the record", field="case")
     return case
+
+
+def list_penalties(store: Store) -> list[pn.Penalty]:
+    """The penalty ledger, oldest proposal first."""
+    casework, _ = load(store, None)
+    return sorted(casework.penalties.values(), key=lambda p: p.index)
+
+
+def list_meetings(store: Store) -> list[mt.Meeting]:
+    casework, _ = load(store, None)
+    return sorted(casework.meetings.values(), key=lambda m: m.index)
+
+
+def show_meeting(store: Store, meeting_id: str) -> mt.Meeting:
+    casework, _ = load(store, None)
+    meeting = casework.meetings.get(meeting_id)
+    if meeting is None:
+        raise NotFound(f"no meeting {meeting_id!r} in the record", field="meeting")
+    return meeting
 
 
 def _time(moment: datetime) -> str:

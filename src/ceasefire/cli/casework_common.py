@@ -1,0 +1,127 @@
+"""What the casework commands (case, finding, penalty, meeting, status) share: the signer a
+command acts as, the line it prints for the event it appended, the ``--as-of`` moment, and
+plain JSON for the domain's dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, date, datetime, time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ceasefire import bootstrap
+from ceasefire.cli import output
+from ceasefire.cli.common import now, settings
+from ceasefire.domain.enforcement_explain import iso_time
+from ceasefire.errors import InvalidInput
+from ceasefire.services import casework
+from ceasefire.services.ports import Store
+from ceasefire.storage.keyfiles import read_key
+
+EvidenceOption = Annotated[
+    list[str] | None,
+    typer.Option("--evidence", help="SHA-256 of a file in the locker it rests on (repeat)."),
+]
+ReportsOption = Annotated[
+    list[str] | None, typer.Option("--report", help="A report id it rests on (repeat).")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="As of YYYY-MM-DD (the end of that day, UTC) or YYYY-MM-DDTHH:MM:SSZ [default: now].",
+    ),
+]
+
+
+@contextmanager
+def signing(
+    key: Path, data: Path | None, database_url: str | None
+) -> Iterator[tuple[Store, casework.Signer]]:
+    """The store, and the signer ``key`` makes of the command's user."""
+    config = settings(data, database_url)
+    with bootstrap.opened(config) as store:
+        yield store, casework.Signer(read_key(key), bootstrap.log_key(config), now)
+
+
+def append(
+    key: Path, data: Path | None, database_url: str | None, event_type: str, body: dict[str, Any]
+) -> casework.Recorded:
+    """Sign and append one event whose body the command has built."""
+    with signing(key, data, database_url) as (store, signer):
+        return casework.record(store, signer, event_type, body)
+
+
+@contextmanager
+def reading(data: Path | None, database_url: str | None) -> Iterator[Store]:
+    with bootstrap.opened(settings(data, database_url)) as store:
+        yield store
+
+
+def attached(files: list[str] | None, reports: list[str] | None) -> dict[str, Any]:
+    """The ``evidence`` and ``reports`` an event cites, left out when there are none."""
+    cited: dict[str, Any] = {}
+    if files:
+        cited["evidence"] = files
+    if reports:
+        cited["reports"] = reports
+    return cited
+
+
+def done(verb: str, what: str, recorded: casework.Recorded, json: bool, **extra: Any) -> None:
+    """The event appended: its id on stdout (for scripts), where it went on stderr."""
+    index = recorded.appended.indices.start
+    if json:
+        output.json_line({"id": recorded.id, "index": index, "status": verb, **extra})
+        return
+    output.info(f"[green]{verb}[/] {what} at index {index}")
+    output.data(recorded.id)
+
+
+def as_of(text: str | None) -> datetime:
+    """``--as-of``: a day means the end of that day (UTC); a time must be in UTC."""
+    if text is None:
+        return now()
+    try:
+        if len(text) == len("YYYY-MM-DD"):
+            return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, found {text!r}", field="as-of"
+        ) from exc
+    if moment.utcoffset() is None:
+        raise InvalidInput(f"a time needs its zone (Z for UTC), found {text!r}", field="as-of")
+    return moment.astimezone(UTC)
+
+
+def cited(indices: tuple[int, ...]) -> str:
+    """Log indices as a reader follows them: ``[#18 #19]``."""
+    return f" [{' '.join(f'#{i}' for i in indices)}]" if indices else ""
+
+
+def plain(value: Any) -> Any:
+    """A domain value as JSON-able data: dataclasses as objects, times as the log writes
+    them, days as YYYY-MM-DD, enums as their values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return iso_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def when(moment: datetime | None) -> str:
+    return iso_time(moment) if moment is not None else "—"
