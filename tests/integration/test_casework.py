@@ -5,6 +5,7 @@ log and the read models as they were."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from ceasefire.domain.agreement_toml import load_bundled
 from ceasefire.domain.cases import CaseState
 from ceasefire.domain.casework import evaluate
 from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
+from ceasefire.services import agreements as agreement_service
 from ceasefire.services import casework as cw
 from ceasefire.services import readmodels
 from tests.record_factories import Mechanism, make_mechanism
@@ -305,3 +307,58 @@ def test_a_rebuild_gives_the_casework_rows_again(mechanism: Mechanism) -> None:
     readmodels.rebuild(mechanism.store)
     assert mechanism.store.table(pj.CASEWORK) == stored
     assert readmodels.compare(mechanism.store) == []
+
+
+def test_a_meeting_decision_amends_the_agreement_once_the_version_is_adopted(
+    mechanism: Mechanism,
+) -> None:
+    current = load_bundled()
+    amended = dataclasses.replace(
+        current,
+        version=2,
+        verification=dataclasses.replace(current.verification, reply_window_hours=96),
+    )
+    meeting = {"meeting": "istanbul-2025-11"}
+    cw.schedule_meeting(
+        mechanism.store,
+        mechanism.signer("operator"),
+        "istanbul-2025-11",
+        date="2025-11-06",
+        place="Istanbul",
+        purpose="Modalities of the mechanism.",
+    )
+    decision = {
+        **meeting,
+        "decision": "longer-reply-window",
+        "text": "The accused party has 96 hours to reply.",
+        "kind": "amend",
+        "effect": {"amend": {"version": 2, "digest": amended.digest()}},
+    }
+    unproposed = refused(mechanism, NotFound, "operator", ce.DECISION_PROPOSED, decision)
+    assert unproposed.field == "body.effect.amend"
+    agreement_service.propose(
+        mechanism.store,
+        amended,
+        key=mechanism.operator_key,
+        log_key=mechanism.log_key,
+        clock=mechanism.tick,
+    )
+    mechanism.act("operator", ce.DECISION_PROPOSED, decision)
+    record = {**meeting, "decision": "longer-reply-window"}
+    for persona, signatory in (
+        ("pk_liaison", "pk"),
+        ("af_liaison", "af"),
+        ("tr_mediator", "tr"),
+        ("qa_mediator", "qa"),
+    ):
+        mechanism.act(persona, ce.DECISION_SIGNED, {**record, "signatory": signatory})
+    unadopted = refused(mechanism, Conflict, "operator", ce.DECISION_RECORDED, record)
+    assert "not adopted yet" in unadopted.message
+    for persona in ("pk_liaison", "af_liaison", "tr_mediator", "qa_mediator"):
+        mechanism.sign_agreement(persona, 2)
+    mechanism.act("operator", ce.DECISION_RECORDED, record)
+    # The new version is in force: a reply is now due 96 hours after it is asked for.
+    case = allegation_case(mechanism)
+    asked = cw.request_reply(mechanism.store, mechanism.signer("monitor"), case)
+    due = datetime.fromisoformat(asked.body["due"])
+    assert due - mechanism.now == timedelta(hours=96)

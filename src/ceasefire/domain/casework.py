@@ -7,7 +7,8 @@ are pure: the same entries and ``as_of`` give the same result, wherever they are
 
 The service admits each new event by folding the record so far *strictly* (``strict=True``),
 which refuses what the state machines forbid with the reason; a replay trusts the events,
-which were checked when they were admitted and are checked again by ``verify``.
+which were checked when they were admitted (``verify`` checks their signatures and keys; a
+party's witness may refold them strictly to check the rules too).
 """
 
 from __future__ import annotations
