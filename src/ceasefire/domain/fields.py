@@ -20,7 +20,7 @@ E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 
 IDENT: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
@@ -136,7 +136,7 @@ class Fields:
         value = self.raw(name)
         if isinstance(value, date) and not isinstance(value, datetime):
             return value  # TOML has dates of its own
-        if not isinstance(value, str) or not _DATE.fullmatch(value):
+        if not isinstance(value, str) or not DATE.fullmatch(value):
             raise InvalidInput(
                 f"expected a date YYYY-MM-DD, found {describe(value)}", field=self.where(name)
             )

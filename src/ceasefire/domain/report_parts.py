@@ -46,23 +46,35 @@ def require(ok: bool, field: str, message: str) -> None:
         raise InvalidInput(message, field=field)
 
 
+# The checks below run for every part of every report admitted or read: each builds its message
+# only when it refuses, since formatting one (a float's repr, above all) costs more than the check.
+
+
 def check_text(value: str, field: str, max_length: int = MAX_NAME) -> None:
-    require(bool(value.strip()), field, "must not be empty")
-    require(
-        len(value) <= max_length,
-        field,
-        f"expected at most {max_length} characters, found {len(value)}",
-    )
+    if not value.strip():
+        raise InvalidInput("must not be empty", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(
+            f"expected at most {max_length} characters, found {len(value)}", field=field
+        )
 
 
 def check_ident(value: str, field: str) -> None:
-    require(bool(IDENT.fullmatch(value)), field, f"expected an id, found {value!r}")
+    if not IDENT.fullmatch(value):
+        raise InvalidInput(f"expected an id, found {value!r}", field=field)
 
 
 def check_count_of(values: tuple[object, ...], field: str, max_items: int) -> None:
-    require(
-        len(values) <= max_items, field, f"expected at most {max_items} items, found {len(values)}"
-    )
+    if len(values) > max_items:
+        raise InvalidInput(f"expected at most {max_items} items, found {len(values)}", field=field)
+
+
+def check_texts(values: tuple[str, ...], field: str, max_items: int) -> None:
+    """At most ``max_items`` names, each a text; a refusal names the item (``field[i]``)."""
+    check_count_of(values, field, max_items)
+    for i, value in enumerate(values):
+        if not value.strip() or len(value) > MAX_NAME:
+            check_text(value, f"{field}[{i}]")
 
 
 def read_texts(f: Fields, name: str, max_items: int) -> tuple[str, ...]:
@@ -88,11 +100,16 @@ class Count:
     high: int
 
     def __post_init__(self) -> None:
-        require(self.low >= 0, "low", f"expected at least 0, found {self.low}")
-        require(self.high <= MAX_COUNT, "high", f"expected at most {MAX_COUNT}, found {self.high}")
-        found = f"found low {self.low}, best {self.best}, high {self.high}"
-        require(self.low <= self.best, "best", f"expected low <= best <= high, {found}")
-        require(self.best <= self.high, "high", f"expected low <= best <= high, {found}")
+        if self.low < 0:
+            raise InvalidInput(f"expected at least 0, found {self.low}", field="low")
+        if self.high > MAX_COUNT:
+            raise InvalidInput(f"expected at most {MAX_COUNT}, found {self.high}", field="high")
+        if not self.low <= self.best <= self.high:
+            raise InvalidInput(
+                f"expected low <= best <= high, found low {self.low}, best {self.best}, "
+                f"high {self.high}",
+                field="best" if self.low > self.best else "high",
+            )
 
     @classmethod
     def exactly(cls, n: int) -> Count:

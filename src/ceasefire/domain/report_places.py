@@ -40,7 +40,7 @@ from enum import StrEnum
 from typing import Any, Final, Self
 
 from ceasefire.domain.fields import Fields
-from ceasefire.domain.report_parts import MAX_NAME, check_ident, check_text, located, require
+from ceasefire.domain.report_parts import MAX_NAME, check_ident, check_text, located
 from ceasefire.errors import InvalidInput
 
 MIN_BLUR_KM: Final = 1.0
@@ -93,11 +93,11 @@ class EventDates:
     precision: DatePrecision
 
     def __post_init__(self) -> None:
-        require(
-            self.end >= self.start,
-            "end",
-            f"the end {self.end.isoformat()} is before the start {self.start.isoformat()}",
-        )
+        if self.end < self.start:
+            raise InvalidInput(
+                f"the end {self.end.isoformat()} is before the start {self.start.isoformat()}",
+                field="end",
+            )
 
 
 def parse_dates(f: Fields) -> EventDates:
@@ -176,26 +176,27 @@ class Location:
     blur_km: float | None = None
 
     def __post_init__(self) -> None:
+        # Messages are built only on refusal (see report_parts): a float's repr is slow.
         lat, lon = self.latitude, self.longitude
-        require(-90 <= lat <= 90, "latitude", f"expected -90 to 90, found {lat}")
-        require(-180 <= lon <= 180, "longitude", f"expected -180 to 180, found {lon}")
+        if not -90 <= lat <= 90:
+            raise InvalidInput(f"expected -90 to 90, found {lat}", field="latitude")
+        if not -180 <= lon <= 180:
+            raise InvalidInput(f"expected -180 to 180, found {lon}", field="longitude")
         for name in ("place", "admin1", "admin2"):
             value = getattr(self, name)
             if value is not None:
                 check_text(value, name)
-        if self.country is not None:
-            require(
-                bool(_COUNTRY.fullmatch(self.country)),
-                "country",
+        if self.country is not None and not _COUNTRY.fullmatch(self.country):
+            raise InvalidInput(
                 f"expected an ISO 3166-1 alpha-2 code such as PK or AF, found {self.country!r}",
+                field="country",
             )
         if self.sector is not None:
             check_ident(self.sector, "sector")
-        if self.blur_km is not None:
-            require(
-                MIN_BLUR_KM <= self.blur_km <= MAX_BLUR_KM,
-                "blur_km",
+        if self.blur_km is not None and not MIN_BLUR_KM <= self.blur_km <= MAX_BLUR_KM:
+            raise InvalidInput(
                 f"expected {MIN_BLUR_KM} to {MAX_BLUR_KM} km, found {self.blur_km}",
+                field="blur_km",
             )
 
 

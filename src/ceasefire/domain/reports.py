@@ -36,15 +36,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Any, Final, Literal, Protocol, assert_never
+from typing import Any, Protocol, assert_never
 
-from ceasefire.domain.agreements import CLAUSE_ID
-from ceasefire.domain.fields import Fields, unique
+from ceasefire.domain.fields import Fields
+from ceasefire.domain.report_fast import plain_report
+from ceasefire.domain.report_kinds import (
+    MAX_LANGUAGE,
+    MAX_NAMES,
+    MAX_NARRATIVE,
+    MAX_SOURCES,
+    Allegation,
+    ComplianceClaim,
+    Report,
+    ReportKind,
+)
 from ceasefire.domain.report_parts import (
-    MAX_NAME,
     NO_CASUALTIES,
     WITHHELD,
     Casualties,
@@ -55,9 +62,6 @@ from ceasefire.domain.report_parts import (
     Source,
     SourceKind,
     casualties_body,
-    check_count_of,
-    check_ident,
-    check_text,
     located,
     parse_casualties,
     parse_source,
@@ -102,105 +106,25 @@ __all__ = [
     "claim_of",
     "parse_report",
     "public_view",
+    "read_report",
     "report_body",
 ]
-
-MAX_NARRATIVE: Final = 20_000
-MAX_LANGUAGE: Final = 35
-MAX_NAMES: Final = 50
-"""Most actors, targets or clauses in one report."""
-MAX_SOURCES: Final = 100
-LANGUAGE: Final = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-
-
-class ReportKind(StrEnum):
-    ALLEGATION = "allegation"
-    COMPLIANCE_CLAIM = "compliance_claim"
-
-
-@dataclass(frozen=True)
-class Allegation:
-    """An act that may violate the agreement: when, where, what, by whom, and who says so."""
-
-    dates: EventDates
-    location: Location
-    act: str
-    alleged_party: str
-    actors: tuple[str, ...]
-    targets: tuple[str, ...]
-    casualties: Casualties
-    narrative: str
-    language: str
-    sources: tuple[Source, ...]
-    clauses: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        check_ident(self.act, "act")
-        check_ident(self.alleged_party, "alleged_party")
-        for name in ("actors", "targets"):
-            values: tuple[str, ...] = getattr(self, name)
-            check_count_of(values, name, MAX_NAMES)
-            for i, value in enumerate(values):
-                check_text(value, f"{name}[{i}]", MAX_NAME)
-        _check_account(self.narrative, self.language, self.sources)
-        require(bool(self.sources), "sources", "expected at least one source, found none")
-        check_count_of(self.clauses, "clauses", MAX_NAMES)
-        for i, clause in enumerate(self.clauses):
-            require(
-                bool(CLAUSE_ID.fullmatch(clause)),
-                f"clauses[{i}]",
-                f"expected a clause id such as 1 or 2(b), found {clause!r}",
-            )
-        unique(self.clauses, "clauses", "clause")
-
-    @property
-    def kind(self) -> Literal[ReportKind.ALLEGATION]:
-        return ReportKind.ALLEGATION
-
-
-@dataclass(frozen=True)
-class ComplianceClaim:
-    """A step a party says it took toward one of its commitments.
-
-    The evidence for it is filed in the locker against the report, not in the body.
-    """
-
-    commitment: str
-    step: str
-    dates: EventDates
-    location: Location | None
-    narrative: str
-    language: str
-    sources: tuple[Source, ...] = ()
-
-    def __post_init__(self) -> None:
-        check_ident(self.commitment, "commitment")
-        check_ident(self.step, "step")
-        _check_account(self.narrative, self.language, self.sources)
-
-    @property
-    def kind(self) -> Literal[ReportKind.COMPLIANCE_CLAIM]:
-        return ReportKind.COMPLIANCE_CLAIM
-
-
-Report = Allegation | ComplianceClaim
-
-
-def _check_account(narrative: str, language: str, sources: tuple[Source, ...]) -> None:
-    check_text(narrative, "narrative", MAX_NARRATIVE)
-    require(
-        len(language) <= MAX_LANGUAGE and bool(LANGUAGE.fullmatch(language)),
-        "language",
-        f"expected a language tag such as en, ps, ur or fa-AF, found {language!r}",
-    )
-    check_count_of(sources, "sources", MAX_SOURCES)
-
 
 # --- bodies ----------------------------------------------------------------------------------
 
 
 def parse_report(body: Mapping[str, Any], path: str = "") -> Report:
-    """The report a body describes; ``path`` is where the body sits (for error fields)."""
+    """The report a body describes; ``path`` is where the body sits (for error fields).
+
+    A body in the plain shape is read by the fast reader (:mod:`ceasefire.domain.report_fast`);
+    any other, and every refusal, by :func:`read_report`.
+    """
+    report = plain_report(body)
+    return read_report(body, path) if report is None else report
+
+
+def read_report(body: Mapping[str, Any], path: str = "") -> Report:
+    """The report a body describes, read field by field: the reference reader."""
     f = Fields(body, path)
     kind = f.enum("kind", ReportKind)
     match kind:
@@ -396,12 +320,12 @@ def check_report(report: Report, terms: AgreementTerms, *, submitter_party: str 
                     f"{report.commitment!r}, a commitment of {commitment.party!r}",
                     field="commitment",
                 )
-            require(
-                report.step in commitment.steps,
-                "step",
-                f"expected a step of {report.commitment!r} "
-                f"({', '.join(commitment.steps)}), found {report.step!r}",
-            )
+            if report.step not in commitment.steps:
+                raise InvalidInput(
+                    f"expected a step of {report.commitment!r} "
+                    f"({', '.join(commitment.steps)}), found {report.step!r}",
+                    field="step",
+                )
         case _:
             assert_never(report)
     if report.location is not None:
@@ -419,7 +343,9 @@ def _check_location(location: Location, terms: AgreementTerms) -> None:
     if location.sector is not None:
         _known(terms.sector, location.sector, "location.sector")
     min_lon, min_lat, max_lon, max_lat = terms.region.bbox
-    box = f"the region's box is longitude {min_lon} to {max_lon}, latitude {min_lat} to {max_lat}"
     lat, lon = location.latitude, location.longitude
+    if min_lat <= lat <= max_lat and min_lon <= lon <= max_lon:
+        return  # the common case, before any message is formatted (floats' reprs are slow)
+    box = f"the region's box is longitude {min_lon} to {max_lon}, latitude {min_lat} to {max_lat}"
     require(min_lat <= lat <= max_lat, "location.latitude", f"latitude {lat} is outside; {box}")
     require(min_lon <= lon <= max_lon, "location.longitude", f"longitude {lon} is outside; {box}")

@@ -345,6 +345,20 @@ def sign_event(
     return envelope, sealed
 
 
+def body_text(leaf: bytes) -> str:
+    """The canonical JSON of a public envelope's body, sliced out of its (canonical) leaf.
+
+    A leaf has sorted keys, so it reads ``{"actor":"…","body":{…},"id":"…","key":…}``: an actor
+    id holds no quote, so the body starts after the first ``,"body":``; and it ends at the last
+    ``,"id":"``, since a quote inside a string is escaped and the members after the body (id,
+    key, log, sig, time, type, v) are strings and a number. Canonical JSON is compositional: the
+    slice is the body's own canonical form, without encoding it again.
+    """
+    start = leaf.index(b',"body":') + len(b',"body":')
+    end = leaf.rindex(b',"id":"')
+    return leaf[start:end].decode()
+
+
 def _check_log(origin: str) -> None:
     """The log an event is meant for is named by its origin, a valid C2SP key name."""
     try:

@@ -107,10 +107,10 @@ class RecordView(Protocol):
         """Write the operations and record that the first ``applied`` entries are reflected."""
         ...
 
-    def project_in_database(self, start: int, end: int) -> list[int]:
+    def project_in_database(self, start: int, end: int) -> list[tuple[int, bytes]]:
         """For a rebuild: project entries ``start <= index < end`` as far as the database can
-        by itself (every entry's ``rm_events`` row, public reports); return the indices of
-        the entries whose other rows are left to ``domain.projection``."""
+        by itself (every entry's ``rm_events`` row, public reports); return the entries (index
+        and leaf, in order) whose other rows are left to ``domain.projection``."""
         ...
 
 

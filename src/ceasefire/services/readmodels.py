@@ -10,15 +10,16 @@ parses each leaf once with the standard JSON parser and runs at database speed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ceasefire.domain import projection as pj
+from ceasefire.log.envelope import body_text
 from ceasefire.services.ports import LogStore, Row, Store
 
 Progress = Callable[[str, int, int], None]
-_CHUNK: Final = 10_000
+_CHUNK: Final = 50_000
 _MAX_DIFFERENCES: Final = 50
 
 
@@ -37,24 +38,22 @@ def rebuild(store: Store, progress: Progress = _no_progress) -> int:
     """Replace the read models with a replay of the whole log; returns the entries replayed.
 
     The database projects what it can by itself (every entry's ``rm_events`` row, and public
-    reports: most of any log); the rest goes through ``domain.projection`` here, in log order.
+    reports: most of any log) and hands back the other entries, which go through
+    ``domain.projection`` here, in log order.
     """
     with store.rebuilding() as view:
         size = store.head().size
         affiliations = _affiliations(store)
         for start in range(0, size, _CHUNK):
             end = min(start + _CHUNK, size)
-            left = set(view.project_in_database(start, end))
-            ops = (
-                []
-                if not left
-                else [
-                    op
-                    for entry in _entries(store, start, end, affiliations, left)
-                    for op in pj.project(entry)
-                    if op.table != pj.EVENTS  # the database wrote every entry's event row
-                ]
-            )
+            left = view.project_in_database(start, end)
+            sealed = store.sealed_bodies(start, end) if left else {}
+            ops = [
+                op
+                for index, leaf in left
+                for op in pj.project(_entry(index, leaf, affiliations, sealed))
+                if op.table != pj.EVENTS  # the database wrote every entry's event row
+            ]
             view.apply(ops, end)
             progress("replay", end, size)
     return size
@@ -66,7 +65,7 @@ def recompute(store: LogStore, size: int | None = None) -> pj.MemoryTables:
     size = store.head().size if size is None else size
     affiliations = _affiliations(store)
     for start in range(0, size, _CHUNK):
-        for entry in _entries(store, start, min(start + _CHUNK, size), affiliations, None):
+        for entry in _entries(store, start, min(start + _CHUNK, size), affiliations):
             tables.apply(pj.project(entry))
     return tables
 
@@ -108,42 +107,28 @@ def _affiliations(store: LogStore) -> dict[str, str | None]:
 
 
 def _entries(
-    store: LogStore,
-    start: int,
-    end: int,
-    affiliations: Mapping[str, str | None],
-    only: Collection[int] | None,
+    store: LogStore, start: int, end: int, affiliations: Mapping[str, str | None]
 ) -> Iterator[pj.Entry]:
-    """The entries ``start <= index < end`` (only those in ``only``, if given) as the
-    projection sees them."""
+    """The entries ``start <= index < end`` as the projection sees them."""
     sealed = store.sealed_bodies(start, end)
     for index, leaf in store.entries(start, end):
-        if only is not None and index not in only:
-            continue
-        envelope = json.loads(leaf)
-        content = sealed.get(index)
-        yield pj.Entry(
-            index=index,
-            id=envelope["id"],
-            type=envelope["type"],
-            actor=envelope["actor"],
-            affiliation=affiliations.get(envelope["actor"]),
-            time=envelope["time"],
-            body=envelope.get("body"),
-            commitment=envelope.get("commitment"),
-            sealed=json.loads(content) if content is not None else None,
-            text=_body_text(leaf) if "body" in envelope else content,
-        )
+        yield _entry(index, leaf, affiliations, sealed)
 
 
-def _body_text(leaf: bytes) -> str:
-    """The canonical JSON of a public envelope's body, sliced out of its leaf.
-
-    A leaf is canonical JSON with sorted keys, so it reads ``{"actor":"…","body":{…},"id":"…",
-    "key":…}``: an actor id holds no quote, so the body starts after the first ``,"body":``;
-    the fields after it (id, key, log, sig, time, type, v) hold no ``,"id":"``, so it ends at
-    the last one. Canonical JSON is compositional: the slice is the body's own canonical form.
-    """
-    start = leaf.index(b',"body":') + len(b',"body":')
-    end = leaf.rindex(b',"id":"')
-    return leaf[start:end].decode()
+def _entry(
+    index: int, leaf: bytes, affiliations: Mapping[str, str | None], sealed: Mapping[int, str]
+) -> pj.Entry:
+    envelope = json.loads(leaf)
+    content = sealed.get(index)
+    return pj.Entry(
+        index=index,
+        id=envelope["id"],
+        type=envelope["type"],
+        actor=envelope["actor"],
+        affiliation=affiliations.get(envelope["actor"]),
+        time=envelope["time"],
+        body=envelope.get("body"),
+        commitment=envelope.get("commitment"),
+        sealed=json.loads(content) if content is not None else None,
+        text=body_text(leaf) if "body" in envelope else content,
+    )

@@ -23,7 +23,7 @@ from ceasefire.domain.casework_events import CASEWORK_TYPES
 from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
 from ceasefire.domain.reports import Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, format_time
+from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, body_text, format_time
 from ceasefire.log.keyring import KEY_ENROLLED, KeyRecord, Keyring
 from ceasefire.services.casework_admission import CaseworkAdmission
 from ceasefire.services.ports import RecordView, Row
@@ -58,7 +58,10 @@ class Admission:
         for envelope, sealed in envelopes:
             content = envelope.body if sealed is None else sealed.body
             if envelope.type == events.REPORT_SUBMITTED and content is not None:
-                text = pj.canonical_text(content)
+                # A public body's canonical text is already in its leaf: slice it out.
+                text = (
+                    body_text(envelope.to_leaf()) if sealed is None else pj.canonical_text(content)
+                )
                 self._texts[envelope.id] = text
                 self._digests[envelope.id] = pj.digest_of(text)
         digests = list(self._digests.values())

@@ -9,9 +9,11 @@ the read models in Python and compares them with what is stored, and the tests c
 rebuild with an incremental build.
 
 The SQL below mirrors ``projection._report_row`` column for column: a change there is a change
-here. The body text is the leaf's own ``body`` substring (both databases return a JSON value's
-text as it appears in the input, and a leaf is canonical JSON), so its digest is the SHA-256 of
-its canonical JSON, as the Python projection computes it.
+here. The body text is the leaf's own ``body`` text (SQLite returns a JSON value's text as it
+appears in the input, and a leaf is canonical JSON; PostgreSQL's ``json`` keeps the input text
+too), so its digest is the SHA-256 of its canonical JSON, as the Python projection computes it.
+An actor keeps one affiliation (the keyring refuses a second), so the reports join
+``log_keys`` once per statement by actor rather than look it up for every row.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from sqlalchemy import Connection, text
 
 from ceasefire.domain import events
 
+_AFFILIATIONS: Final = (
+    "(SELECT actor, max(affiliation) AS affiliation FROM log_keys GROUP BY actor) AS k"
+)
 _SQLITE_SOURCE: Final = (
     "(SELECT idx, CAST(leaf AS TEXT) AS l FROM log_entries WHERE idx >= :start AND idx < :end)"
 )
@@ -37,9 +42,7 @@ INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
     superseded_by, withdrawn_at, disclosed_at, time, kind, act, alleged_party, commitment, step,
     start_date, end_date, latitude, longitude, sector, body, digest)
-SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'),
-       (SELECT affiliation FROM log_keys WHERE log_keys.actor = json_extract(l, '$.actor')
-        LIMIT 1),
+SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'), k.affiliation,
        0, NULL, 'active', NULL, NULL, NULL, NULL, json_extract(l, '$.time'),
        json_extract(l, '$.body.kind'), json_extract(l, '$.body.act'),
        json_extract(l, '$.body.alleged_party'), json_extract(l, '$.body.commitment'),
@@ -47,37 +50,47 @@ SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'),
        json_extract(l, '$.body.dates.end'), json_extract(l, '$.body.location.latitude'),
        json_extract(l, '$.body.location.longitude'), json_extract(l, '$.body.location.sector'),
        json_extract(l, '$.body'), ceasefire_digest(json_extract(l, '$.body'))
-FROM {_SQLITE_SOURCE}
+FROM {_SQLITE_SOURCE} LEFT JOIN {_AFFILIATIONS} ON k.actor = json_extract(l, '$.actor')
 WHERE json_extract(l, '$.type') = '{events.REPORT_SUBMITTED}'
   AND json_type(l, '$.body') = 'object'
 """
-_POSTGRES_SOURCE: Final = (
-    "(SELECT idx, convert_from(leaf, 'UTF8')::json AS j FROM log_entries "
-    "WHERE idx >= :start AND idx < :end) AS e"
+_POSTGRES_ENVELOPE: Final = (
+    "json_to_record(convert_from(leaf, 'UTF8')::json) "
+    "AS x(id text, type text, actor text, time text, body json)"
 )
+"""The leaf's fields in one pass of the parser. ``json`` keeps a value's text as it appears in
+the input (``jsonb`` would respell the body), and ``json_to_record`` reads every field at once,
+where each ``->`` would parse the leaf again."""
 _POSTGRES_EVENTS: Final = f"""
 INSERT INTO rm_events (idx, id, type, actor, time)
-SELECT idx, j->>'id', j->>'type', j->>'actor', j->>'time' FROM {_POSTGRES_SOURCE}
+SELECT idx, x.id, x.type, x.actor, x.time
+FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE}
+WHERE idx >= :start AND idx < :end
 """
 _POSTGRES_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
     superseded_by, withdrawn_at, disclosed_at, time, kind, act, alleged_party, commitment, step,
     start_date, end_date, latitude, longitude, sector, body, digest)
-SELECT j->>'id', idx, j->>'actor',
-       (SELECT affiliation FROM log_keys WHERE log_keys.actor = j->>'actor' LIMIT 1),
-       false, NULL, 'active', NULL, NULL, NULL, NULL, j->>'time',
-       j->'body'->>'kind', j->'body'->>'act', j->'body'->>'alleged_party',
-       j->'body'->>'commitment', j->'body'->>'step', j->'body'->'dates'->>'start',
-       j->'body'->'dates'->>'end', (j->'body'->'location'->>'latitude')::float8,
-       (j->'body'->'location'->>'longitude')::float8, j->'body'->'location'->>'sector',
-       (j->'body')::text,
-       'sha256:' || encode(sha256(convert_to((j->'body')::text, 'UTF8')), 'hex')
-FROM {_POSTGRES_SOURCE}
-WHERE j->>'type' = '{events.REPORT_SUBMITTED}' AND json_typeof(j->'body') = 'object'
+SELECT r.id, r.idx, r.actor, k.affiliation, false, NULL, 'active', NULL, NULL, NULL, NULL, r.time,
+       b.kind, b.act, b.alleged_party, b.commitment, b.step, d.start, d."end",
+       p.latitude, p.longitude, p.sector,
+       r.body::text, 'sha256:' || encode(sha256(convert_to(r.body::text, 'UTF8')), 'hex')
+FROM (
+    SELECT idx, x.* FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE}
+    WHERE idx >= :start AND idx < :end
+      AND x.type = '{events.REPORT_SUBMITTED}' AND json_typeof(x.body) = 'object'
+    OFFSET 0  -- a fence: the report's own fields are read from reports only
+) AS r
+CROSS JOIN LATERAL json_to_record(r.body) AS b(
+    kind text, act text, alleged_party text, commitment text, step text, dates json,
+    location json)
+CROSS JOIN LATERAL json_to_record(b.dates) AS d(start text, "end" text)
+CROSS JOIN LATERAL json_to_record(b.location) AS p(latitude float8, longitude float8, sector text)
+LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor
 """
 _LEFT_OVER: Final = f"""
-SELECT e.idx FROM rm_events e
+SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
 WHERE e.idx >= :start AND e.idx < :end
   AND (e.type <> '{events.REPORT_SUBMITTED}'
        OR NOT EXISTS (SELECT 1 FROM rm_reports r WHERE r.id = e.id))
@@ -86,9 +99,9 @@ ORDER BY e.idx
 """Through the primary keys only: the secondary indexes are dropped during a rebuild."""
 
 
-def project_in_database(connection: Connection, start: int, end: int) -> list[int]:
+def project_in_database(connection: Connection, start: int, end: int) -> list[tuple[int, bytes]]:
     """Project entries ``start <= index < end`` as far as the database can by itself; the
-    indices of the entries whose projection is left to Python (all of it but the
+    entries (index and leaf) whose projection is left to Python (all of it but the
     ``rm_events`` row, which is written here for every entry)."""
     bounds = {"start": start, "end": end}
     if connection.dialect.name == "sqlite":
@@ -98,7 +111,7 @@ def project_in_database(connection: Connection, start: int, end: int) -> list[in
         statements = (_POSTGRES_EVENTS, _POSTGRES_REPORTS)
     for statement in statements:
         connection.execute(text(statement), bounds)
-    return [row.idx for row in connection.execute(text(_LEFT_OVER), bounds)]
+    return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(_LEFT_OVER), bounds)]
 
 
 def _register_digest(connection: Connection) -> None:

@@ -21,6 +21,8 @@ from ceasefire.storage import record_replay
 from ceasefire.storage.tables import RECORD_TABLES, rm_events, rm_progress
 
 _IN_CHUNK: Final = 500
+_REBUILD_CACHE_KIB: Final = 1024 * 1024
+"""SQLite's page cache during a rebuild, in KiB (it grows only as pages are used)."""
 _READ_PROGRESS = select(rm_progress.c.applied).where(rm_progress.c.id == 1)
 
 
@@ -112,26 +114,32 @@ class SqlRecordView:
         values = [(*op.values.values(), *op.key.values()) for op in run]
         self.connection.exec_driver_sql(statement, values)
 
-    def project_in_database(self, start: int, end: int) -> list[int]:
+    def project_in_database(self, start: int, end: int) -> list[tuple[int, bytes]]:
         return record_replay.project_in_database(self.connection, start, end)
 
     def _insert(self, target: Table, rows: list[dict[str, Any]]) -> None:
-        """Rows straight to the driver's executemany: the read models' one hot path (a rebuild
-        inserts every row of every table), where SQLAlchemy's per-row processing would cost
-        more than the database's own work. The columns are plain types (text, numbers, bool)."""
+        """Rows straight to the driver, in bulk: the read models' one hot path (every admitted
+        event and every replayed entry), where SQLAlchemy's per-row processing would cost more
+        than the database's own work. SQLite takes an ``executemany``; PostgreSQL a ``COPY``,
+        since psycopg runs an ``executemany`` as one pipelined INSERT per row. The columns are
+        plain types (text, numbers, bool), which ``COPY``'s text format carries as they are."""
         columns = [c.name for c in target.columns]
         pick = itemgetter(*columns)
         try:
             values = [pick(row) for row in rows]
         except KeyError:  # a row that leaves out a column: NULL, the slow way
             values = [tuple(row.get(c) for c in columns) for row in rows]
+        if self.connection.dialect.name == "postgresql":
+            _copy(self.connection, target, values)
+            return
         self.connection.exec_driver_sql(
             _insert_sql(target, self.connection.dialect.paramstyle), values
         )
 
     def clear(self) -> None:
-        for source in reversed(list(RECORD_TABLES.values())):
-            self.connection.execute(delete(source))
+        with self._large_cache():
+            for source in reversed(list(RECORD_TABLES.values())):
+                self.connection.execute(delete(source))
         self.connection.execute(update(rm_progress).where(rm_progress.c.id == 1).values(applied=0))
 
     @contextmanager
@@ -139,11 +147,37 @@ class SqlRecordView:
         """Drop the read models' secondary indexes for a bulk load and build them afterwards:
         one sort per index instead of a million random b-tree insertions."""
         indexes = [index for source in RECORD_TABLES.values() for index in source.indexes]
-        for index in indexes:
-            index.drop(self.connection)
-        yield
-        for index in indexes:
-            index.create(self.connection)
+        with self._large_cache():
+            for index in indexes:
+                index.drop(self.connection)
+            yield
+            for index in indexes:
+                index.create(self.connection)
+
+    @contextmanager
+    def _large_cache(self) -> Iterator[None]:
+        """On SQLite, a page cache big enough to hold what a rebuild changes, for as long as it
+        runs. A rebuild is one transaction: with the default cache (2 MB) SQLite writes changed
+        pages out to the WAL long before the commit, and writes the same index page again every
+        time a later row changes it. The cache is memory only (what is durable, and when, does
+        not change); the connection's own size is restored afterwards."""
+        if self.connection.dialect.name != "sqlite":
+            yield
+            return
+        before = self.connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        self.connection.exec_driver_sql(f"PRAGMA cache_size = -{_REBUILD_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def _copy(connection: Connection, target: Table, values: list[tuple[Any, ...]]) -> None:
+    raw: Any = connection.connection.driver_connection  # psycopg
+    names = ", ".join(c.name for c in target.columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {target.name} ({names}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
 
 
 @lru_cache(maxsize=32)
