@@ -19,10 +19,13 @@ from ceasefire.domain.agreement_toml import load_bundled
 from ceasefire.domain.cases import CaseState
 from ceasefire.domain.casework import evaluate
 from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
+from ceasefire.log.envelope import format_time, sign_event
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import casework as cw
+from ceasefire.services import log as log_service
 from ceasefire.services import readmodels
-from tests.record_factories import Mechanism, make_mechanism
+from ceasefire.services.log import Submission
+from tests.record_factories import ORIGIN, Mechanism, make_mechanism
 from tests.report_bodies import allegation_body, compliance_body
 
 
@@ -362,3 +365,47 @@ def test_a_meeting_decision_amends_the_agreement_once_the_version_is_adopted(
     asked = cw.request_reply(mechanism.store, mechanism.signer("monitor"), case)
     due = datetime.fromisoformat(asked.body["due"])
     assert due - mechanism.now == timedelta(hours=96)
+
+
+def test_a_batch_sees_its_own_casework_across_an_adoption(mechanism: Mechanism) -> None:
+    """One batch: a case assigned, version 2 adopted by its last signature, and the reply asked
+    for. The reply request needs the assignment before it (the case is investigating) and the
+    window of the version just adopted."""
+    current = load_bundled()
+    amended = dataclasses.replace(
+        current,
+        version=2,
+        verification=dataclasses.replace(current.verification, reply_window_hours=48),
+    )
+    agreement_service.propose(
+        mechanism.store,
+        amended,
+        key=mechanism.operator_key,
+        log_key=mechanism.log_key,
+        clock=mechanism.tick,
+    )
+    for persona in ("pk_liaison", "af_liaison", "tr_mediator"):
+        mechanism.sign_agreement(persona, 2)
+    report = mechanism.submit("af_liaison", allegation_body())
+    case = cw.open_case(mechanism.store, mechanism.signer("monitor"), [report]).id
+    now = mechanism.tick().replace(microsecond=0)
+
+    def signed(persona: str, kind: str, body: dict[str, Any]) -> Submission:
+        key = mechanism.key(persona)
+        envelope, _ = sign_event(key, log=ORIGIN, actor=key.name, type=kind, time=now, body=body)
+        return Submission(envelope, None)
+
+    due = format_time(now + timedelta(hours=48))
+    batch = [
+        signed("monitor", ce.CASE_ASSIGNED, {"case": case, "monitor": "monitor-1"}),
+        signed(
+            "qa_mediator",
+            "agreement.signed",
+            {"version": 2, "digest": amended.digest(), "signatory": "qa"},
+        ),
+        signed("monitor", ce.REPLY_REQUESTED, {"case": case, "due": due}),
+    ]
+    log_service.append(mechanism.store, batch, mechanism.log_key, lambda: now)
+    shown = cw.show_case(mechanism.store, case)
+    assert shown.state is CaseState.AWAITING_REPLY
+    assert shown.windows[0].due == now + timedelta(hours=48)

@@ -137,9 +137,10 @@ class CaseworkAdmission:
 
     def _fold(self, agreement: Agreement) -> Casework:
         if self._casework is None or self._agreement is not agreement:
-            view = self._admission.view
+            # The stored casework and this batch's (a version adopted mid-batch refolds both).
+            rows = [*self._admission.view.all_rows(pj.CASEWORK), *self._admission.batch_rows()]
             casework = Casework(agreement)
-            for row in sorted(view.all_rows(pj.CASEWORK), key=lambda r: r["idx"]):
+            for row in sorted(rows, key=lambda r: r["idx"]):
                 casework.apply(casework_entry(row))
             self._casework, self._agreement = casework, agreement
         return self._casework

@@ -226,6 +226,10 @@ class Admission:
         stored = [r for r in self._view.all_rows(pj.REPORTS) if r["id"] not in ids]
         return [*stored, *mine]
 
+    def batch_rows(self) -> list[Row]:
+        """The casework rows this batch has admitted so far."""
+        return list(self._overlay.rows(pj.CASEWORK))
+
     def may_see_evidence(self, actor: Actor, sha256: str) -> bool:
         return any(self._may_see(actor, row) for row in self._find(pj.EVIDENCE, "sha256", sha256))
 
