@@ -15,8 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# Plays the demo story, then serves its store at http://127.0.0.1:8000 (PORT=8001 make demo for another port; Ctrl-C stops).
 demo: setup
 	$(BIN)/ceasefire demo --data demo-data
+	$(BIN)/ceasefire serve --data demo-data --port $${PORT:-8000}
 
 test: setup
 	$(BIN)/python -m pytest --cov --cov-report=term -p no:cacheprovider

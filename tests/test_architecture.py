@@ -20,11 +20,14 @@ FRAMEWORK_HOMES = {
     "alembic": ("ceasefire.storage",),
     "typer": ("ceasefire.cli",),
     "rich": ("ceasefire.cli.output",),
-    "pydantic": ("ceasefire.settings",),
+    "pydantic": ("ceasefire.settings", "ceasefire.api"),
     "pydantic_settings": ("ceasefire.settings",),
     "PIL": ("ceasefire.media",),
     "imagehash": ("ceasefire.media",),
     "yaml": ("ceasefire.cli",),
+    "fastapi": ("ceasefire.api",),
+    "starlette": ("ceasefire.api",),
+    "uvicorn": ("ceasefire.api",),
 }
 
 
@@ -96,6 +99,12 @@ def test_each_framework_has_one_home(framework: str) -> None:
             assert is_under(module, *FRAMEWORK_HOMES[framework]), (
                 f"{module} imports {framework}, which belongs in {FRAMEWORK_HOMES[framework]}"
             )
+
+
+def test_nothing_below_the_edges_imports_the_api() -> None:
+    for module, imported in MODULES.items():
+        if not is_under(module, "ceasefire.api", "ceasefire.cli"):
+            assert not any(is_under(name, "ceasefire.api") for name in imported), module
 
 
 def test_nothing_below_the_edges_imports_the_cli() -> None:

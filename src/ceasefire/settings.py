@@ -29,6 +29,15 @@ class Settings(BaseSettings):
       in MiB. Default 64.
     - ``max_image_megapixels`` (``CEASEFIRE_MAX_IMAGE_MEGAPIXELS``): the most pixels an image
       may declare, refused before it is decoded (no decompression bombs). Default 40.
+    - ``api_max_body_kb`` (``CEASEFIRE_API_MAX_BODY_KB``): the largest request body the API
+      reads, in KiB; a larger one is refused with 413. Default 256.
+    - ``api_rate_per_minute`` (``CEASEFIRE_API_RATE_PER_MINUTE``): writes each actor may make
+      per minute (a token bucket holding as many); 429 beyond. Default 60.
+    - ``api_address_rate_per_minute`` (``CEASEFIRE_API_ADDRESS_RATE_PER_MINUTE``): writes
+      each client address may make per minute, whoever the actor. Default 120.
+    - ``max_merge_delay_seconds`` (``CEASEFIRE_MAX_MERGE_DELAY_SECONDS``): what a receipt
+      promises: the accepted entry is in a published checkpoint this long after acceptance at
+      the latest. Default 60.
     """
 
     model_config = SettingsConfigDict(env_prefix="CEASEFIRE_", frozen=True, extra="forbid")
@@ -38,6 +47,10 @@ class Settings(BaseSettings):
     origin: str = DEFAULT_ORIGIN
     max_evidence_mb: int = Field(default=64, ge=1, le=4096)
     max_image_megapixels: int = Field(default=40, ge=1, le=1000)
+    api_max_body_kb: int = Field(default=256, ge=1, le=65536)
+    api_rate_per_minute: int = Field(default=60, ge=1, le=1_000_000)
+    api_address_rate_per_minute: int = Field(default=120, ge=1, le=1_000_000)
+    max_merge_delay_seconds: int = Field(default=60, ge=0, le=86_400)
 
     @field_validator("database_url")
     @classmethod

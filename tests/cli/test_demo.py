@@ -140,3 +140,18 @@ def test_demo_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> Non
     result = runner.invoke(app, ["demo", "--data", str(tmp_path)])
     assert result.exit_code == 5
     assert (tmp_path / "precious.txt").exists()
+
+
+def test_the_demo_writes_an_api_token_for_each_actor(demo: DemoRun) -> None:
+    from ceasefire import bootstrap
+    from ceasefire.services import tokens as token_service
+    from ceasefire.settings import Settings
+
+    files = sorted((demo.folder / "tokens").glob("*.token"))
+    assert files
+    assert "ceasefire serve --data" in demo.output
+    with bootstrap.opened(Settings(data=demo.folder)) as store:
+        for path in files:
+            actor = token_service.resolve(store, path.read_text().strip())
+            assert actor is not None
+            assert actor.id == path.stem

@@ -31,8 +31,8 @@ from typing import Annotated, Any
 import typer
 
 from ceasefire import bootstrap
+from ceasefire.cli import common, output, scenario_run
 from ceasefire.cli import demo_story as story
-from ceasefire.cli import output, scenario_run
 from ceasefire.cli.common import b64
 from ceasefire.cli.scenario import DEFAULT, parse
 from ceasefire.domain.actors import Actor
@@ -45,6 +45,7 @@ from ceasefire.services import agreements as agreement_service
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import log as log_service
 from ceasefire.services import reports as report_service
+from ceasefire.services import tokens as token_service
 from ceasefire.services import witnessing
 from ceasefire.services.readmodels import compare, rebuild
 from ceasefire.services.scenario import Done, Loaded, Ref, Scenario
@@ -131,6 +132,7 @@ class _Demo:
         self._proofs(loaded, report)
         self._verify_and_rebuild()
         self._catch_tampering(report)
+        self._write_tokens()
         self._try_next()
 
     # --- the story, as it is played -------------------------------------------------------------
@@ -294,6 +296,17 @@ class _Demo:
             f"{first.where}: {first.message}"
         )
 
+    def _write_tokens(self) -> None:
+        """An API token for every actor with a valid key, in ``<data>/tokens/<actor>.token``."""
+        folder = self.settings.data / "tokens"
+        folder.mkdir(mode=0o700)
+        actors = sorted({r.actor for r in self.store.key_records() if r.revoked_at is None})
+        for actor in actors:
+            created = token_service.create(self.store, actor, common.now())
+            path = folder / f"{actor}.token"
+            path.touch(mode=0o600)
+            path.write_text(created.secret + "\n", encoding="ascii")
+
     def _try_next(self) -> None:
         folder = self.settings.data
         reports = [d.ref for d in self.labelled.values() if d.do in _REPORTS and d.ref]
@@ -317,6 +330,11 @@ class _Demo:
             f"verify --data {folder} --database-url sqlite:///{folder}/tampered.db",
         ):
             output.info(f"  ceasefire {command}")
+        output.info(
+            f"\nThe HTTP API: `ceasefire serve --data {folder}` (what `make demo` runs next), "
+            f"then http://127.0.0.1:8000/api/v1/docs; each actor's bearer token is in "
+            f"{folder}/tokens/<actor>.token (POST /api/v1/events takes events the actor signed)."
+        )
 
     def _viewer(self, actor: str | None) -> Actor | None:
         return None if actor is None else report_service.viewer_of(self.store, actor)

@@ -21,7 +21,9 @@ from ceasefire.cli import (
     rebuild,
     reports,
     scenario,
+    serve,
     status,
+    tokens,
     verify,
 )
 from ceasefire.cli.common import exit_code
@@ -55,6 +57,7 @@ app.command("rebuild")(rebuild.rebuild)
 app.command("demo")(demo.demo)
 app.command("status")(status.status)
 app.command("commitments")(status.commitments)
+app.command("serve")(serve.serve)
 app.add_typer(actors.app, name="actors")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(reports.app, name="report")
@@ -66,6 +69,7 @@ app.add_typer(meetings.app, name="meeting")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(log.app, name="log")
 app.add_typer(db.app, name="db")
+app.add_typer(tokens.app, name="tokens")
 
 
 def run() -> None:

@@ -212,5 +212,42 @@ class Analyser(Protocol):
     ) -> MediaMetadata: ...
 
 
-class Store(LogStore, RecordStore, Protocol):
-    """The log and its read models in one database (what ``storage.SqlLogStore`` is)."""
+@dataclass(frozen=True)
+class TokenRow:
+    """An API token as stored: only the SHA-256 of its secret is kept."""
+
+    id: str
+    actor: str
+    digest: bytes
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class TokenStore(Protocol):
+    """API bearer tokens and the idempotency keys of their writes (caches of the service,
+    not of the record: they are not in the log)."""
+
+    def add_token(self, row: TokenRow) -> None: ...
+
+    def token_by_digest(self, digest: bytes) -> TokenRow | None: ...
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        """Mark an unrevoked token revoked; False if there is no such unrevoked token."""
+        ...
+
+    def tokens(self) -> list[TokenRow]: ...
+
+    def idempotent_event(self, actor: str, key: str) -> str | None:
+        """The event id a write with this actor's ``Idempotency-Key`` carried, if any."""
+        ...
+
+    def remember_idempotency(self, actor: str, key: str, event_id: str, at: datetime) -> None:
+        """Record the key's event; a key already recorded is left as it is."""
+        ...
+
+    def key_records(self) -> list[KeyRecord]: ...
+
+
+class Store(LogStore, RecordStore, TokenStore, Protocol):
+    """The log, its read models and the API's tokens in one database (what
+    ``storage.SqlLogStore`` is)."""

@@ -12,6 +12,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ceasefire.domain import events
@@ -56,11 +57,31 @@ class ReportView:
 
 @dataclass(frozen=True)
 class ReportFilter:
+    """Which reports to list. ``bbox`` (min_lon, min_lat, max_lon, max_lat), ``sector`` and
+    the dates (a report matches when its dates overlap ``since``..``until``) are matched
+    against the report as the reader sees it, so a blurred place cannot be located by
+    narrowing a box. ``before`` is a log index: list only reports older than it."""
+
     kind: str | None = None
     status: str | None = None
     act: str | None = None
     party: str | None = None
     limit: int = 100
+    sector: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    since: date | None = None
+    until: date | None = None
+    before: int | None = None
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One page of the reports a reader may see: ``total`` counts every one that matches
+    (no more than the reader may see), ``more`` says whether a page follows."""
+
+    reports: list[ReportView]
+    total: int
+    more: bool
 
 
 def submit_report(
@@ -156,15 +177,23 @@ def list_reports(
     records: RecordStore, viewer: Actor | None, query: ReportFilter = ReportFilter()
 ) -> list[ReportView]:
     """The reports ``viewer`` may see, newest first, filtered."""
+    return page_reports(records, viewer, query).reports
+
+
+def page_reports(
+    records: RecordStore, viewer: Actor | None, query: ReportFilter = ReportFilter()
+) -> ReportPage:
+    """A page of the reports ``viewer`` may see, newest first, filtered, with their count."""
     rows = sorted(records.table(pj.REPORTS), key=lambda r: r["idx"], reverse=True)
-    found = []
-    for row in rows:
-        if not may_read(viewer, record_of(row)) or not _matches(row, query):
-            continue
-        found.append(view_of(row, viewer))
-        if len(found) >= query.limit:
-            break
-    return found
+    found = [
+        view
+        for row in rows
+        if may_read(viewer, record_of(row)) and _matches(row, query)
+        for view in (view_of(row, viewer),)
+        if _matches_view(view, query)
+    ]
+    after = [v for v in found if query.before is None or v.index < query.before]
+    return ReportPage(after[: query.limit], len(found), len(after) > query.limit)
 
 
 def show_report(records: RecordStore, viewer: Actor | None, report_id: str) -> ReportView:
@@ -248,3 +277,27 @@ def _matches(row: Row, query: ReportFilter) -> bool:
         and (query.act is None or row["act"] == query.act)
         and (query.party is None or query.party in (row["alleged_party"], row["affiliation"]))
     )
+
+
+def _matches_view(view: ReportView, query: ReportFilter) -> bool:
+    """The filters on what the report says, as this reader sees it (blurred, redacted)."""
+    if query.sector is None and query.bbox is None and query.since is None and query.until is None:
+        return True
+    body = view.body or {}
+    location = body.get("location") or {}
+    dates = body.get("dates") or {}
+    if query.sector is not None and location.get("sector") != query.sector:
+        return False
+    if query.bbox is not None:
+        lon, lat = location.get("longitude"), location.get("latitude")
+        min_lon, min_lat, max_lon, max_lat = query.bbox
+        if (
+            lon is None
+            or lat is None
+            or not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat)
+        ):
+            return False
+    start, end = dates.get("start"), dates.get("end") or dates.get("start")
+    if query.since is not None and (end is None or end < query.since.isoformat()):
+        return False
+    return query.until is None or (start is not None and start <= query.until.isoformat())

@@ -41,11 +41,12 @@ from ceasefire.services.ports import (
     LogIdentity,
     SealedRow,
     StoredCheckpoint,
+    TokenRow,
 )
 from ceasefire.services.ports import (
     Row as RecordRow,
 )
-from ceasefire.storage import tree_rows
+from ceasefire.storage import token_rows, tree_rows
 from ceasefire.storage.engine import WRITE
 from ceasefire.storage.record_rows import SqlRecordView
 from ceasefire.storage.tables import (
@@ -236,6 +237,26 @@ class SqlLogStore:
         )
         with self._engine.connect() as connection:
             return {row.idx: row.body for row in connection.execute(query)}
+
+    # -- the API's tokens and idempotency keys (ports.TokenStore) ---------------------------
+
+    def add_token(self, row: TokenRow) -> None:
+        token_rows.add_token(self._engine, row)
+
+    def token_by_digest(self, digest: bytes) -> TokenRow | None:
+        return token_rows.token_by_digest(self._engine, digest)
+
+    def revoke_token(self, token_id: str, at: datetime) -> bool:
+        return token_rows.revoke_token(self._engine, token_id, at)
+
+    def tokens(self) -> list[TokenRow]:
+        return token_rows.tokens(self._engine)
+
+    def idempotent_event(self, actor: str, key: str) -> str | None:
+        return token_rows.idempotent_event(self._engine, actor, key)
+
+    def remember_idempotency(self, actor: str, key: str, event_id: str, at: datetime) -> None:
+        token_rows.remember_idempotency(self._engine, actor, key, event_id, at)
 
     # -- the read models (ports.RecordStore) ------------------------------------------------
 

@@ -10,6 +10,8 @@
   cosignature lines attached to them.
 - ``log_keys``: cache of the keyring fold (which key may sign), rebuilt from the log by verify.
 - ``sealed_bodies``: the content behind confidential commitments; erasable without touching the log.
+- ``api_tokens``, ``api_idempotency``: the HTTP API's bearer tokens (hashed) and the
+  idempotency keys of its writes; state of the service, not of the record.
 
 The read models (``rm_*``, filled by ``domain.projection``) are caches of the record that
 ``ceasefire rebuild`` drops and recomputes from the log; ``rm_progress`` says how many entries
@@ -238,6 +240,28 @@ rm_casework = Table(
     Column("body", Text, nullable=False),
 )
 """Every case, finding, penalty and meeting event, whole, by what it is about (its subject)."""
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("digest", LargeBinary(32), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+"""API bearer tokens: the SHA-256 of each secret, never the secret itself."""
+
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("event_id", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Which event each actor's ``Idempotency-Key`` carried, so a retried write is answered with
+the original receipt."""
 
 RECORD_TABLES = {
     table.name: table

@@ -1,0 +1,67 @@
+"""The app factory: one FastAPI application over one store, its routers and its error shape.
+
+``create_app(settings)`` opens the store and wires the routers; ``ceasefire serve`` runs it
+with uvicorn. The OpenAPI 3.1 document is at ``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ceasefire import bootstrap
+from ceasefire.api import (
+    problems,
+    ratelimit,
+    routes_casework,
+    routes_events,
+    routes_log,
+    routes_record,
+)
+from ceasefire.api.deps import Context
+from ceasefire.domain.actors import Actor
+from ceasefire.services import tokens
+from ceasefire.settings import Settings
+
+API: str = "/api/v1"
+
+
+def create_app(
+    settings: Settings, *, resolve_token: Callable[[str], Actor | None] | None = None
+) -> FastAPI:
+    """The service for the store ``settings`` name. ``resolve_token`` maps a bearer token to
+    its actor (the token service's, unless a test gives its own)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = bootstrap.open_store(settings)
+        app.state.context = Context(settings, store)
+        if resolve_token is not None:
+            app.state.resolve_token = resolve_token
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="ceasefire",
+        version="1",
+        summary="Ceasefire monitoring, verification and enforcement on a signed Merkle log",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=f"{API}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.resolve_token = resolve_token or (
+        lambda token: tokens.resolve(app.state.context.store, token)
+    )
+    problems.install(app)
+    ratelimit.install(app, settings)
+    # --- routers (one line each) ---
+    app.include_router(routes_events.router, prefix=API)
+    app.include_router(routes_log.router, prefix=API)
+    app.include_router(routes_record.router, prefix=API)
+    app.include_router(routes_casework.router, prefix=API)
+    return app

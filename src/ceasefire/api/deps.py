@@ -1,0 +1,62 @@
+"""What every route depends on: the store, the settings, and who is asking.
+
+The caller is found from its bearer token (``Authorization: Bearer …``); no token is the
+public. Routes take :func:`viewer` (None for the public) or :func:`caller` (an enrolled actor
+required) and hand it to the services, whose one policy decides what it may see or do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from ceasefire.domain.actors import Actor
+from ceasefire.services.ports import Store
+from ceasefire.settings import Settings
+
+
+@dataclass
+class Context:
+    """The app's long-lived parts, set up once by the app factory."""
+
+    settings: Settings
+    store: Store
+
+
+def context(request: Request) -> Context:
+    found: Context = request.app.state.context
+    return found
+
+
+def store(request: Request) -> Store:
+    return context(request).store
+
+
+def viewer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor | None:
+    """The actor the bearer token belongs to, or None for the public (no token)."""
+    if authorization is None:
+        return None
+    resolve = request.app.state.resolve_token
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(
+            401, "expected Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"}
+        )
+    actor: Actor | None = resolve(token.strip())
+    if actor is None:
+        raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
+    return actor
+
+
+def caller(actor: Annotated[Actor | None, Depends(viewer)]) -> Actor:
+    """An enrolled actor: the public may only read."""
+    if actor is None:
+        raise HTTPException(401, "this needs an actor's token", {"WWW-Authenticate": "Bearer"})
+    return actor
+
+
+StoreDep = Annotated[Store, Depends(store)]
+ViewerDep = Annotated[Actor | None, Depends(viewer)]
+CallerDep = Annotated[Actor, Depends(caller)]

@@ -1,0 +1,98 @@
+"""Casework: cases, penalties, meetings, the ceasefire's status and the commitments.
+
+Every answer is the pure fold of the log's public entries (``services.casework``), so it is the
+document any party recomputes from its own copy of the log; casework events are public by
+rule, so these answers are the same for every caller. Each figure carries the log indices it
+rests on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from ceasefire.api.deps import StoreDep
+from ceasefire.api.routes_record import private
+from ceasefire.api.schemas import ListOut, plain
+from ceasefire.errors import InvalidInput
+from ceasefire.services import casework as casework_service
+
+router = APIRouter(tags=["casework"], dependencies=[Depends(private)])
+
+AsOf = Annotated[
+    str | None,
+    Query(description="YYYY-MM-DD (the end of that day, UTC) or YYYY-MM-DDTHH:MM:SSZ [now]."),
+]
+
+
+def parse_as_of(text: str | None) -> datetime | None:
+    """``as_of``: a day means the end of that day (UTC); a time must carry its zone."""
+    if text is None:
+        return None
+    try:
+        if len(text) == len("YYYY-MM-DD"):
+            return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, found {text!r}", field="as_of"
+        ) from exc
+    if moment.utcoffset() is None:
+        raise InvalidInput(f"a time needs its zone (Z for UTC), found {text!r}", field="as_of")
+    return moment.astimezone(UTC)
+
+
+def _listed(values: list[Any]) -> ListOut:
+    return ListOut(items=[plain(v) for v in values], total=len(values))
+
+
+@router.get("/cases", operation_id="list_cases")
+def cases(
+    store: StoreDep,
+    state: Annotated[str | None, Query(description="A case state, e.g. investigating.")] = None,
+    party: Annotated[str | None, Query(description="The party the case is about.")] = None,
+) -> ListOut:
+    """Every case, oldest first, with its state and the log indices of each step."""
+    return _listed(casework_service.list_cases(store, state=state, party=party))
+
+
+@router.get("/cases/{case_id}", operation_id="get_case")
+def case(store: StoreDep, case_id: str) -> dict[str, Any]:
+    """One case: what it is about, its timeline (each step with its log index), its finding."""
+    found: dict[str, Any] = plain(casework_service.show_case(store, case_id))
+    return found
+
+
+@router.get("/penalties", operation_id="list_penalties")
+def penalties(store: StoreDep) -> ListOut:
+    """The penalty ledger, oldest proposal first, with signatures, notices and appeals."""
+    return _listed(casework_service.list_penalties(store))
+
+
+@router.get("/meetings", operation_id="list_meetings")
+def meetings(store: StoreDep) -> ListOut:
+    """The follow-up meetings, their agenda and decisions."""
+    return _listed(casework_service.list_meetings(store))
+
+
+@router.get("/meetings/{meeting_id}", operation_id="get_meeting")
+def meeting(store: StoreDep, meeting_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = plain(casework_service.show_meeting(store, meeting_id))
+    return found
+
+
+@router.get("/status", operation_id="get_status")
+def status(store: StoreDep, as_of: AsOf = None) -> dict[str, Any]:
+    """The ceasefire's status, each party's standing and the commitments, as of a moment,
+    each figure with the log indices it was derived from."""
+    return casework_service.status(store, parse_as_of(as_of)).to_document()
+
+
+@router.get("/commitments", operation_id="list_commitments")
+def commitments(store: StoreDep, as_of: AsOf = None) -> ListOut:
+    """Each commitment's status (met, due, overdue, breached), next and missed deadlines."""
+    evaluation = casework_service.status(store, parse_as_of(as_of))
+    items = [c.to_document() for c in evaluation.commitments]
+    return ListOut(items=items, total=len(items))

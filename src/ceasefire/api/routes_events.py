@@ -1,0 +1,235 @@
+"""``POST /api/v1/events``: an actor posts an event it signed itself; the log answers with a
+signed receipt.
+
+The server never signs for an actor and holds no actor's key: the envelope is signed on the
+client (``log.envelope.sign_event``), checked and appended exactly as the CLI's are, and the
+bearer token only says who is calling — its actor must be the envelope's. The request::
+
+    POST /api/v1/events
+    Authorization: Bearer <token>          from `ceasefire tokens create ACTOR`
+    Content-Type: application/json
+    Idempotency-Key: <any text, optional>  a retry with the same key gets the same receipt
+
+    {"envelope": {…the envelope, whose canonical JSON is its leaf…},
+     "sealed": {"salt": "<base64, 32 bytes>", "body": {…}}}   only for a confidential event
+
+Answers: 201 with the receipt (``log.receipt``); 200 with the original receipt for a retry
+with the same ``Idempotency-Key`` and envelope; 409 ``replayed_event`` (with ``index`` and the
+original ``receipt``) for an envelope already in the log without that key; otherwise a problem
+document (``api.problems``): 400 ``malformed_json``, 401, 403 ``permission_denied``, 413
+``content_too_large``, 415 ``unsupported_media_type``, 422 ``invalid_input`` /
+``verification_failed`` / ``idempotency_key_reused``, 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ceasefire import bootstrap
+from ceasefire.api.deps import StoreDep, context
+from ceasefire.api.problems import problem
+from ceasefire.api.ratelimit import WriterDep, address_limit
+from ceasefire.errors import CeasefireError, InvalidInput
+from ceasefire.log.canonical import canonical_json
+from ceasefire.log.envelope import SALT_SIZE, Envelope, Sealed, b64decode_exact, format_time
+from ceasefire.services.log import Submission
+from ceasefire.services.receipts import Issued, Replayed, Terms, accept
+
+router = APIRouter(tags=["events"])
+
+
+class SealedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    salt: str
+    body: dict[str, Any]
+
+
+class EventIn(BaseModel):
+    """A client-signed envelope and, for a confidential event, its sealed content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    envelope: dict[str, Any]
+    sealed: SealedIn | None = None
+
+
+class ReceiptOut(BaseModel):
+    """The log's signed receipt. ``receipt`` is the signed note (``log.receipt``); the other
+    members repeat what it says, for convenience: check the note, not them."""
+
+    index: int
+    event_id: str
+    leaf_hash: str
+    accepted: str
+    include_by: str
+    receipt: str
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.field = status, code, detail, field
+
+
+def terms(request: Request) -> Terms:
+    """The log key and the promise receipts make, loaded once per app."""
+    found: Terms | None = getattr(request.app.state, "receipt_terms", None)
+    if found is None:
+        settings = context(request).settings
+        found = Terms(
+            log_key=bootstrap.log_key(settings),
+            clock=lambda: datetime.now(UTC),
+            max_merge_delay=timedelta(seconds=settings.max_merge_delay_seconds),
+        )
+        request.app.state.receipt_terms = found
+    return found
+
+
+@router.post(
+    "/events",
+    operation_id="post_event",
+    status_code=201,
+    summary="Append an event the caller signed; answer with the log's signed receipt",
+    dependencies=[Depends(address_limit)],
+    response_model=ReceiptOut,
+    responses={
+        200: {"model": ReceiptOut, "description": "A retry: the original receipt"},
+        409: {"description": "The envelope is already in the log (replayed_event)"},
+        413: {"description": "The body is over the size limit"},
+        415: {"description": "The body is not application/json"},
+        429: {"description": "Too many writes; see Retry-After"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": EventIn.model_json_schema()}},
+        }
+    },
+)
+async def post_event(
+    request: Request,
+    store: StoreDep,
+    caller: WriterDep,
+    receipt_terms: Annotated[Terms, Depends(terms)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    try:
+        submission = _submission(await _json_body(request))
+        _check_key(idempotency_key)
+    except _Refused as refused:
+        return problem(refused.status, refused.code, refused.detail, field=refused.field)
+    try:
+        issued = await run_in_threadpool(
+            accept, store, caller, submission, receipt_terms, idempotency_key=idempotency_key
+        )
+    except Replayed as exc:
+        return problem(
+            409,
+            exc.code,
+            exc.message,
+            field=exc.field,
+            index=exc.issued.receipt.index,
+            receipt=exc.issued.note,
+        )
+    return JSONResponse(_receipt_json(issued), status_code=201 if issued.created else 200)
+
+
+async def _json_body(request: Request) -> Any:
+    limit = context(request).settings.api_max_body_kb * 1024
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise _Refused(
+            415,
+            "unsupported_media_type",
+            f"expected Content-Type application/json, found {media_type or 'none'!r}",
+            "Content-Type",
+        )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(int(declared), limit)
+    body, size = bytearray(), 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(size, limit)
+        body += chunk
+    try:
+        return json.loads(body, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and bad UTF-8 are ValueErrors
+        raise _Refused(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+
+
+def _too_large(size: int, limit: int) -> _Refused:
+    return _Refused(
+        413,
+        "content_too_large",
+        f"the body is {size} bytes or more, over the limit of {limit} bytes "
+        "(CEASEFIRE_API_MAX_BODY_KB)",
+    )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} appears more than once in one object")
+        result[key] = value
+    return result
+
+
+def _submission(document: Any) -> Submission:
+    """Parse the body into a submission; the envelope's leaf is its canonical JSON."""
+    try:
+        parsed = EventIn.model_validate(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise _Refused(422, InvalidInput.code, first["msg"], where or None) from exc
+    try:
+        envelope = Envelope.from_leaf(canonical_json(parsed.envelope, what="envelope"))
+    except CeasefireError as exc:
+        raise _invalid(exc, "envelope") from exc
+    sealed = None
+    if parsed.sealed is not None:
+        try:
+            salt = b64decode_exact(parsed.sealed.salt, size=SALT_SIZE, field="salt")
+            sealed = Sealed(salt=salt, body=parsed.sealed.body)
+        except CeasefireError as exc:
+            raise _invalid(exc, "sealed") from exc
+    return Submission(envelope, sealed)
+
+
+def _invalid(exc: CeasefireError, part: str) -> _Refused:
+    field = f"{part}.{exc.field}" if exc.field and exc.field != part else part
+    return _Refused(422, exc.code, exc.message, field)
+
+
+def _check_key(key: str | None) -> None:
+    if key is not None and not 1 <= len(key) <= 255:
+        raise _Refused(
+            422,
+            InvalidInput.code,
+            "an Idempotency-Key is 1 to 255 characters",
+            "Idempotency-Key",
+        )
+
+
+def _receipt_json(issued: Issued) -> dict[str, Any]:
+    receipt = issued.receipt
+    return {
+        "index": receipt.index,
+        "event_id": receipt.event_id,
+        "leaf_hash": base64.b64encode(receipt.leaf_hash).decode(),
+        "accepted": format_time(receipt.accepted),
+        "include_by": format_time(receipt.include_by),
+        "receipt": issued.note,
+    }

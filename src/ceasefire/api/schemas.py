@@ -1,0 +1,210 @@
+"""The API's response shapes (version 1): one per resource, mapped once from the services'
+dataclasses.
+
+Pydantic models document the shapes in the OpenAPI document and check that every response
+keeps to them. Hashes and keys are standard base64, as the log's checkpoints write them. The
+casework documents (cases, penalties, meetings, status) are the domain's own dataclasses as
+plain JSON (:func:`plain`), the very documents a party recomputes from its copy of the log.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ceasefire.domain.enforcement_explain import iso_time
+from ceasefire.log.keyring import KeyRecord
+from ceasefire.services.evidence import EvidenceView
+from ceasefire.services.log import ConsistencyProof, InclusionProof
+from ceasefire.services.reports import ReportView
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def plain(value: Any) -> Any:
+    """A domain value as JSON-able data: dataclasses as objects, times as the log writes
+    them, days as YYYY-MM-DD, enums as their values (what the CLI's ``--json`` prints)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return iso_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- the log ----------------------------------------------------------------------------------
+
+
+class InclusionProofOut(Shape):
+    """RFC 9162 §2.1.3: the path from entry ``index``'s leaf hash to the root of the tree of
+    ``tree_size`` leaves."""
+
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str]
+
+    @classmethod
+    def of(cls, proof: InclusionProof) -> InclusionProofOut:
+        return cls(
+            index=proof.index,
+            tree_size=proof.tree_size,
+            leaf_hash=b64(proof.leaf_hash),
+            root_hash=b64(proof.root_hash),
+            proof=[b64(h) for h in proof.proof],
+        )
+
+
+class ConsistencyProofOut(Shape):
+    """RFC 9162 §2.1.4: the tree of ``old_size`` leaves is a prefix of that of ``new_size``."""
+
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+
+    @classmethod
+    def of(cls, proof: ConsistencyProof) -> ConsistencyProofOut:
+        return cls(
+            old_size=proof.old_size,
+            new_size=proof.new_size,
+            old_root=b64(proof.old_root),
+            new_root=b64(proof.new_root),
+            proof=[b64(h) for h in proof.proof],
+        )
+
+
+class EntryOut(Shape):
+    """One log entry: the signed envelope as the log holds it. A confidential entry's envelope
+    carries only its commitment; the sealed content is never part of the log."""
+
+    index: int
+    leaf_hash: str
+    envelope: dict[str, Any]
+
+
+# --- the record -------------------------------------------------------------------------------
+
+
+class ActorOut(Shape):
+    """One key of one enrolled actor, valid from ``enrolled_at`` until ``revoked_at``."""
+
+    actor: str
+    role: str
+    affiliation: str | None
+    public_key: str
+    enrolled_at: int
+    revoked_at: int | None
+
+    @classmethod
+    def of(cls, record: KeyRecord) -> ActorOut:
+        return cls(
+            actor=record.actor,
+            role=record.role,
+            affiliation=record.affiliation,
+            public_key=b64(record.public_key),
+            enrolled_at=record.enrolled_at,
+            revoked_at=record.revoked_at,
+        )
+
+
+class ReportOut(Shape):
+    """A report as the caller may see it: ``body`` None when the caller may not read its
+    content; ``redacted`` when withheld sources or a blurred place were taken out."""
+
+    id: str
+    index: int
+    actor: str
+    affiliation: str | None
+    kind: str | None
+    status: str
+    confidential: bool
+    disclosed_at: int | None
+    corrects: str | None
+    superseded_by: str | None
+    withdrawn_at: int | None
+    time: str
+    body: dict[str, Any] | None
+    redacted: bool
+
+    @classmethod
+    def of(cls, view: ReportView) -> ReportOut:
+        fields = asdict(view)
+        fields["body"] = dict(view.body) if view.body is not None else None
+        return cls(**fields)
+
+
+class ReportPageOut(Shape):
+    """A page of reports, newest first. ``total`` counts what the caller may see that matches;
+    ``next_cursor`` (opaque) fetches the next page, None on the last."""
+
+    items: list[ReportOut]
+    total: int
+    next_cursor: str | None
+
+
+class EvidenceSubmissionOut(Shape):
+    """One submission of a file: who sent it for which report, what the file says of itself,
+    the flags raised against the claim and the locker, and its chain of custody."""
+
+    index: int
+    report: str | None
+    actor: str
+    name: str
+    size: int
+    metadata: dict[str, Any]
+    flags: list[dict[str, Any]]
+    custody: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, view: EvidenceView) -> EvidenceSubmissionOut:
+        return cls(
+            index=view.index,
+            report=view.report,
+            actor=view.actor,
+            name=view.name,
+            size=view.size,
+            metadata=view.metadata.to_body(),
+            flags=[plain(flag) for flag in view.flags],
+            custody=[plain(step) for step in view.custody],
+        )
+
+
+class EvidenceOut(Shape):
+    """A file in the evidence locker, by SHA-256, with each submission the caller may see."""
+
+    sha256: str
+    submissions: list[EvidenceSubmissionOut]
+
+
+class ListOut(Shape):
+    """A list of documents (agreement versions, cases, penalties, meetings) and their count."""
+
+    items: list[dict[str, Any]]
+    total: int
+
+
+class ActorListOut(Shape):
+    items: list[ActorOut]
+    total: int

@@ -1,0 +1,94 @@
+"""The HTTP API's bearer tokens and idempotency keys (``api_tokens``, ``api_idempotency``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ceasefire.services.ports import TokenRow
+from ceasefire.storage.engine import WRITE
+from ceasefire.storage.tables import api_idempotency, api_tokens
+
+
+def add_token(engine: Engine, row: TokenRow) -> None:
+    with engine.connect().execution_options(**WRITE) as connection, connection.begin():
+        connection.execute(
+            insert(api_tokens).values(
+                id=row.id,
+                actor=row.actor,
+                digest=row.digest,
+                created_at=row.created_at.astimezone(UTC),
+                revoked_at=None,
+            )
+        )
+
+
+def token_by_digest(engine: Engine, digest: bytes) -> TokenRow | None:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(api_tokens).where(api_tokens.c.digest == digest)
+        ).one_or_none()
+    return None if row is None else _token(row)
+
+
+def revoke_token(engine: Engine, token_id: str, at: datetime) -> bool:
+    with engine.connect().execution_options(**WRITE) as connection, connection.begin():
+        changed = connection.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at.astimezone(UTC))
+        ).rowcount
+    return changed == 1
+
+
+def tokens(engine: Engine) -> list[TokenRow]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(api_tokens).order_by(api_tokens.c.created_at, api_tokens.c.id)
+        ).all()
+    return [_token(row) for row in rows]
+
+
+def idempotent_event(engine: Engine, actor: str, key: str) -> str | None:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(api_idempotency.c.event_id).where(
+                api_idempotency.c.actor == actor, api_idempotency.c.key == key
+            )
+        ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
+def remember_idempotency(engine: Engine, actor: str, key: str, event_id: str, at: datetime) -> None:
+    """Insert the key; a concurrent request that recorded it first wins (the row is kept)."""
+    try:
+        with engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            connection.execute(
+                insert(api_idempotency).values(
+                    actor=actor, key=key, event_id=event_id, created_at=at.astimezone(UTC)
+                )
+            )
+    except IntegrityError:
+        return
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite keeps no offset: times are written in UTC and read back as UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _token(row: Row[Any]) -> TokenRow:
+    created = _utc(row.created_at)
+    assert created is not None
+    return TokenRow(
+        id=row.id,
+        actor=row.actor,
+        digest=bytes(row.digest),
+        created_at=created,
+        revoked_at=_utc(row.revoked_at),
+    )
