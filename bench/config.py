@@ -32,6 +32,14 @@ class Config:
     """Reports per ``services.log.append`` call."""
     replay_repeats: int
     """Trials per replay figure (a full-size replay is long enough to be steady)."""
+    load_seconds: float
+    """Length of each phase of the load test (reads only, mixed, writes only)."""
+    load_clients: int
+    """Concurrent closed-loop clients."""
+    load_preload: int
+    """Reports in the store before the load starts, so that reads return data."""
+    load_writes: int
+    """Submissions signed before the load starts; a phase that spends them all stops early."""
 
     @property
     def name(self) -> str:
@@ -55,6 +63,10 @@ FULL = Config(
     record_reports=10_000,
     record_batch=1_000,
     replay_repeats=2,
+    load_seconds=20.0,
+    load_clients=50,
+    load_preload=2_000,
+    load_writes=30_000,
 )
 
 QUICK = Config(
@@ -74,4 +86,8 @@ QUICK = Config(
     record_reports=2_000,
     record_batch=1_000,
     replay_repeats=1,
+    load_seconds=4.0,
+    load_clients=50,
+    load_preload=300,
+    load_writes=8_000,
 )

@@ -34,6 +34,8 @@ class Latency:
     p95_ms: float
     samples: int
     note: str = ""
+    p99_ms: float | None = None
+    """Printed only when set (section 6: request latencies under load)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class Section:
     latencies: list[Latency] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rate_unit: str = "leaves/s"
+    baseline: str = "raw SHA-256"
+    """What ``Rate.raw_sha256`` holds in this section: the raw limit its ratios are against."""
+    size_header: str = "tree size"
 
     def rate(self, label: str) -> Rate:
         return next(r for r in self.rates if r.label == label)

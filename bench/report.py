@@ -31,12 +31,14 @@ def _rate_row(rate: Rate) -> list[str]:
     return [rate.label, f"{rate.per_second:,.0f}", f"{rate.ratio * 100:.3g} %"]
 
 
-def _latency_row(latency: Latency) -> list[str]:
+def _latency_row(latency: Latency, p99: bool) -> list[str]:
+    tail = [f"{latency.p99_ms or 0:.3f}"] if p99 else []
     return [
         latency.label,
         f"{latency.size:,}",
         f"{latency.median_ms:.3f}",
         f"{latency.p95_ms:.3f}",
+        *tail,
         f"{latency.samples:,}",
     ]
 
@@ -45,10 +47,14 @@ def section_text(section: Section) -> str:
     parts = [f"### {section.title}", ""]
     if section.rates:
         rows = [_rate_row(rate) for rate in section.rates]
-        parts.append(_table(["figure", "leaves/s", "× raw SHA-256"], rows))
+        parts.append(_table(["figure", section.rate_unit, f"× {section.baseline}"], rows))
     if section.latencies:
-        rows = [_latency_row(latency) for latency in section.latencies]
-        parts.append(_table(["operation", "tree size", "median ms", "p95 ms", "samples"], rows))
+        p99 = any(latency.p99_ms is not None for latency in section.latencies)
+        rows = [_latency_row(latency, p99) for latency in section.latencies]
+        if section.rates:
+            parts.append("")
+        header = ["operation", section.size_header, "median ms", "p95 ms"]
+        parts.append(_table([*header, *(["p99 ms"] if p99 else []), "samples"], rows))
     parts += ["", *(f"- {note}" for note in section.notes), ""]
     return "\n".join(parts)
 

@@ -1,6 +1,6 @@
 """``python -m bench.run [--quick] [--no-postgres] [--only SECTION …]``: run and print everything.
 
-The five sections run in one process, each with its own raw SHA-256 baseline, and the report
+The six sections run in one process, each with its own raw SHA-256 baseline, and the report
 ends with every target marked met or NOT MET. Big stores are cached in ``bench/.cache/``.
 """
 
@@ -10,13 +10,13 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import memory, persisted, proofs, record, verify
+from bench import load, memory, persisted, proofs, record, verify
 from bench.config import FULL, QUICK, Config
 from bench.corpus import POSTGRES, Pool, load_pool, postgres_problem, say
 from bench.measure import Section
 from bench.report import machine_text, section_text, targets_text
 
-SECTIONS = ("memory", "persisted", "proofs", "verify", "record")
+SECTIONS = ("memory", "persisted", "proofs", "verify", "record", "load")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -38,6 +38,7 @@ def _runners(
         "proofs": lambda: proofs.run(config, pool),
         "verify": lambda: verify.run(config, pool),
         "record": lambda: record.run(config, postgres_problem),
+        "load": lambda: load.run(config, postgres_problem),
     }
 
 

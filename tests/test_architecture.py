@@ -28,6 +28,7 @@ FRAMEWORK_HOMES = {
     "fastapi": ("ceasefire.api",),
     "starlette": ("ceasefire.api",),
     "uvicorn": ("ceasefire.api",),
+    "httpx": ("ceasefire.cli.client",),
 }
 
 

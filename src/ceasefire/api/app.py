@@ -17,6 +17,7 @@ from ceasefire.api import (
     ratelimit,
     routes_casework,
     routes_events,
+    routes_evidence,
     routes_log,
     routes_record,
 )
@@ -64,4 +65,5 @@ def create_app(
     app.include_router(routes_log.router, prefix=API)
     app.include_router(routes_record.router, prefix=API)
     app.include_router(routes_casework.router, prefix=API)
+    app.include_router(routes_evidence.router, prefix=API)
     return app

@@ -8,6 +8,7 @@ missing one (404, the same text), which the services already guarantee.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
@@ -58,6 +59,35 @@ CODES: Final = {
     429: "rate_limited",
 }
 """The codes of errors raised by the HTTP layer itself rather than by the mechanism."""
+
+SCHEMA: Final = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "field": {"type": "string"},
+    },
+}
+"""A problem document's JSON Schema, for the OpenAPI document; other members may follow."""
+
+
+def documented(
+    *statuses: int, notes: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` entries of problems with these statuses (``notes`` describe
+    a status better than its title), so the document names every answer a route can give."""
+    notes = notes or {}
+    return {
+        status: {
+            "description": notes.get(status, TITLES[status]),
+            "content": {PROBLEM: {"schema": SCHEMA}},
+        }
+        for status in statuses
+    }
 
 
 def problem(

@@ -14,12 +14,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from ceasefire.api.deps import StoreDep
+from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
 from ceasefire.api.schemas import ListOut, plain
 from ceasefire.errors import InvalidInput
 from ceasefire.services import casework as casework_service
 
-router = APIRouter(tags=["casework"], dependencies=[Depends(private)])
+router = APIRouter(
+    tags=["casework"], dependencies=[Depends(private)], responses=documented(401, 404, 422)
+)
 
 AsOf = Annotated[
     str | None,

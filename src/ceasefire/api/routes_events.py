@@ -34,8 +34,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import bootstrap
+from ceasefire.api import routes_evidence
 from ceasefire.api.deps import StoreDep, context
-from ceasefire.api.problems import problem
+from ceasefire.api.problems import documented, problem
 from ceasefire.api.ratelimit import WriterDep, address_limit
 from ceasefire.errors import CeasefireError, InvalidInput
 from ceasefire.log.canonical import canonical_json
@@ -103,10 +104,27 @@ def terms(request: Request) -> Terms:
     response_model=ReceiptOut,
     responses={
         200: {"model": ReceiptOut, "description": "A retry: the original receipt"},
-        409: {"description": "The envelope is already in the log (replayed_event)"},
-        413: {"description": "The body is over the size limit"},
-        415: {"description": "The body is not application/json"},
-        429: {"description": "Too many writes; see Retry-After"},
+        **documented(
+            400,
+            401,
+            403,
+            404,
+            409,
+            413,
+            415,
+            422,
+            429,
+            notes={
+                400: "The body is not JSON (malformed_json)",
+                403: "The token's actor is not the envelope's",
+                404: "Something the event names is not in the record (a report, a case, a file)",
+                409: "The envelope is already in the log (replayed_event), with its index and "
+                "original receipt",
+                413: "The body is over the size limit",
+                415: "The body is not application/json",
+                429: "Too many writes; see Retry-After",
+            },
+        ),
     },
     openapi_extra={
         "requestBody": {
@@ -127,7 +145,9 @@ async def post_event(
         _check_key(idempotency_key)
     except _Refused as refused:
         return problem(refused.status, refused.code, refused.detail, field=refused.field)
+    settings = context(request).settings
     try:
+        await run_in_threadpool(routes_evidence.check_posted, settings, store, caller, submission)
         issued = await run_in_threadpool(
             accept, store, caller, submission, receipt_terms, idempotency_key=idempotency_key
         )

@@ -15,6 +15,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Path, Query, Response
 
 from ceasefire.api.deps import StoreDep
+from ceasefire.api.problems import documented
 from ceasefire.api.schemas import ConsistencyProofOut, EntryOut, InclusionProofOut, b64
 from ceasefire.errors import NotFound
 from ceasefire.services import log as log_service
@@ -25,7 +26,7 @@ REVALIDATE: Final = "no-cache"
 TILE_TYPE: Final = "application/octet-stream"
 NOTE_TYPE: Final = "text/plain; charset=utf-8"
 
-router = APIRouter(prefix="/log", tags=["log"])
+router = APIRouter(prefix="/log", tags=["log"], responses=documented(404, 422))
 
 TilePath = Annotated[
     str,

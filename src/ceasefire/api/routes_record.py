@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse
 from ceasefire import bootstrap
 from ceasefire.api.deps import Context, StoreDep, ViewerDep, context
 from ceasefire.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from ceasefire.api.problems import documented
 from ceasefire.api.schemas import (
     ActorListOut,
     ActorOut,
@@ -50,7 +51,9 @@ def blobs(found: Annotated[Context, Depends(context)]) -> BlobStore:
     return bootstrap.blob_store(found.settings)
 
 
-router = APIRouter(tags=["record"], dependencies=[Depends(private)])
+router = APIRouter(
+    tags=["record"], dependencies=[Depends(private)], responses=documented(401, 404, 422)
+)
 Sha256 = Annotated[str, Path(pattern=SHA256, description="The file's SHA-256, lowercase hex.")]
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ceasefire import bootstrap
-from ceasefire.cli import output
+from ceasefire.cli import client, output
 from ceasefire.cli.common import (
     AsOption,
     DatabaseOption,
@@ -42,9 +42,19 @@ def add(
     data: DataOption = None,
     database_url: DatabaseOption = None,
     json: JsonOption = False,
+    url: client.UrlOption = None,
+    token: client.TokenOption = None,
+    log_vkey: client.LogVkeyOption = None,
+    receipts: client.ReceiptsOption = client.DEFAULT_RECEIPTS,
 ) -> None:
     """Put a file in the locker: type from its bytes, metadata and perceptual hashes read,
-    stored by SHA-256, and announced by a signed event."""
+    stored by SHA-256, and announced by a signed event. With --url the file is uploaded to
+    that server, which reads it; the body it answers is signed here and posted, and the
+    receipt verified and saved."""
+    if url is not None:
+        remote = client.Remote(url, token, log_vkey, receipts)
+        _add_remote(remote, key, file, name=name or file.name, report=report, json=json)
+        return
     config = settings(data, database_url)
     with bootstrap.opened(config) as store:
         added = evidence_service.add_evidence(
@@ -73,6 +83,24 @@ def add(
             f"{result['index']}"
         )
         output.data(added.sha256)
+
+
+def _add_remote(
+    remote: client.Remote, key: Path, file: Path, *, name: str, report: str | None, json: bool
+) -> None:
+    uploaded, posted = client.add_evidence(remote, key, file, name=name, report=report)
+    if not json:
+        client.report_posted(posted, remote.receipts, json=False)
+        return
+    output.json_line(
+        {
+            "sha256": uploaded["sha256"],
+            "size": uploaded["size"],
+            "index": posted.receipt.index,
+            "metadata": uploaded["metadata"],
+            "receipt": posted.note,
+        }
+    )
 
 
 @app.command("custody")

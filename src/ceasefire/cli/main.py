@@ -11,6 +11,7 @@ from ceasefire.cli import (
     actors,
     agreement,
     cases,
+    client,
     db,
     demo,
     evidence,
@@ -70,6 +71,7 @@ app.add_typer(scenario.app, name="scenario")
 app.add_typer(log.app, name="log")
 app.add_typer(db.app, name="db")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(client.app, name="event")
 
 
 def run() -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ceasefire import bootstrap
-from ceasefire.cli import output
+from ceasefire.cli import client, output
 from ceasefire.cli.common import (
     AsOption,
     DatabaseOption,
@@ -21,6 +21,7 @@ from ceasefire.cli.common import (
     read_document,
     settings,
 )
+from ceasefire.domain.events import REPORT_SUBMITTED
 from ceasefire.errors import InvalidInput
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import reports as report_service
@@ -123,8 +124,13 @@ def submit(
     data: DataOption = None,
     database_url: DatabaseOption = None,
     json: JsonOption = False,
+    url: client.UrlOption = None,
+    token: client.TokenOption = None,
+    log_vkey: client.LogVkeyOption = None,
+    receipts: client.ReceiptsOption = client.DEFAULT_RECEIPTS,
 ) -> None:
-    """Submit an allegation or a compliance claim, signed with --key."""
+    """Submit an allegation or a compliance claim, signed with --key (with --url: posted to
+    that server, its receipt verified and saved)."""
     flags = {
         "kind": kind, "act": act, "party": party, "commitment": commitment, "step": step,
         "date": date, "end_date": end_date, "lat": lat, "lon": lon, "precision": precision,
@@ -132,6 +138,11 @@ def submit(
         "narrative": narrative,
     }  # fmt: skip
     body = body_from(file, flags, source or [], clause or [])
+    if url is not None:
+        remote = client.Remote(url, token, log_vkey, receipts)
+        posted = client.post(remote, key, REPORT_SUBMITTED, body, confidential=confidential)
+        client.report_posted(posted, receipts, json)
+        return
     config = settings(data, database_url)
     with bootstrap.opened(config) as store:
         submitted = report_service.submit_report(

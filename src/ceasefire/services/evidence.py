@@ -5,6 +5,12 @@ before anything is stored, then stored by its SHA-256 and announced by a signed
 ``evidence.submitted`` event that is also the first step of its chain of custody. Flags are
 computed when the evidence is read, from the record as it stands: a capture time or place that
 disagrees with the report, and images that match earlier ones in the locker.
+
+Over HTTP the same happens in two steps, because the server never signs for an actor:
+:func:`receive_file` reads and stores an upload and answers the body the submitter must sign;
+:func:`check_submission` then holds the signed ``evidence.submitted`` against the stored file
+before it is admitted, so a client can neither announce a file the locker does not hold nor
+claim a capture time, place or device that the file does not carry.
 """
 
 from __future__ import annotations
@@ -26,11 +32,11 @@ from ceasefire.domain.evidence import (
     check_against_claim,
     find_recycled,
 )
-from ceasefire.domain.policy import Action, decide, may_read, may_see_file
+from ceasefire.domain.policy import Action, decide, may_read, may_see_file, require
 from ceasefire.domain.reports import claim_of, parse_report
-from ceasefire.errors import NotFound
+from ceasefire.errors import CeasefireError, InvalidInput, NotFound, VerificationError
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.log import Appended, submit
+from ceasefire.services.log import Appended, Submission, submit
 from ceasefire.services.ports import Analyser, BlobStore, Clock, LogStore, RecordStore, Row, Store
 from ceasefire.services.record import file_record, record_of
 from ceasefire.services.reports import viewer_of
@@ -113,6 +119,130 @@ def add_evidence(
         confidential=confidential,
     )
     return Added(blob.sha256, blob.size, metadata, appended)
+
+
+@dataclass(frozen=True)
+class Received:
+    """An uploaded file in the locker, and the ``evidence.submitted`` body to sign for it."""
+
+    sha256: str
+    size: int
+    metadata: MediaMetadata
+    body: dict[str, object]
+    confidential: bool
+
+
+def receive_file(
+    store: Store,
+    blobs: BlobStore,
+    analyse: Analyser,
+    path: Path,
+    *,
+    actor: Actor,
+    name: str,
+    report: str | None,
+    declared: str | None,
+    limits: Limits,
+) -> Received:
+    """Read and store an uploaded file: the first of the two steps of a submission over HTTP.
+
+    The file is read before it is stored, so a refused file leaves no blob. ``confidential``
+    says the event must be signed sealed (evidence for a protected report, as in
+    :func:`add_evidence`). ``declared`` is the type the sender says the file is, if any."""
+    require(actor, Action.SUBMIT_EVIDENCE)
+    row = _readable_report(store, actor, report, "report")
+    metadata = analyse(path, limits=limits, name=name)
+    if declared is not None and declared != metadata.media_type:
+        raise InvalidInput(
+            f"the request says {declared}, the content is {metadata.media_type}",
+            field="Content-Type",
+        )
+    blob = blobs.put_file(path, max_bytes=limits.max_bytes)
+    body: dict[str, object] = {
+        "sha256": blob.sha256,
+        "size": blob.size,
+        "name": name,
+        "metadata": metadata.to_body(),
+    }
+    if report is not None:
+        body["report"] = report
+    return Received(blob.sha256, blob.size, metadata, body, _protected(row))
+
+
+def check_submission(
+    store: Store,
+    blobs: BlobStore,
+    analyse: Analyser,
+    submission: Submission,
+    *,
+    actor: Actor,
+    limits: Limits,
+) -> None:
+    """Hold an ``evidence.submitted`` event signed elsewhere against the locker, before it is
+    admitted: 1. the file is in the locker (NotFound); 2. its size is the stored file's and
+    3. its metadata is exactly what the server reads from the stored file under the signed
+    name (VerificationError otherwise); 4. evidence for a protected report is sealed."""
+    envelope, sealed = submission.envelope, submission.sealed
+    part, content = (
+        ("sealed.body", sealed.body) if sealed is not None else ("envelope.body", envelope.body)
+    )
+    if content is None:
+        raise InvalidInput("a confidential event comes with its sealed content", field="sealed")
+    try:
+        claimed = events.evidence_submitted(content)
+    except CeasefireError as exc:
+        raise type(exc)(exc.message, field=_under(part, exc.field)) from exc
+    if not blobs.exists(claimed.sha256):
+        raise NotFound(
+            f"no file {claimed.sha256} in the locker: upload it first "
+            "(POST /api/v1/evidence/files)",
+            field=f"{part}.sha256",
+        )
+    path = blobs.path(claimed.sha256)
+    try:
+        found = analyse(path, limits=limits, name=claimed.name)
+    except InvalidInput as exc:  # the stored file is fine; the signed name contradicts it
+        field = f"{part}.name" if exc.field == "name" else f"{part}.sha256"
+        raise InvalidInput(exc.message, field=field) from exc
+    size = path.stat().st_size
+    if claimed.size != size:
+        raise VerificationError(
+            f"the signed size is {claimed.size} bytes, the stored file has {size}",
+            field=f"{part}.size",
+        )
+    if claimed.metadata != found:
+        differ = sorted(
+            k
+            for k in claimed.metadata.to_body().keys() | found.to_body().keys()
+            if claimed.metadata.to_body().get(k) != found.to_body().get(k)
+        )
+        raise VerificationError(
+            f"the signed metadata differs from what the file says in {', '.join(differ)}: "
+            "sign the metadata the upload answered",
+            field=f"{part}.metadata.{differ[0]}" if differ else f"{part}.metadata",
+        )
+    row = _readable_report(store, actor, claimed.report, f"{part}.report")
+    if sealed is None and _protected(row):
+        raise InvalidInput(
+            f"evidence for report {claimed.report} must be confidential: the report is "
+            "confidential or protects a source or a place",
+            field="envelope.confidential",
+        )
+
+
+def _readable_report(store: Store, actor: Actor, report: str | None, field: str) -> Row | None:
+    if report is None:
+        return None
+    row = _report_row(store, report)
+    if row is None or not may_read(actor, record_of(row)):
+        raise NotFound(f"no report {report} in the record", field=field)
+    return row
+
+
+def _under(part: str, field: str | None) -> str:
+    if field is None:
+        return part
+    return f"{part}.{field.removeprefix('body.').removeprefix('body')}".rstrip(".")
 
 
 def record_custody(
