@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, Query
 from ceasefire.api.deps import StoreDep
 from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
-from ceasefire.api.schemas import ListOut, plain
+from ceasefire.api.schemas import ListOut
+from ceasefire.domain.documents import plain
 from ceasefire.errors import InvalidInput
 from ceasefire.services import casework as casework_service
 

@@ -10,15 +10,12 @@ plain JSON (:func:`plain`), the very documents a party recomputes from its copy 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
-from enum import Enum
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ceasefire.domain.enforcement_explain import iso_time
+from ceasefire.domain.documents import plain
 from ceasefire.log.keyring import KeyRecord
 from ceasefire.services.evidence import EvidenceView
 from ceasefire.services.log import ConsistencyProof, InclusionProof
@@ -27,24 +24,6 @@ from ceasefire.services.reports import ReportView
 
 def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
-
-
-def plain(value: Any) -> Any:
-    """A domain value as JSON-able data: dataclasses as objects, times as the log writes
-    them, days as YYYY-MM-DD, enums as their values (what the CLI's ``--json`` prints)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return plain(asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, datetime):
-        return iso_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
 
 
 class Shape(BaseModel):

@@ -16,7 +16,6 @@ from ceasefire.cli.casework_common import (
     append,
     attached,
     done,
-    plain,
     reading,
     signing,
     when,
@@ -24,6 +23,7 @@ from ceasefire.cli.casework_common import (
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, KeyOption, now
 from ceasefire.domain import casework_events as ce
 from ceasefire.domain.cases import Case, CaseState, Proposal, ReplyWindow
+from ceasefire.domain.documents import plain
 from ceasefire.domain.facts import FindingAttribution
 from ceasefire.services import casework
 

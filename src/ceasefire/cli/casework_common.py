@@ -4,11 +4,9 @@ plain JSON for the domain's dataclasses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from datetime import UTC, date, datetime, time
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -103,24 +101,6 @@ def as_of(text: str | None) -> datetime:
 def cited(indices: tuple[int, ...]) -> str:
     """Log indices as a reader follows them: ``[#18 #19]``."""
     return f" [{' '.join(f'#{i}' for i in indices)}]" if indices else ""
-
-
-def plain(value: Any) -> Any:
-    """A domain value as JSON-able data: dataclasses as objects, times as the log writes
-    them, days as YYYY-MM-DD, enums as their values."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return plain(asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, datetime):
-        return iso_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
 
 
 def when(moment: datetime | None) -> str:

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 import typer
 
 from ceasefire.cli import output
-from ceasefire.cli.casework_common import append, done, plain, reading, signing, when
+from ceasefire.cli.casework_common import append, done, reading, signing, when
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, KeyOption
 from ceasefire.domain import casework_events as ce
 from ceasefire.domain.agreement_parts import DecisionKind
+from ceasefire.domain.documents import plain
 from ceasefire.domain.meetings import Decision, Meeting
 from ceasefire.errors import InvalidInput, NotFound, PermissionDenied
 from ceasefire.services import agreements, casework, reports

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 import typer
 
 from ceasefire.cli import output
-from ceasefire.cli.casework_common import append, done, plain, reading, when
+from ceasefire.cli.casework_common import append, done, reading, when
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, KeyOption
 from ceasefire.domain import casework_events as ce
 from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.documents import plain
 from ceasefire.domain.penalties import Penalty
 from ceasefire.services import casework
 
