@@ -39,7 +39,6 @@ proposed them; a meeting by the id it was scheduled with, a decision by its id i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -48,7 +47,7 @@ from typing import Any, Final, TypeAlias
 
 from ceasefire.domain.agreement_parts import DecisionKind
 from ceasefire.domain.facts import CaseKind, FindingAttribution
-from ceasefire.domain.fields import Fields, unique
+from ceasefire.domain.fields import EVENT_ID, SHA256, Fields, unique
 from ceasefire.errors import InvalidInput
 
 CASE_OPENED: Final = "case.opened"
@@ -105,8 +104,6 @@ MEETING_TYPES: Final = frozenset(
 CASEWORK_TYPES: Final = CASE_TYPES | PENALTY_TYPES | MEETING_TYPES
 CASEWORK_NAMESPACES: Final = ("case.", "finding.", "penalty.", "meeting.")
 
-_EVENT_ID: Final = re.compile(r"[0-9a-f]{32}")
-_SHA256: Final = re.compile(r"[0-9a-f]{64}")
 _MAX_TEXT: Final = 4000
 
 
@@ -350,7 +347,7 @@ def case_opened(body: Mapping[str, Any]) -> CaseOpened:
 
 def case_assigned(body: Mapping[str, Any]) -> CaseAssigned:
     f = Fields(body, "body")
-    assigned = CaseAssigned(case=_event_id(f, "case"), monitor=_actor(f, "monitor"))
+    assigned = CaseAssigned(case=f.event_id("case"), monitor=f.ident("monitor"))
     f.done()
     return assigned
 
@@ -358,8 +355,8 @@ def case_assigned(body: Mapping[str, Any]) -> CaseAssigned:
 def information_requested(body: Mapping[str, Any]) -> InformationRequested:
     f = Fields(body, "body")
     requested = InformationRequested(
-        case=_event_id(f, "case"),
-        of=_actor(f, "of"),
+        case=f.event_id("case"),
+        of=f.ident("of"),
         question=f.text("question", max_length=_MAX_TEXT),
         due=f.moment("due"),
     )
@@ -369,33 +366,33 @@ def information_requested(body: Mapping[str, Any]) -> InformationRequested:
 
 def information_provided(body: Mapping[str, Any]) -> Submission:
     f = Fields(body, "body")
-    case, request = _event_id(f, "case"), _event_id(f, "request")
+    case, request = f.event_id("case"), f.event_id("request")
     return _submission(f, case, "text", request=request)
 
 
 def reply_requested(body: Mapping[str, Any]) -> ReplyRequested:
     f = Fields(body, "body")
-    requested = ReplyRequested(case=_event_id(f, "case"), due=f.moment("due"))
+    requested = ReplyRequested(case=f.event_id("case"), due=f.moment("due"))
     f.done()
     return requested
 
 
 def case_replied(body: Mapping[str, Any]) -> Submission:
     f = Fields(body, "body")
-    case, position = _event_id(f, "case"), f.enum("position", Position)
+    case, position = f.event_id("case"), f.enum("position", Position)
     return _submission(f, case, "text", position=position)
 
 
 def case_closed(body: Mapping[str, Any]) -> CaseClosed:
     f = Fields(body, "body")
-    closed = CaseClosed(case=_event_id(f, "case"), reason=f.text("reason", max_length=_MAX_TEXT))
+    closed = CaseClosed(case=f.event_id("case"), reason=f.text("reason", max_length=_MAX_TEXT))
     f.done()
     return closed
 
 
 def case_reopened(body: Mapping[str, Any]) -> Submission:
     f = Fields(body, "body")
-    reopened = _submission(f, _event_id(f, "case"), "reason")
+    reopened = _submission(f, f.event_id("case"), "reason")
     if not reopened.evidence and not reopened.reports:
         raise InvalidInput(
             "a case is reopened by new evidence: name the files (evidence) or reports",
@@ -409,7 +406,7 @@ def finding_proposed(body: Mapping[str, Any]) -> FindingProposed:
     attribution = f.enum("attribution", FindingAttribution)
     party = f.optional("party", f.ident)
     proposed = FindingProposed(
-        case=_event_id(f, "case"),
+        case=f.event_id("case"),
         confidence=f.ident("confidence"),
         attribution=attribution,
         party=party,
@@ -440,8 +437,8 @@ def finding_proposed(body: Mapping[str, Any]) -> FindingProposed:
 def finding_signed(body: Mapping[str, Any]) -> Signed:
     f = Fields(body, "body")
     signed = Signed(
-        subject=_event_id(f, "case"),
-        target=_event_id(f, "finding"),
+        subject=f.event_id("case"),
+        target=f.event_id("finding"),
         concurs=f.flag("concurs"),
         note=f.optional("note", lambda n: f.text(n, max_length=_MAX_TEXT)),
     )
@@ -451,7 +448,7 @@ def finding_signed(body: Mapping[str, Any]) -> Signed:
 
 def finding_issued(body: Mapping[str, Any]) -> FindingIssued:
     f = Fields(body, "body")
-    issued = FindingIssued(case=_event_id(f, "case"), finding=_event_id(f, "finding"))
+    issued = FindingIssued(case=f.event_id("case"), finding=f.event_id("finding"))
     f.done()
     return issued
 
@@ -470,7 +467,7 @@ def penalty_proposed(body: Mapping[str, Any]) -> PenaltyProposed:
 
 def penalty_signed(body: Mapping[str, Any]) -> Signed:
     f = Fields(body, "body")
-    penalty = _event_id(f, "penalty")
+    penalty = f.event_id("penalty")
     signed = Signed(
         subject=penalty,
         target=penalty,
@@ -483,7 +480,7 @@ def penalty_signed(body: Mapping[str, Any]) -> Signed:
 
 def penalty_note(body: Mapping[str, Any], name: str = "note") -> PenaltyNote:
     f = Fields(body, "body")
-    noted = PenaltyNote(penalty=_event_id(f, "penalty"), note=f.text(name, max_length=_MAX_TEXT))
+    noted = PenaltyNote(penalty=f.event_id("penalty"), note=f.text(name, max_length=_MAX_TEXT))
     f.done()
     return noted
 
@@ -495,7 +492,7 @@ def penalty_appealed(body: Mapping[str, Any]) -> PenaltyNote:
 def appeal_decided(body: Mapping[str, Any]) -> AppealDecided:
     f = Fields(body, "body")
     decided = AppealDecided(
-        penalty=_event_id(f, "penalty"),
+        penalty=f.event_id("penalty"),
         outcome=f.enum("outcome", AppealOutcome),
         reasons=f.text("reasons", max_length=_MAX_TEXT),
     )
@@ -586,16 +583,11 @@ def _effect(f: Fields) -> Effect:
     effect: Effect
     match given[0]:
         case "amend":
-            digest = g.text("digest", max_length=80)
-            if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
-                raise InvalidInput(
-                    f"expected sha256: and 64 hex digits, found {digest!r}", field=g.where("digest")
-                )
-            effect = Amend(g.integer("version", minimum=1), digest)
+            effect = Amend(g.integer("version", minimum=1), g.digest("digest"))
         case "impose":
             effect = Impose(g.ident("party"), g.integer("level", minimum=1, maximum=20))
         case "lift":
-            effect = Lift(_event_id(g, "penalty"))
+            effect = Lift(g.event_id("penalty"))
         case _:
             effect = SetDeadline(g.ident("commitment"), g.day("due"))
     g.done()
@@ -681,24 +673,6 @@ def _submission(
     return submission
 
 
-def _matching(f: Fields, name: str, pattern: re.Pattern[str], expected: str) -> str:
-    value = f.text(name, max_length=80)
-    if not pattern.fullmatch(value):
-        raise InvalidInput(f"expected {expected}, found {value!r}", field=f.where(name))
-    return value
-
-
-def _event_id(f: Fields, name: str) -> str:
-    return _matching(f, name, _EVENT_ID, "an event id (32 lowercase hex digits)")
-
-
-def _actor(f: Fields, name: str) -> str:
-    value = f.text(name, max_length=64)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", value):
-        raise InvalidInput(f"expected an actor id, found {value!r}", field=f.where(name))
-    return value
-
-
 def _unique_texts(
     f: Fields, name: str, *, ident: bool = False, empty: bool = True
 ) -> tuple[str, ...]:
@@ -712,7 +686,7 @@ def _unique_texts(
 def _ids(f: Fields, name: str, *, empty: bool = True) -> tuple[str, ...]:
     values = _unique_texts(f, name, empty=empty)
     for i, value in enumerate(values):
-        if not _EVENT_ID.fullmatch(value):
+        if not EVENT_ID.fullmatch(value):
             raise InvalidInput(
                 f"expected an event id (32 lowercase hex digits), found {value!r}",
                 field=f"{f.where(name)}[{i}]",
@@ -723,7 +697,7 @@ def _ids(f: Fields, name: str, *, empty: bool = True) -> tuple[str, ...]:
 def _hashes(f: Fields, name: str) -> tuple[str, ...]:
     values = _unique_texts(f, name)
     for i, value in enumerate(values):
-        if not _SHA256.fullmatch(value):
+        if not SHA256.fullmatch(value):
             raise InvalidInput(
                 f"expected a file's SHA-256 (64 lowercase hex digits), found {value!r}",
                 field=f"{f.where(name)}[{i}]",

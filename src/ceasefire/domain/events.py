@@ -23,7 +23,6 @@ in :mod:`ceasefire.domain.casework_events`; they are part of the record too, and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -71,10 +70,6 @@ PUBLIC_ONLY: Final = (
 a withdrawal must change the report's status for every mirror of the log, including the
 parties' witnesses, which do not hold sealed content, and every witness must recompute the
 cases, findings, penalties and status from the casework."""
-
-_DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
-_SHA256: Final = re.compile(r"[0-9a-f]{64}")
-_EVENT_ID: Final = re.compile(r"[0-9a-f]{32}")
 
 
 class CustodyAction(StrEnum):
@@ -143,7 +138,7 @@ class CustodyRecorded:
 def agreement_proposed(body: Mapping[str, Any]) -> AgreementProposed:
     fields = Fields(body, "body")
     version = fields.integer("version", minimum=1)
-    digest = _digest(fields, "digest")
+    digest = fields.digest("digest")
     agreement = Agreement.from_document(fields.raw("agreement"))
     fields.done()
     if agreement.version != version:
@@ -163,7 +158,7 @@ def agreement_signed(body: Mapping[str, Any]) -> AgreementSigned:
     fields = Fields(body, "body")
     signed = AgreementSigned(
         version=fields.integer("version", minimum=1),
-        digest=_digest(fields, "digest"),
+        digest=fields.digest("digest"),
         signatory=fields.ident("signatory"),
     )
     fields.done()
@@ -177,7 +172,7 @@ def report_submitted(body: Mapping[str, Any]) -> Report:
 def report_corrected(body: Mapping[str, Any]) -> ReportCorrected:
     fields = Fields(body, "body")
     corrected = ReportCorrected(
-        corrects=_event_id(fields, "corrects"),
+        corrects=fields.event_id("corrects"),
         reason=fields.text("reason", max_length=2000),
         report=parse_report(fields.raw("report"), "body.report"),
     )
@@ -188,7 +183,7 @@ def report_corrected(body: Mapping[str, Any]) -> ReportCorrected:
 def report_withdrawn(body: Mapping[str, Any]) -> ReportWithdrawn:
     fields = Fields(body, "body")
     withdrawn = ReportWithdrawn(
-        report=_event_id(fields, "report"), reason=fields.text("reason", max_length=2000)
+        report=fields.event_id("report"), reason=fields.text("reason", max_length=2000)
     )
     fields.done()
     return withdrawn
@@ -202,7 +197,7 @@ def report_disclosed(body: Mapping[str, Any]) -> ReportDisclosed:
             f"expected the report's body, an object, found {content!r:.60}", field="body.body"
         )
     disclosed = ReportDisclosed(
-        report=_event_id(fields, "report"), salt=fields.text("salt", max_length=64), body=content
+        report=fields.event_id("report"), salt=fields.text("salt", max_length=64), body=content
     )
     fields.done()
     return disclosed
@@ -211,10 +206,10 @@ def report_disclosed(body: Mapping[str, Any]) -> ReportDisclosed:
 def evidence_submitted(body: Mapping[str, Any]) -> EvidenceSubmitted:
     fields = Fields(body, "body")
     submitted = EvidenceSubmitted(
-        sha256=_sha256(fields, "sha256"),
+        sha256=fields.sha256("sha256"),
         size=fields.integer("size", minimum=0),
         name=fields.text("name", max_length=255),
-        report=fields.optional("report", lambda n: _event_id(fields, n)),
+        report=fields.optional("report", fields.event_id),
         metadata=MediaMetadata.from_body(fields.raw("metadata"), field="body.metadata"),
     )
     fields.done()
@@ -225,7 +220,7 @@ def custody_recorded(body: Mapping[str, Any]) -> CustodyRecorded:
     fields = Fields(body, "body")
     action = fields.enum("action", CustodyAction)
     recorded = CustodyRecorded(
-        sha256=_sha256(fields, "sha256"),
+        sha256=fields.sha256("sha256"),
         action=action,
         to=fields.optional("to", fields.ident),
         note=fields.optional("note", lambda n: fields.text(n, max_length=2000)),
@@ -243,22 +238,3 @@ def custody_recorded(body: Mapping[str, Any]) -> CustodyRecorded:
             field="body.to",
         )
     return recorded
-
-
-def _digest(fields: Fields, name: str) -> str:
-    return _matching(fields, name, _DIGEST, "sha256: and 64 hex digits")
-
-
-def _sha256(fields: Fields, name: str) -> str:
-    return _matching(fields, name, _SHA256, "64 lowercase hex digits")
-
-
-def _event_id(fields: Fields, name: str) -> str:
-    return _matching(fields, name, _EVENT_ID, "an event id (32 lowercase hex digits)")
-
-
-def _matching(fields: Fields, name: str, pattern: re.Pattern[str], expected: str) -> str:
-    value = fields.text(name, max_length=80)
-    if not pattern.fullmatch(value):
-        raise InvalidInput(f"expected {expected}, found {value!r}", field=fields.where(name))
-    return value

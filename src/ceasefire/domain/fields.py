@@ -20,6 +20,9 @@ E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 
 IDENT: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+EVENT_ID: Final = re.compile(r"[0-9a-f]{32}")
+SHA256: Final = re.compile(r"[0-9a-f]{64}")
+DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
 DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
@@ -79,6 +82,24 @@ class Fields:
                 field=self.where(name),
             )
         return value
+
+    def matching(self, name: str, pattern: re.Pattern[str], expected: str) -> str:
+        """A text that must match ``pattern`` in full; ``expected`` says what it should be."""
+        value = self.text(name, max_length=80)
+        if not pattern.fullmatch(value):
+            raise InvalidInput(f"expected {expected}, found {value!r}", field=self.where(name))
+        return value
+
+    def event_id(self, name: str) -> str:
+        return self.matching(name, EVENT_ID, "an event id (32 lowercase hex digits)")
+
+    def sha256(self, name: str) -> str:
+        """A file's SHA-256 as 64 lowercase hex digits."""
+        return self.matching(name, SHA256, "64 lowercase hex digits")
+
+    def digest(self, name: str) -> str:
+        """A digest written ``sha256:`` and 64 hex digits."""
+        return self.matching(name, DIGEST, "sha256: and 64 hex digits")
 
     def ident(self, name: str) -> str:
         value = self.text(name, max_length=64)
