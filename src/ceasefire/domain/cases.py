@@ -26,6 +26,7 @@ from typing import Final, TypeVar
 
 from ceasefire.domain import casework_events as ce
 from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.enforcement_explain import iso_time
 from ceasefire.domain.facts import ATTRIBUTING, CaseKind, IssuedFinding
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
@@ -306,8 +307,8 @@ def _reply_requested(
         if body.due != due:
             raise InvalidInput(
                 f"the agreement gives the accused party "
-                f"{agreement.verification.reply_window_hours} hours: due {_time(due)}, "
-                f"found {_time(body.due)}",
+                f"{agreement.verification.reply_window_hours} hours: due {iso_time(due)}, "
+                f"found {iso_time(body.due)}",
                 field="body.due",
             )
     window = ReplyWindow(event.index, body.due)
@@ -338,8 +339,8 @@ def _replied(case: Case, event: Event, body: ce.Submission, strict: bool) -> Cas
             )
         if event.time > window.due:
             raise Conflict(
-                f"the reply window closed at {_time(window.due)}; a reply at "
-                f"{_time(event.time)} is late (the missed deadline is on record)",
+                f"the reply window closed at {iso_time(window.due)}; a reply at "
+                f"{iso_time(event.time)} is late (the missed deadline is on record)",
                 field="time",
             )
     if window is None or window.replied is not None or event.time > window.due:
@@ -383,7 +384,7 @@ def _check_may_propose(case: Case, event: Event, agreement: Agreement, role: str
         )
     if window.replied is None and event.time <= window.due:
         raise Conflict(
-            f"{case.opened.party} may reply until {_time(window.due)}: a finding waits for its "
+            f"{case.opened.party} may reply until {iso_time(window.due)}: a finding waits for its "
             "reply or for the window to close",
             field="body.case",
         )
@@ -506,7 +507,7 @@ def _require_state(case: Case, states: frozenset[CaseState] | set[CaseState], wh
 
 def _require_future(due: datetime, now: datetime, where: str) -> None:
     if due <= now:
-        raise InvalidInput(f"the deadline {_time(due)} has passed already", field=where)
+        raise InvalidInput(f"the deadline {iso_time(due)} has passed already", field=where)
 
 
 def _known(find: Callable[[str], T], key: str, where: str) -> T:
@@ -520,7 +521,3 @@ def _known(find: Callable[[str], T], key: str, where: str) -> T:
 def _step(case: Case, event: Event, state: CaseState) -> Case:
     step = Step(event.index, event.type, event.actor, event.time, state)
     return replace(case, state=state, steps=(*case.steps, step))
-
-
-def _time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
