@@ -14,8 +14,8 @@ from ceasefire.domain import casework_events as ce
 from ceasefire.domain.agreement_parts import DecisionKind
 from ceasefire.domain.documents import plain
 from ceasefire.domain.meetings import Decision, Meeting
-from ceasefire.errors import InvalidInput, NotFound, PermissionDenied
-from ceasefire.services import agreements, casework, reports
+from ceasefire.errors import InvalidInput, NotFound
+from ceasefire.services import casework
 from ceasefire.services.ports import Store
 
 app = typer.Typer(
@@ -95,13 +95,13 @@ def propose_decision(
 ) -> None:
     """Propose a decision, with at most one effect (amend, impose, lift or deadline)."""
     with signing(key, data, database_url) as (store, signer):
-        effect = _effect(store, amend_version, impose, lift, deadline)
+        effect = _effect(amend_version, impose, lift, deadline)
         body: dict[str, Any] = {
             "meeting": meeting, "decision": decision, "text": text, "kind": kind.value,
         }  # fmt: skip
         if effect is not None:
             body["effect"] = effect
-        recorded = casework.record(store, signer, ce.DECISION_PROPOSED, body)
+        recorded = casework.propose_decision(store, signer, body)
     done("proposed", f"decision {decision} of {meeting}", recorded, json)
 
 
@@ -116,14 +116,9 @@ def sign(
 ) -> None:
     """Sign a decision for the party or mediator the key acts for."""
     with signing(key, data, database_url) as (store, signer):
-        actor = reports.viewer_of(store, signer.key.name)
-        if actor is None or actor.affiliation is None:
-            raise PermissionDenied(
-                f"actor {signer.key.name!r} signs for no party or mediator", field="key"
-            )
-        body = {"meeting": meeting, "decision": decision, "signatory": actor.affiliation}
-        recorded = casework.record(store, signer, ce.DECISION_SIGNED, body)
-    done("signed", f"decision {decision} of {meeting} for {actor.affiliation}", recorded, json)
+        recorded = casework.sign_decision(store, signer, meeting, decision)
+    signatory = recorded.body["signatory"]
+    done("signed", f"decision {decision} of {meeting} for {signatory}", recorded, json)
 
 
 @app.command("record")
@@ -202,7 +197,6 @@ def _meeting(store: Store, meeting: str) -> Meeting:
 
 
 def _effect(
-    store: Store,
     amend_version: int | None,
     impose: str | None,
     lift: str | None,
@@ -219,7 +213,7 @@ def _effect(
     if len(given) > 1:
         raise InvalidInput(f"a decision has one effect, found {', '.join(given)}", field="effect")
     if amend_version is not None:
-        return {"amend": {"version": amend_version, "digest": _digest(store, amend_version)}}
+        return {"amend": {"version": amend_version}}  # the service adds the version's digest
     if impose is not None:
         party, level = _pair(impose, "impose", "PARTY:LEVEL")
         if not level.isdigit():
@@ -242,13 +236,6 @@ def _pair(text: str, option: str, shape: str) -> tuple[str, str]:
     if not sep or not first or not second:
         raise InvalidInput(f"expected {shape}, found {text!r}", field=option)
     return first, second
-
-
-def _digest(store: Store, version: int) -> str:
-    for found in agreements.versions(store):
-        if found.proposal.version == version:
-            return found.proposal.digest
-    raise NotFound(f"no version {version} of the agreement was proposed", field="amend-version")
 
 
 def meeting_document(meeting: Meeting) -> dict[str, Any]:

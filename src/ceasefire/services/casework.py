@@ -28,12 +28,13 @@ from ceasefire.domain.cases import Case, reply_due
 from ceasefire.domain.casework import Casework, agenda, fold, parse_time
 from ceasefire.domain.enforcement import Evaluation, assess
 from ceasefire.domain.facts import CaseKind
-from ceasefire.errors import Conflict, NotFound
+from ceasefire.errors import Conflict, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.agreements import in_force_at, require_in_force
+from ceasefire.services.agreements import in_force_at, require_in_force, versions
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, Store
+from ceasefire.services.reports import viewer_of
 
 _RELEVANT = ("agreement.", "report.", *ce.CASEWORK_NAMESPACES)
 
@@ -143,6 +144,33 @@ def schedule_meeting(
         ],
     }
     return record(store, signer, ce.MEETING_SCHEDULED, body)
+
+
+def propose_decision(store: Store, signer: Signer, body: Mapping[str, Any]) -> Recorded:
+    """Put a decision to a meeting. An amending decision may name only the version: its digest
+    is the one the log holds for it."""
+    amend = (body.get("effect") or {}).get("amend")
+    if isinstance(amend, Mapping) and "digest" not in amend:
+        version = amend.get("version")
+        found = [v for v in versions(store) if v.proposal.version == version]
+        if not found:
+            raise NotFound(
+                f"no version {version!r} of the agreement was proposed",
+                field="effect.amend.version",
+            )
+        body = {**body, "effect": {"amend": {**amend, "digest": found[0].proposal.digest}}}
+    return record(store, signer, ce.DECISION_PROPOSED, body)
+
+
+def sign_decision(store: Store, signer: Signer, meeting: str, decision: str) -> Recorded:
+    """Sign a meeting's decision for the party or mediator the signer's actor acts for."""
+    actor = viewer_of(store, signer.key.name)
+    if actor is None or actor.affiliation is None:
+        raise PermissionDenied(
+            f"actor {signer.key.name!r} signs for no party or mediator", field="key"
+        )
+    body = {"meeting": meeting, "decision": decision, "signatory": actor.affiliation}
+    return record(store, signer, ce.DECISION_SIGNED, body)
 
 
 # --- questions ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 from ceasefire.domain import casework_events as ce
 from ceasefire.domain.evidence import MediaMetadata
-from ceasefire.errors import CeasefireError, NotFound, PermissionDenied
+from ceasefire.errors import CeasefireError, NotFound
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import casework
@@ -290,25 +290,15 @@ def _schedule_meeting(p: Player, step: Step) -> _Result:
 
 
 def _propose_decision(p: Player, step: Step) -> _Result:
-    """An amending decision names the version; its digest is the one the log holds."""
-    fields = p.fields(step)
-    amend = (fields.get("effect") or {}).get("amend")
-    if amend is not None and "digest" not in amend:
-        version = amend.get("version")
-        found = [v for v in agreement_service.versions(p.store) if v.proposal.version == version]
-        if not found:
-            raise NotFound(f"no version {version!r} was proposed", field="effect.amend.version")
-        fields["effect"] = {"amend": {**amend, "digest": found[0].proposal.digest}}
-    return casework.record(p.store, p.signer(step), ce.DECISION_PROPOSED, fields).id, None
+    """An amending decision names the version; the service adds the digest the log holds."""
+    return casework.propose_decision(p.store, p.signer(step), p.fields(step)).id, None
 
 
 def _sign_decision(p: Player, step: Step) -> _Result:
     """A persona signs a decision for the party or mediator it acts for."""
-    signatory = p.personas[step.by].affiliation
-    if signatory is None:
-        raise PermissionDenied(f"{step.by} acts for no party or mediator", field="by")
-    body = {**p.fields(step), "signatory": signatory}
-    return casework.record(p.store, p.signer(step), ce.DECISION_SIGNED, body).id, None
+    fields = p.fields(step)
+    signer = p.signer(step)
+    return casework.sign_decision(p.store, signer, fields["meeting"], fields["decision"]).id, None
 
 
 def _recorded(event_type: str) -> Callable[[Player, Step], _Result]:
