@@ -81,3 +81,26 @@ def compliance_body(**overrides: Any) -> dict[str, Any]:
         ],
     }
     return body | overrides
+
+
+def observation_body(**overrides: Any) -> dict[str, Any]:
+    """A UCDP row: Afghan and Pakistani forces exchanging fire at Spin Boldak, 15 October 2025."""
+    body: dict[str, Any] = {
+        "kind": "observation",
+        "dates": {"start": "2025-10-15", "end": "2025-10-15", "precision": "day"},
+        "location": dict(SPIN_BOLDAK),
+        "event_type": "state-based",
+        "act": "artillery_fire",
+        "actors": ["Government of Afghanistan", "Government of Pakistan"],
+        "casualties": {"killed": {"unknown": {"low": 12, "best": 15, "high": 40}}},
+        "narrative": "Clashes between Afghan and Pakistani forces in Spin Boldak district.",
+        "language": "en",
+        "sources": [{"name": "UCDP GED", "kind": "dataset", "reliability": "B", "credibility": 2}],
+        "origin": {
+            "dataset": "ucdp-candidate",
+            "release": "25.0.10",
+            "id": "570001",
+            "attributes": {"id": "570001", "where_prec": "2", "best": "15"},
+        },
+    }
+    return body | overrides

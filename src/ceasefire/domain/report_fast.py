@@ -26,8 +26,10 @@ from ceasefire.domain.report_kinds import (
     MAX_SOURCES,
     Allegation,
     ComplianceClaim,
+    Observation,
     Report,
 )
+from ceasefire.domain.report_origin import Origin
 from ceasefire.domain.report_parts import (
     MAX_COUNT,
     MAX_NAME,
@@ -60,6 +62,11 @@ _ALLEGATION: Final = frozenset(
 _CLAIM: Final = frozenset(
     {"kind", "commitment", "step", "dates", "location", "narrative", "language", "sources"}
 )
+_OBSERVATION: Final = frozenset(
+    {"kind", "dates", "location", "event_type", "act", "alleged_party", "actors", "targets"}
+    | {"casualties", "narrative", "language", "sources", "origin"}
+)
+_ORIGIN: Final = frozenset({"dataset", "id", "release", "attributes"})
 _DATES: Final = frozenset({"start", "end", "precision"})
 _LOCATION: Final = frozenset(
     {"latitude", "longitude", "precision", "place", "admin1", "admin2", "country", "sector"}
@@ -99,6 +106,8 @@ def plain_report(body: object) -> Report | None:
                 return _allegation(body)
             case "compliance_claim":
                 return _claim(body)
+            case "observation":
+                return _observation(body)
             case _:
                 return None
     except (_Unusual, InvalidInput):
@@ -134,6 +143,45 @@ def _claim(body: dict[str, Any]) -> ComplianceClaim:
         _text(body.get("narrative"), MAX_NARRATIVE),
         _text(body.get("language"), MAX_LANGUAGE),
         _sources(body.get("sources")),
+    )
+
+
+def _observation(body: dict[str, Any]) -> Observation:
+    _fields(body, _OBSERVATION)
+    location, casualties = body.get("location"), body.get("casualties")
+    act, party, origin = body.get("act"), body.get("alleged_party"), body.get("origin")
+    return Observation(
+        _dates(body.get("dates")),
+        None if location is None else _location(location),
+        _text(body.get("event_type"), MAX_NAME),
+        _strings(body.get("actors"), MAX_NAMES),
+        _strings(body.get("targets"), MAX_NAMES),
+        NO_CASUALTIES if casualties is None else _casualties(casualties),
+        _text(body.get("narrative"), MAX_NARRATIVE),
+        _text(body.get("language"), MAX_LANGUAGE),
+        _sources(body.get("sources")),
+        None if act is None else _ident(act),
+        None if party is None else _ident(party),
+        None if origin is None else _origin(origin),
+    )
+
+
+def _origin(value: object) -> Origin:
+    """``parse_origin`` for the canonical spelling (a release, where given, is not blank)."""
+    origin = _fields(value, _ORIGIN)
+    release, attributes = origin.get("release", ""), origin.get("attributes", {})
+    if release is not None and type(release) is str and release:
+        release = _text(release, MAX_NAME)
+    if type(release) is not str or type(attributes) is not dict:
+        raise _Unusual
+    for text in attributes.values():
+        if type(text) is not str:
+            raise _Unusual
+    return Origin(
+        _text(origin.get("dataset"), MAX_NAME),
+        _text(origin.get("id"), MAX_NAME),
+        release,
+        tuple(attributes.items()),
     )
 
 

@@ -14,7 +14,9 @@ from typing import Final, Literal
 
 from ceasefire.domain.agreements import CLAUSE_ID
 from ceasefire.domain.fields import unique
+from ceasefire.domain.report_origin import Origin
 from ceasefire.domain.report_parts import (
+    MAX_NAME,
     Casualties,
     Source,
     check_count_of,
@@ -37,6 +39,7 @@ LANGUAGE: Final = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 class ReportKind(StrEnum):
     ALLEGATION = "allegation"
     COMPLIANCE_CLAIM = "compliance_claim"
+    OBSERVATION = "observation"
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,48 @@ class ComplianceClaim:
         return ReportKind.COMPLIANCE_CLAIM
 
 
-Report = Allegation | ComplianceClaim
+@dataclass(frozen=True)
+class Observation:
+    """An event an open source or a dataset recorded (ACLED, UCDP, the press, a monitor's watch).
+
+    Unlike an allegation it need not say which act of the agreement it was, nor who did it: a
+    dataset classifies events its own way (``event_type``), and the agreement's act and the
+    party are filled in only where the row says so plainly. The place may be unknown (some
+    datasets give only a country). ``origin`` keeps the dataset's own id and every column.
+    Observations are linked into incidents with the reports that describe the same event; they
+    do not count as allegations.
+    """
+
+    dates: EventDates
+    location: Location | None
+    event_type: str
+    actors: tuple[str, ...]
+    targets: tuple[str, ...]
+    casualties: Casualties
+    narrative: str
+    language: str
+    sources: tuple[Source, ...]
+    act: str | None = None
+    alleged_party: str | None = None
+    origin: Origin | None = None
+
+    def __post_init__(self) -> None:
+        check_text(self.event_type, "event_type", MAX_NAME)
+        if self.act is not None:
+            check_ident(self.act, "act")
+        if self.alleged_party is not None:
+            check_ident(self.alleged_party, "alleged_party")
+        check_texts(self.actors, "actors", MAX_NAMES)
+        check_texts(self.targets, "targets", MAX_NAMES)
+        _check_account(self.narrative, self.language, self.sources)
+        require(bool(self.sources), "sources", "expected at least one source, found none")
+
+    @property
+    def kind(self) -> Literal[ReportKind.OBSERVATION]:
+        return ReportKind.OBSERVATION
+
+
+Report = Allegation | ComplianceClaim | Observation
 
 
 def _check_account(narrative: str, language: str, sources: tuple[Source, ...]) -> None:

@@ -30,6 +30,13 @@ A body, with every field (``?`` marks the optional ones; an absent list is empty
     {"kind": "compliance_claim", "commitment": "af-dismantle-hideouts",
      "step": "hideout_dismantled", "dates": {...}, "location"?: {...},
      "narrative": "...", "language": "ps", "sources"?: [...]}
+
+    {"kind": "observation", "dates": {...}, "location"?: {...},
+     "event_type": "Explosions/Remote violence: Air/drone strike",
+     "act"?: "airstrike", "alleged_party"?: "pk", "actors"?: [...], "targets"?: [...],
+     "casualties"?: {...}, "narrative": "...", "language": "en", "sources": [...],
+     "origin"?: {"dataset": "acled", "release"?: "2025-11", "id": "PAK12345",
+                 "attributes"?: {"<column>": "<the row's original text>", ...}}}
 """
 
 from __future__ import annotations
@@ -48,10 +55,13 @@ from ceasefire.domain.report_kinds import (
     MAX_SOURCES,
     Allegation,
     ComplianceClaim,
+    Observation,
     Report,
     ReportKind,
 )
+from ceasefire.domain.report_origin import Origin, origin_body, parse_origin
 from ceasefire.domain.report_parts import (
+    MAX_NAME,
     NO_CASUALTIES,
     WITHHELD,
     Casualties,
@@ -96,6 +106,8 @@ __all__ = [
     "EventDates",
     "GeoPrecision",
     "Location",
+    "Observation",
+    "Origin",
     "Reliability",
     "Report",
     "ReportKind",
@@ -132,6 +144,8 @@ def read_report(body: Mapping[str, Any], path: str = "") -> Report:
             return _parse_allegation(f)
         case ReportKind.COMPLIANCE_CLAIM:
             return _parse_claim(f)
+        case ReportKind.OBSERVATION:
+            return _parse_observation(f)
         case _:
             assert_never(kind)
 
@@ -176,6 +190,37 @@ def _parse_claim(f: Fields) -> ComplianceClaim:
         return ComplianceClaim(commitment, step, dates, location, narrative, language, sources)
 
 
+def _parse_observation(f: Fields) -> Observation:
+    dates = parse_dates(f.object("dates"))
+    location = f.optional("location", lambda n: parse_location(f.object(n)))
+    event_type = f.text("event_type", max_length=MAX_NAME)
+    act = f.optional("act", f.ident)
+    alleged_party = f.optional("alleged_party", f.ident)
+    actors = read_texts(f, "actors", MAX_NAMES)
+    targets = read_texts(f, "targets", MAX_NAMES)
+    casualties = f.optional("casualties", lambda n: parse_casualties(f.object(n)))
+    narrative = f.text("narrative", max_length=MAX_NARRATIVE)
+    language = f.text("language", max_length=MAX_LANGUAGE)
+    sources = f.items("sources", parse_source, max_items=MAX_SOURCES)
+    origin = f.optional("origin", lambda n: parse_origin(f.object(n)))
+    f.done()
+    with located(f.path):
+        return Observation(
+            dates,
+            location,
+            event_type,
+            actors,
+            targets,
+            casualties or NO_CASUALTIES,
+            narrative,
+            language,
+            sources,
+            act,
+            alleged_party,
+            origin,
+        )
+
+
 def report_body(report: Report) -> dict[str, Any]:
     """The canonical JSON-able body: dates as strings, no nulls, no empty optional lists."""
     return _body(report, location_body, source_body)
@@ -212,6 +257,21 @@ def _body(
                 "language": report.language,
                 "sources": [source(s) for s in report.sources],
             }
+        case Observation():
+            body |= {
+                "dates": dates_body(report.dates),
+                "location": None if report.location is None else location(report.location),
+                "event_type": report.event_type,
+                "act": report.act,
+                "alleged_party": report.alleged_party,
+                "actors": list(report.actors),
+                "targets": list(report.targets),
+                "casualties": casualties_body(report.casualties),
+                "narrative": report.narrative,
+                "language": report.language,
+                "sources": [source(s) for s in report.sources],
+                "origin": None if report.origin is None else origin_body(report.origin),
+            }
         case _:
             assert_never(report)
     # One spelling per report: an absent optional field, never null, [] or {}.
@@ -226,7 +286,7 @@ def public_view(report: Report) -> dict[str, Any]:
     grades. A location with ``blur_km`` is snapped to a grid that size and loses ``place`` and
     ``admin2``, saying ``"blurred_km"`` instead. The names of withheld sources are replaced by
     ``[withheld]`` wherever free text repeats them (narrative, actors, targets, place names,
-    other sources), matched without regard to case.
+    other sources, an imported row's columns), matched without regard to case.
     """
     scrub = _scrubber(tuple(s.name for s in report.sources if s.withheld))
     body = _body(report, lambda loc: public_location(loc, scrub), lambda s: public_source(s, scrub))
@@ -234,6 +294,9 @@ def public_view(report: Report) -> dict[str, Any]:
     for name in ("actors", "targets"):
         if name in body:
             body[name] = [scrub(value) for value in body[name]]
+    attributes = body.get("origin", {}).get("attributes")
+    if attributes:
+        body["origin"]["attributes"] = {k: scrub(v) for k, v in attributes.items()}
     return body
 
 
@@ -326,6 +389,11 @@ def check_report(report: Report, terms: AgreementTerms, *, submitter_party: str 
                     f"({', '.join(commitment.steps)}), found {report.step!r}",
                     field="step",
                 )
+        case Observation():
+            if report.act is not None:
+                _known(terms.act, report.act, "act")
+            if report.alleged_party is not None:
+                _known(terms.party, report.alleged_party, "alleged_party")
         case _:
             assert_never(report)
     if report.location is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
@@ -283,11 +283,7 @@ class Admission:
             )
 
     def _check_report(self, report: Report, actor: Actor, where: str) -> None:
-        action = (
-            Action.SUBMIT_ALLEGATION
-            if report.kind is ReportKind.ALLEGATION
-            else Action.SUBMIT_COMPLIANCE_CLAIM
-        )
+        action = _SUBMIT[report.kind]
         require(actor, action)
         adoption = self.in_force()
         if adoption is None:
@@ -376,6 +372,13 @@ _CHECKS = {
     events.REPORT_DISCLOSED: Admission._disclosed,
     events.EVIDENCE_SUBMITTED: Admission._evidence,
     events.CUSTODY_RECORDED: Admission._custody,
+}
+
+
+_SUBMIT: Final = {
+    ReportKind.ALLEGATION: Action.SUBMIT_ALLEGATION,
+    ReportKind.COMPLIANCE_CLAIM: Action.SUBMIT_COMPLIANCE_CLAIM,
+    ReportKind.OBSERVATION: Action.SUBMIT_OBSERVATION,
 }
 
 

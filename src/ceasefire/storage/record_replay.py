@@ -41,7 +41,7 @@ _SQLITE_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
     superseded_by, withdrawn_at, disclosed_at, time, kind, act, alleged_party, commitment, step,
-    start_date, end_date, latitude, longitude, sector, body, digest)
+    start_date, end_date, latitude, longitude, sector, body, digest, origin)
 SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'), k.affiliation,
        0, NULL, 'active', NULL, NULL, NULL, NULL, json_extract(l, '$.time'),
        json_extract(l, '$.body.kind'), json_extract(l, '$.body.act'),
@@ -49,7 +49,8 @@ SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'), k.affiliation,
        json_extract(l, '$.body.step'), json_extract(l, '$.body.dates.start'),
        json_extract(l, '$.body.dates.end'), json_extract(l, '$.body.location.latitude'),
        json_extract(l, '$.body.location.longitude'), json_extract(l, '$.body.location.sector'),
-       json_extract(l, '$.body'), ceasefire_digest(json_extract(l, '$.body'))
+       json_extract(l, '$.body'), ceasefire_digest(json_extract(l, '$.body')),
+       json_extract(l, '$.body.origin.dataset') || ':' || json_extract(l, '$.body.origin.id')
 FROM {_SQLITE_SOURCE} LEFT JOIN {_AFFILIATIONS} ON k.actor = json_extract(l, '$.actor')
 WHERE json_extract(l, '$.type') = '{events.REPORT_SUBMITTED}'
   AND json_type(l, '$.body') = 'object'
@@ -71,11 +72,12 @@ _POSTGRES_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
     superseded_by, withdrawn_at, disclosed_at, time, kind, act, alleged_party, commitment, step,
-    start_date, end_date, latitude, longitude, sector, body, digest)
+    start_date, end_date, latitude, longitude, sector, body, digest, origin)
 SELECT r.id, r.idx, r.actor, k.affiliation, false, NULL, 'active', NULL, NULL, NULL, NULL, r.time,
        b.kind, b.act, b.alleged_party, b.commitment, b.step, d.start, d."end",
        p.latitude, p.longitude, p.sector,
-       r.body::text, 'sha256:' || encode(sha256(convert_to(r.body::text, 'UTF8')), 'hex')
+       r.body::text, 'sha256:' || encode(sha256(convert_to(r.body::text, 'UTF8')), 'hex'),
+       (b.origin ->> 'dataset') || ':' || (b.origin ->> 'id')
 FROM (
     SELECT idx, x.* FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE}
     WHERE idx >= :start AND idx < :end
@@ -84,7 +86,7 @@ FROM (
 ) AS r
 CROSS JOIN LATERAL json_to_record(r.body) AS b(
     kind text, act text, alleged_party text, commitment text, step text, dates json,
-    location json)
+    location json, origin json)
 CROSS JOIN LATERAL json_to_record(b.dates) AS d(start text, "end" text)
 CROSS JOIN LATERAL json_to_record(b.location) AS p(latitude float8, longitude float8, sector text)
 LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor

@@ -188,6 +188,7 @@ rm_reports = Table(
     Column("sector", String(64), nullable=True),
     Column("body", Text, nullable=True),
     Column("digest", String(80), nullable=True, index=True),
+    Column("origin", String(300), nullable=True, index=True),
 )
 
 rm_evidence = Table(
