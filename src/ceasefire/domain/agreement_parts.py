@@ -1,7 +1,8 @@
 """The agreement's parts besides its rules: who signs it, its clauses, its places, its meetings.
 
 Parties and mediators are the signatories; clauses are what the parties undertake, by number;
-the region and its sectors are where reports may lie; meetings record the decisions taken and
+the region and its sectors are where reports may lie, and its places name spots along the
+border that gazetteers lack; meetings record the decisions taken and
 who must sign each one. Each part checks its own invariants; whether the ids it names exist is
 checked by :class:`ceasefire.domain.agreements.Agreement`, which sees the whole file.
 """
@@ -156,6 +157,41 @@ class Sector:
         crossings = f.texts("crossings", max_items=50)
         bbox = _bbox(f, "bbox")
         return build(f, lambda: cls(id_, name, parties, crossings, bbox))
+
+
+@dataclass(frozen=True)
+class AgreementPlace:
+    """A place the agreement names that gazetteers may lack (a crossing, a village), so that
+    reports can be located by its name. ``country`` is the ISO code of the side it lies on;
+    ``admin1`` its province; ``sector`` the sector it belongs to."""
+
+    name: str
+    latitude: float
+    longitude: float
+    country: str
+    admin1: str | None = None
+    alternate_names: tuple[str, ...] = ()
+    sector: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _COUNTRY.fullmatch(self.country):
+            raise InvalidInput(
+                f"expected an ISO 3166 alpha-2 code such as PK, found {self.country!r}",
+                field="country",
+            )
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> AgreementPlace:
+        name = f.text("name", max_length=200)
+        latitude = f.number("latitude", minimum=-90, maximum=90)
+        longitude = f.number("longitude", minimum=-180, maximum=180)
+        country = f.text("country", max_length=64)
+        admin1 = f.optional("admin1", lambda n: f.text(n, max_length=200))
+        alternate_names = f.texts("alternate_names", max_items=50)
+        sector = f.optional("sector", f.ident)
+        return build(
+            f, lambda: cls(name, latitude, longitude, country, admin1, alternate_names, sector)
+        )
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from ceasefire.domain.agreement_conditions import (
 )
 from ceasefire.domain.agreement_parts import (
     CLAUSE_ID,
+    AgreementPlace,
     Clause,
     Decision,
     DecisionKind,
@@ -71,6 +72,7 @@ __all__ = [
     "AcledType",
     "ActType",
     "Agreement",
+    "AgreementPlace",
     "AllOf",
     "AnyOf",
     "Attribution",
@@ -158,6 +160,7 @@ class Agreement:
     meetings: tuple[Meeting, ...]
     region: Region
     sources: tuple[str, ...] = ()
+    places: tuple[AgreementPlace, ...] = ()
 
     def __post_init__(self) -> None:
         _check_cast(self)
@@ -208,6 +211,7 @@ class Agreement:
         sectors = f.items("sectors", Sector.from_fields, max_items=100)
         meetings = f.items("meetings", Meeting.from_fields, max_items=100)
         region = Region.from_fields(f.object("region"))
+        places = f.items("places", AgreementPlace.from_fields, max_items=500)
         return build(
             f,
             lambda: cls(
@@ -225,6 +229,7 @@ class Agreement:
                 meetings=meetings,
                 region=region,
                 sources=sources,
+                places=places,
             ),
         )
 
@@ -312,12 +317,30 @@ def _check_references(a: Agreement) -> None:
                 f"{list(a.region.bbox)}",
                 field=f"sectors[{i}].bbox",
             )
+    _check_places(a)
     signatories = a.signatories()
     for i, meeting in enumerate(a.meetings):
         for j, decision in enumerate(meeting.decisions):
             for k, signer in enumerate(decision.sign):
                 where = f"meetings[{i}].decisions[{j}].sign[{k}]"
                 _known(signer, signatories, "signatory", "signatories", where)
+
+
+def _check_places(a: Agreement) -> None:
+    """Each place is named once, lies in the region on a party's side, in a known sector."""
+    _unique([p.name for p in a.places], "places", "place", key=".name")
+    west, south, east, north = a.region.bbox
+    sectors, countries = [s.id for s in a.sectors], [p.country for p in a.parties]
+    for i, place in enumerate(a.places):
+        _known(place.country, countries, "country", "parties' countries", f"places[{i}].country")
+        if not (west <= place.longitude <= east and south <= place.latitude <= north):
+            raise InvalidInput(
+                f"the place ({place.latitude}, {place.longitude}) lies outside the region "
+                f"{list(a.region.bbox)}",
+                field=f"places[{i}].latitude",
+            )
+        if place.sector is not None:
+            _known(place.sector, sectors, "sector", "sectors", f"places[{i}].sector")
 
 
 def _check_rules(a: Agreement) -> None:

@@ -1,0 +1,70 @@
+"""The gazetteer and boundary against the real data in ``shared/data/real`` (not shipped).
+
+The files are test inputs kept beside the repository. When the folder is absent these tests
+skip, except under ``CI=true``, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from ceasefire.domain.report_places import GeoPrecision
+from ceasefire.geo import Gazetteer, LookupStatus, PlaceKind, Side, default_boundary, haversine_km
+from ceasefire.geo.places import provinces
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+
+
+def real_rows(name: str) -> list[dict[str, str]]:
+    path = REAL / name
+    if not path.is_file():
+        message = f"real data file {path} is absent"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: the real data is required)")
+        pytest.skip(message)
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    return Gazetteer.default()
+
+
+def test_every_geonames_place_is_found_by_its_name_and_lies_on_its_side() -> None:
+    rows = real_rows("geonames_cities500_pk_af.csv")
+    boundary = default_boundary()
+    wrong_side = []
+    for row in rows:
+        found = gazetteer().lookup(row["name"], country=row["countrycode"])
+        assert found.status is not LookupStatus.NOT_FOUND, row["name"]
+        assert int(row["geonameid"]) in {p.geonameid for p in found.candidates}, row["name"]
+        position = boundary.position(
+            float(row["latitude"]), float(row["longitude"]), GeoPrecision.EXACT
+        )
+        if position.side.value != row["countrycode"] and position.side is not Side.UNDETERMINED:
+            wrong_side.append(row["name"])
+    # GeoNames and Natural Earth disagree only for a few places right at the line or in Kashmir.
+    assert len(wrong_side) <= len(rows) // 100, wrong_side
+
+
+def test_every_province_of_countrystatecity_is_known_by_code_and_name() -> None:
+    rows = real_rows("countrystatecity_states_pk_af.csv")
+    ours = {p.admin1_code: p for p in provinces()}
+    assert {row["iso3166_2"] for row in rows} == set(ours)
+    for row in rows:
+        place = ours[row["iso3166_2"]]
+        distance = float(
+            haversine_km(
+                place.latitude, place.longitude, float(row["latitude"]), float(row["longitude"])
+            )
+        )
+        assert distance < 150, (row["name"], distance)
+        found = gazetteer().lookup(row["native"] or row["name"], kind=PlaceKind.PROVINCE)
+        by_name = gazetteer().lookup(row["name"].removesuffix(" Province"), kind=PlaceKind.PROVINCE)
+        assert place in (*found.candidates, *by_name.candidates), row["name"]
