@@ -32,6 +32,7 @@ from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.casework_events import CASEWORK_NAMESPACES, CASEWORK_TYPES
 from ceasefire.domain.evidence import MediaMetadata
 from ceasefire.domain.fields import Fields
+from ceasefire.domain.incident_events import INCIDENT_NAMESPACES, INCIDENT_TYPES
 from ceasefire.domain.reports import Report, parse_report
 from ceasefire.errors import InvalidInput
 
@@ -58,18 +59,27 @@ RECORD_TYPES: Final = (
         }
     )
     | CASEWORK_TYPES
+    | INCIDENT_TYPES
 )
-RECORD_NAMESPACES: Final = ("agreement.", "report.", "evidence.", "custody.", *CASEWORK_NAMESPACES)
+RECORD_NAMESPACES: Final = (
+    "agreement.",
+    "report.",
+    "evidence.",
+    "custody.",
+    *CASEWORK_NAMESPACES,
+    *INCIDENT_NAMESPACES,
+)
 PUBLIC_ONLY: Final = (
     frozenset(
         {AGREEMENT_PROPOSED, AGREEMENT_SIGNED, REPORT_WITHDRAWN, REPORT_DISCLOSED, CUSTODY_RECORDED}
     )
     | CASEWORK_TYPES
+    | INCIDENT_TYPES
 )
 """Types whose body must be public: a confidential agreement or custody step means nothing,
 a withdrawal must change the report's status for every mirror of the log, including the
 parties' witnesses, which do not hold sealed content, and every witness must recompute the
-cases, findings, penalties and status from the casework."""
+cases, findings, penalties and status from the casework, and the incidents."""
 
 
 class CustodyAction(StrEnum):

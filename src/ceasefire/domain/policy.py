@@ -49,6 +49,8 @@ class Action(StrEnum):
     RUN_MEETING = "run_meeting"
     """Schedule a meeting, record attendance, put a decision to be signed, record it."""
     SIGN_DECISION = "sign_decision"
+    LINK_INCIDENTS = "link_incidents"
+    """Confirm, split or merge the incidents the linker formed."""
     READ = "read"
     READ_SOURCES = "read_sources"
     """See withheld source identities and unblurred locations (reporter protection)."""
@@ -101,6 +103,7 @@ _MAY: Final[dict[Action, frozenset[Role]]] = {
     Action.DECIDE_APPEAL: frozenset({Role.MEDIATOR}),
     Action.RUN_MEETING: frozenset({Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
     Action.SIGN_DECISION: frozenset({Role.LIAISON, Role.MEDIATOR}),
+    Action.LINK_INCIDENTS: frozenset({Role.MONITOR, Role.MEDIATOR, Role.SECRETARIAT}),
 }
 _OWNER_ACTIONS: Final = frozenset({Action.CORRECT_REPORT, Action.WITHDRAW_REPORT})
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from ceasefire.domain import events
 from ceasefire.domain.casework_events import CASEWORK_TYPES, subject_of
+from ceasefire.domain.incident_events import INCIDENT_TYPES
 from ceasefire.log.canonical import canonical_json
 
 EVENTS: Final = "rm_events"
@@ -319,13 +320,18 @@ def _public_or_sealed(entry: Entry) -> Mapping[str, Any] | None:
 
 def _casework(entry: Entry) -> list[Op]:
     """Every casework event is kept whole, found by what it is about: the case, penalty or
-    meeting is folded from its events (``domain.casework``) when it is needed."""
+    meeting is folded from its events (``domain.casework``) when it is needed. So is every
+    decision on an incident, found by the incident."""
     body = _public(entry)
     row = {
         "idx": entry.index,
         "id": entry.id,
         "type": entry.type,
-        "subject": subject_of(entry.type, entry.id, body),
+        "subject": (
+            str(body["incident"])
+            if entry.type in INCIDENT_TYPES
+            else subject_of(entry.type, entry.id, body)
+        ),
         "actor": entry.actor,
         "affiliation": entry.affiliation,
         "time": entry.time,
@@ -344,6 +350,7 @@ _HANDLERS: Final = {
     events.EVIDENCE_SUBMITTED: _evidence,
     events.CUSTODY_RECORDED: _custody,
     **dict.fromkeys(CASEWORK_TYPES, _casework),
+    **dict.fromkeys(INCIDENT_TYPES, _casework),
 }
 
 

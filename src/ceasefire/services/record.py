@@ -20,6 +20,12 @@ from ceasefire.domain.actors import Actor, actor_from, check_enrolment
 from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, in_force
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.casework_events import CASEWORK_TYPES
+from ceasefire.domain.incident_events import (
+    INCIDENT_TYPES,
+    IncidentMerged,
+    IncidentSplit,
+    parse_incident_event,
+)
 from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
 from ceasefire.domain.reports import Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -346,6 +352,27 @@ class Admission:
         if recorded.to is not None and not self._keyring.keys_of(recorded.to):
             raise NotFound(f"no actor {recorded.to!r} is enrolled", field="body.to")
 
+    # -- incidents --------------------------------------------------------------------------
+
+    def _incident(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        """A decision on an incident names public reports the record holds; whether they still
+        form that incident is the linker's business (``services.incidents``)."""
+        require(actor, Action.LINK_INCIDENTS)
+        decision = parse_incident_event(entry.type, content)
+        named = [("body.incident", decision.incident)]
+        if isinstance(decision, IncidentSplit):
+            named += [(f"body.reports[{i}]", r) for i, r in enumerate(decision.reports)]
+        elif isinstance(decision, IncidentMerged):
+            named.append(("body.into", decision.into))
+        for where, report_id in named:
+            row = self.report(report_id, where, actor)
+            if row["confidential"] and row["disclosed_at"] is None:
+                raise Conflict(
+                    f"report {report_id} is confidential: incidents are formed from public "
+                    "reports only (disclose it first)",
+                    field=where,
+                )
+
     def _may_see(self, actor: Actor, evidence: Row) -> bool:
         if evidence["report"] is None:
             return may_see_file(actor, file_record(evidence), None)
@@ -372,6 +399,7 @@ _CHECKS = {
     events.REPORT_DISCLOSED: Admission._disclosed,
     events.EVIDENCE_SUBMITTED: Admission._evidence,
     events.CUSTODY_RECORDED: Admission._custody,
+    **dict.fromkeys(INCIDENT_TYPES, Admission._incident),
 }
 
 

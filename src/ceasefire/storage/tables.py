@@ -240,7 +240,8 @@ rm_casework = Table(
     Column("time", String(32), nullable=False),
     Column("body", Text, nullable=False),
 )
-"""Every case, finding, penalty and meeting event, whole, by what it is about (its subject)."""
+"""Every case, finding, penalty, meeting and incident decision event, whole, by what it is about
+(its subject)."""
 
 api_tokens = Table(
     "api_tokens",

@@ -1,0 +1,139 @@
+"""The incidents as a pure function of the log: reports in, monitors' decisions applied.
+
+Every public report (a submission, a correction, a disclosure) is handed to the linker in log
+order; a withdrawn or corrected report is detached, so that it no longer speaks for the
+incident; ``incident.*`` events apply the monitors' confirmations, splits and merges. A decision
+that no longer fits (the incident was merged away meanwhile) changes nothing and is kept with
+the reason, so that every witness folds the same log to the same incidents and the same notes.
+Confidential reports are not linked: an incident must not reveal that one exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ceasefire.domain import events
+from ceasefire.domain import projection as pj
+from ceasefire.domain.incident_events import (
+    INCIDENT_TYPES,
+    IncidentConfirmed,
+    IncidentMerged,
+    IncidentSplit,
+    parse_incident_event,
+)
+from ceasefire.errors import CeasefireError
+from ceasefire.linking.linker import Decision, Linker
+from ceasefire.linking.model import sighting_from_body
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A monitor's decision as the fold applied it (``refused`` says why it changed nothing)."""
+
+    index: int
+    type: str
+    actor: str
+    incident: str
+    into: str | None
+    result: str | None
+    refused: str | None
+
+    def concerns(self, incident: str) -> bool:
+        return incident in (self.incident, self.into, self.result)
+
+
+@dataclass
+class IncidentState:
+    """The linker after a prefix of the log, with how each report was placed and why."""
+
+    size: int = 0
+    linker: Linker = field(default_factory=Linker)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    indexes: dict[str, int] = field(default_factory=dict)
+    gone: dict[str, str] = field(default_factory=dict)
+    """Reports detached because they were withdrawn or corrected: report → why."""
+    overrides: list[Override] = field(default_factory=list)
+
+    def incidents(self) -> dict[str, tuple[str, ...]]:
+        return self.linker.incidents()
+
+    def incident_of(self, report_id: str) -> str | None:
+        if report_id not in self.indexes:
+            return None
+        return self.linker.incident_of(report_id)
+
+
+def fold(state: IncidentState, entries: Iterable[pj.Entry], size: int) -> IncidentState:
+    """Carry ``state`` forward over ``entries`` (the log's entries from ``state.size`` on, in
+    order) to a log of ``size`` entries. The state is changed in place and returned."""
+    for entry in entries:
+        _apply(state, entry)
+    state.size = size
+    return state
+
+
+def _apply(state: IncidentState, entry: pj.Entry) -> None:
+    body = entry.body
+    if body is None:
+        return  # sealed: confidential reports are not linked
+    match entry.type:
+        case events.REPORT_SUBMITTED:
+            _add(state, entry.id, entry.index, body)
+        case events.REPORT_CORRECTED:
+            _drop(state, str(body["corrects"]), f"corrected by {entry.id}")
+            _add(state, entry.id, entry.index, body["report"])
+        case events.REPORT_WITHDRAWN:
+            _drop(state, str(body["report"]), f"withdrawn at index {entry.index}")
+        case events.REPORT_DISCLOSED:
+            content = body["body"]
+            if "corrects" in content:  # a sealed correction, now public
+                _drop(state, str(content["corrects"]), f"corrected by {body['report']}")
+                content = content["report"]
+            _add(state, str(body["report"]), entry.index, content)
+        case kind if kind in INCIDENT_TYPES:
+            _decide(state, entry, body)
+        case _:
+            pass
+
+
+def _add(state: IncidentState, report_id: str, index: int, body: Mapping[str, Any]) -> None:
+    if report_id in state.indexes or body.get("kind") == "compliance_claim":
+        return  # a claim of compliance is not an event on the ground
+    state.decisions[report_id] = state.linker.add(sighting_from_body(report_id, body))
+    state.indexes[report_id] = index
+
+
+def _drop(state: IncidentState, report_id: str, why: str) -> None:
+    if report_id in state.indexes and report_id not in state.gone:
+        state.linker.detach(report_id)
+        state.gone[report_id] = why
+
+
+def _decide(state: IncidentState, entry: pj.Entry, body: Mapping[str, Any]) -> None:
+    decision = parse_incident_event(entry.type, body)
+    linker = state.linker
+    result: str | None = None
+    refused: str | None = None
+    try:
+        match decision:
+            case IncidentConfirmed(incident):
+                result = linker.confirm(incident)
+            case IncidentSplit(incident, reports):
+                result = linker.split(incident, reports)
+            case IncidentMerged(incident, into):
+                result = linker.merge(into, incident)
+    except CeasefireError as exc:
+        refused = exc.message
+    state.overrides.append(
+        Override(
+            entry.index,
+            entry.type,
+            entry.actor,
+            decision.incident,
+            decision.into if isinstance(decision, IncidentMerged) else None,
+            result,
+            refused,
+        )
+    )

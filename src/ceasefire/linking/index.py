@@ -1,0 +1,147 @@
+"""Candidate generation: which earlier reports a report could possibly describe the same event as.
+
+Each report covers a box in (time bucket × grid cell) keys: its date window cut into buckets
+of ``BUCKET_DAYS`` days and the square of side twice its location radius cut into cells. Two
+reports that pass the time and distance blockers always share a key, so comparing only
+reports that share one loses nothing. There are three levels so that a vague report does not
+cover hundreds of fine cells:
+
+- level 0: places known within 50 km, on a grid of 50 km cells;
+- level 1: places known within 150 km (a province), on a grid of 150 km cells;
+- level 2: a country, no place, or north of 40° — by time bucket only.
+
+A pair is looked for at the coarser of its two levels, in the grid of that level, which holds
+every report of that level or finer. ``batch_pairs`` does this for a whole array at once with
+numpy; ``BucketIndex`` does it for one new report against the reports added before it. Both
+give exactly the pairs that share a key, so the two linking paths agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Final
+
+import numpy as np
+
+from ceasefire.linking.columns import LATITUDE_LIMIT, Columns, Ints
+from ceasefire.linking.features import KM_PER_DEGREE_LAT, KM_PER_DEGREE_LON
+
+BUCKET_DAYS: Final = 4
+CELL_KM: Final = (50.0, 150.0)
+LEVELS: Final = 3
+_LON_KM: Final = KM_PER_DEGREE_LON * math.cos(math.radians(LATITUDE_LIMIT))
+"""Kilometres per degree of longitude at the latitude limit: the narrowest the grid assumes,
+so a cell is never narrower than ``CELL_KM`` on the ground where the grid is used."""
+_OFFSET: Final = 1 << 11
+_CHUNK: Final = 1 << 18
+
+
+def _boxes(cols: Columns, rows: Ints, level: int) -> tuple[Ints, ...]:
+    """Low and high key coordinates (t, x, y) of each row's box at ``level``."""
+    t_lo = cols.int_column("wstart")[rows] // BUCKET_DAYS
+    t_hi = cols.int_column("wend")[rows] // BUCKET_DAYS
+    if level == LEVELS - 1:
+        zero = np.zeros(len(rows), np.int64)
+        return t_lo, t_hi, zero, zero, zero, zero
+    cell = CELL_KM[level]
+    radius = cols.float_column("radius")[rows]
+    x = cols.float_column("lon")[rows] * _LON_KM
+    y = cols.float_column("lat")[rows] * KM_PER_DEGREE_LAT
+    x_lo, x_hi = np.floor((x - radius) / cell), np.floor((x + radius) / cell)
+    y_lo, y_hi = np.floor((y - radius) / cell), np.floor((y + radius) / cell)
+    boxes = (x_lo, x_hi, y_lo, y_hi)
+    return (t_lo, t_hi, *(b.astype(np.int64) + _OFFSET for b in boxes))
+
+
+def _key(t: Ints, x: Ints, y: Ints) -> Ints:
+    return (t << 24) | (x << 12) | y
+
+
+def _expand(cols: Columns, rows: Ints, level: int) -> tuple[Ints, Ints, Ints]:
+    """Every (row, key) of the rows' boxes, and the box's low key of each (for dedup)."""
+    t_lo, t_hi, x_lo, x_hi, y_lo, y_hi = _boxes(cols, rows, level)
+    nt, nx, ny = t_hi - t_lo + 1, x_hi - x_lo + 1, y_hi - y_lo + 1
+    counts = nt * nx * ny
+    owner = np.repeat(np.arange(len(rows)), counts)
+    k = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    plane = (nx * ny)[owner]
+    t = t_lo[owner] + k // plane
+    x = x_lo[owner] + (k % plane) // ny[owner]
+    y = y_lo[owner] + k % ny[owner]
+    return rows[owner], _key(t, x, y), _key(t_lo, x_lo, y_lo)
+
+
+def batch_pairs(cols: Columns) -> Iterator[tuple[Ints, Ints]]:
+    """All candidate pairs (left < right), in chunks, each pair exactly once."""
+    level = cols.int_column("level")
+    for lv in range(LEVELS):
+        coarse = np.flatnonzero(level == lv)
+        if not len(coarse):
+            continue
+        rows_b = np.flatnonzero(level <= lv)
+        owners_b, keys_b, _ = _expand(cols, rows_b, lv)
+        order = np.argsort(keys_b, kind="stable")
+        owners_b, keys_b = owners_b[order], keys_b[order]
+        low = np.zeros(len(cols), np.int64)
+        owners_a, keys_a, low_a = _expand(cols, coarse, lv)
+        low[coarse] = low_a
+        low[rows_b] = _expand_low(cols, rows_b, lv)
+        for start in range(0, len(keys_a), _CHUNK):
+            chunk = slice(start, start + _CHUNK)
+            yield _join(owners_a[chunk], keys_a[chunk], owners_b, keys_b, low, level, lv)
+
+
+def _expand_low(cols: Columns, rows: Ints, level: int) -> Ints:
+    t_lo, _, x_lo, _, y_lo, _ = _boxes(cols, rows, level)
+    return _key(t_lo, x_lo, y_lo)
+
+
+def _join(
+    owners_a: Ints, keys_a: Ints, owners_b: Ints, keys_b: Ints, low: Ints, level: Ints, lv: int
+) -> tuple[Ints, Ints]:
+    lo = np.searchsorted(keys_b, keys_a, "left")
+    hi = np.searchsorted(keys_b, keys_a, "right")
+    counts = hi - lo
+    a = np.repeat(owners_a, counts)
+    key = np.repeat(keys_a, counts)
+    k = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    b = owners_b[np.repeat(lo, counts) + k]
+    # The pair is emitted at one key only: the low corner of the two boxes' intersection.
+    canonical = _key(*(np.maximum(_part(low[a], s), _part(low[b], s)) for s in (24, 12, 0)))
+    keep = (key == canonical) & (a != b) & ((level[b] < lv) | (a < b))
+    a, b = a[keep], b[keep]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _part(key: Ints, shift: int) -> Ints:
+    return key >> shift if shift == 24 else (key >> shift) & 0xFFF
+
+
+class BucketIndex:
+    """The same keys, kept in dictionaries, for one report at a time."""
+
+    def __init__(self, cols: Columns) -> None:
+        self._cols = cols
+        self._grids: list[dict[int, list[int]]] = [{} for _ in range(LEVELS)]
+
+    def candidates(self, row: int) -> Ints:
+        """Earlier rows sharing a key with ``row`` at the coarser of the two levels, sorted."""
+        levels = self._cols.int_column("level")
+        own = int(levels[row])
+        found: set[int] = set()
+        one = np.array([row])
+        for lv in range(own, LEVELS):
+            grid = self._grids[lv]
+            for key in _expand(self._cols, one, lv)[1].tolist():
+                found.update(r for r in grid.get(key, ()) if max(own, int(levels[r])) == lv)
+        return np.array(sorted(found), np.int64)
+
+    def add(self, row: int) -> None:
+        """Index ``row`` in the grid of its level and every coarser one."""
+        own = int(self._cols.int_column("level")[row])
+        one = np.array([row])
+        for lv in range(own, LEVELS):
+            grid = self._grids[lv]
+            for key in _expand(self._cols, one, lv)[1].tolist():
+                grid.setdefault(key, []).append(row)

@@ -1,0 +1,270 @@
+"""Linking reports into incidents, one at a time or all at once, with monitors' overrides.
+
+A new report joins the incident of its best link — the earlier report with the highest score
+at or above ``THRESHOLD`` (ties: the earliest added) — or founds a new incident named after
+itself. Existing reports never move automatically: only a monitor's ``split``, ``merge`` or
+``detach`` moves them, so a report split away is never linked back, and replaying the same
+adds and overrides in the same order gives the same incidents, byte for byte.
+
+The best link only proposes: the newcomer must also agree with the incident as a whole (no
+member vetoes, and its mean score over the members reaches ``INCIDENT_THRESHOLD``), measured
+on the benchmark set (``docs/linking.md``).
+
+Confirmed incidents still accept new reports — a confirmation says the members belong
+together, not that no one else will report the event — and the decision says the incident
+was confirmed, so that a monitor reviews the newcomer. A split or merge clears confirmation
+of the incidents it changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ceasefire.errors import Conflict, InvalidInput, NotFound
+from ceasefire.linking.columns import Columns, Ints
+from ceasefire.linking.comparison import Comparison, comparison_at
+from ceasefire.linking.features import INCIDENT_THRESHOLD, THRESHOLD, VETO, Scored, score_pairs
+from ceasefire.linking.index import BucketIndex, batch_pairs
+from ceasefire.linking.model import Sighting
+
+SHOWN_LINKS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    report_id: str
+    incident: str
+    comparison: Comparison
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where a new report went, and the best candidate links that decided it."""
+
+    report_id: str
+    incident: str
+    new_incident: bool
+    confirmed: bool
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Confirm:
+    incident: str
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    incident: str
+    reports: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    into: str
+    other: str
+
+
+@dataclass(frozen=True, slots=True)
+class Detach:
+    report: str
+
+
+Override = Confirm | Split | Merge | Detach
+
+
+class Linker:
+    """Incremental linking; state is a pure function of the adds and overrides, in order."""
+
+    def __init__(self) -> None:
+        self._cols = Columns()
+        self._index = BucketIndex(self._cols)
+        self._row: dict[str, int] = {}
+        self._incident: list[str] = []
+        self._members: dict[str, list[int]] = {}
+        self._confirmed: set[str] = set()
+        self.overrides: list[Override] = []
+
+    def add(self, sighting: Sighting) -> Decision:
+        if sighting.report_id in self._row:
+            raise Conflict(f"report {sighting.report_id} is already linked")
+        row = self._cols.extend((sighting,))[0]
+        candidates = self._index.candidates(row)
+        scored = score_pairs(self._cols, candidates, np.full(len(candidates), row))
+        order = np.lexsort((scored.left, -scored.score))
+        lefts, scores = scored.left[order].tolist(), scored.score[order].tolist()
+        joined = choose(lefts, scores, self._incident, self._members)
+        incident = sighting.report_id if joined is None else joined
+        self._index.add(row)
+        self._row[sighting.report_id] = row
+        self._incident.append(incident)
+        self._members.setdefault(incident, []).append(row)
+        links = tuple(self._link(scored, int(k)) for k in order[:SHOWN_LINKS])
+        confirmed = joined is not None and incident in self._confirmed
+        return Decision(sighting.report_id, incident, joined is None, confirmed, links)
+
+    def _link(self, scored: Scored, k: int) -> Link:
+        left = int(scored.left[k])
+        return Link(
+            self._cols.ids[left], self._incident[left], comparison_at(self._cols, scored, k)
+        )
+
+    def incidents(self) -> dict[str, tuple[str, ...]]:
+        """Incident id → member report ids, in the order they were added."""
+        ids = self._cols.ids
+        return {name: tuple(ids[r] for r in rows) for name, rows in self._members.items()}
+
+    def incident_of(self, report_id: str) -> str:
+        return self._incident[self._known(report_id)]
+
+    def is_confirmed(self, incident: str) -> bool:
+        return incident in self._confirmed
+
+    # -- monitors' overrides -------------------------------------------------------------------
+
+    def apply(self, override: Override) -> str:
+        """Apply an override recorded in the log; returns the incident it leaves in place."""
+        match override:
+            case Confirm(incident):
+                return self.confirm(incident)
+            case Split(incident, reports):
+                return self.split(incident, reports)
+            case Merge(into, other):
+                return self.merge(into, other)
+            case Detach(report):
+                return self.detach(report)
+
+    def confirm(self, incident: str) -> str:
+        self._existing(incident)
+        self._confirmed.add(incident)
+        self.overrides.append(Confirm(incident))
+        return incident
+
+    def split(self, incident: str, report_ids: Sequence[str]) -> str:
+        """Move ``report_ids`` out of ``incident`` into a new incident; returns its id."""
+        members = self._existing(incident)
+        rows = sorted({self._known(r) for r in report_ids})
+        if not rows or any(self._incident[r] != incident for r in rows):
+            raise InvalidInput(f"split of {incident}: reports must be members of it")
+        if len(rows) == len(members):
+            raise InvalidInput(f"split of {incident}: some reports must stay")
+        name = self._fresh_name(self._cols.ids[rows[0]])
+        moved = set(rows)
+        self._members[incident] = [r for r in members if r not in moved]
+        self._members[name] = rows
+        for r in rows:
+            self._incident[r] = name
+        self._confirmed.discard(incident)
+        self.overrides.append(Split(incident, tuple(self._cols.ids[r] for r in rows)))
+        return name
+
+    def merge(self, into: str, other: str) -> str:
+        """Move every member of ``other`` into ``into``; ``other`` ceases to exist."""
+        if into == other:
+            raise InvalidInput(f"cannot merge incident {into} with itself")
+        kept, gone = self._existing(into), self._existing(other)
+        for r in gone:
+            self._incident[r] = into
+        self._members[into] = sorted(kept + gone)
+        del self._members[other]
+        self._confirmed -= {into, other}
+        self.overrides.append(Merge(into, other))
+        return into
+
+    def detach(self, report_id: str) -> str:
+        """Make a report an incident of its own; returns that incident's id."""
+        incident = self.incident_of(report_id)
+        if len(self._members[incident]) == 1:
+            return incident
+        return self.split(incident, [report_id])
+
+    def _fresh_name(self, base: str) -> str:
+        name, n = base, 1
+        while name in self._members:
+            name, n = f"{base}~{n}", n + 1
+        return name
+
+    def _existing(self, incident: str) -> list[int]:
+        if incident not in self._members:
+            raise NotFound(f"no incident {incident}")
+        return self._members[incident]
+
+    def _known(self, report_id: str) -> int:
+        if report_id not in self._row:
+            raise NotFound(f"no report {report_id} in the linker")
+        return self._row[report_id]
+
+
+def choose(
+    lefts: Sequence[int],
+    scores: Sequence[float],
+    incident_of: Sequence[str],
+    members: Mapping[str, Sequence[int]],
+) -> str | None:
+    """The incident a new report joins, from its scored links sorted best first.
+
+    The best link at or above ``THRESHOLD`` proposes its incident; the incident is taken only
+    if the newcomer agrees with the incident as a whole: no member vetoes — every member must
+    be a candidate scoring at least ``VETO`` (a member from the same source, in another place
+    or at another time says "not the same event") — and its mean score over the members is at
+    least ``INCIDENT_THRESHOLD`` (one close retelling does not outweigh the rest). Otherwise
+    the next best link's incident is tried.
+    """
+    by_row = dict(zip(lefts, scores, strict=True))
+    tried: set[str] = set()
+    for left, score in zip(lefts, scores, strict=True):
+        if score < THRESHOLD:
+            break
+        incident = incident_of[left]
+        if incident in tried:
+            continue
+        tried.add(incident)
+        agreement = [by_row.get(m, -math.inf) for m in members[incident]]
+        if min(agreement) >= VETO and sum(agreement) >= INCIDENT_THRESHOLD * len(agreement):
+            return incident
+    return None
+
+
+def link_all(sightings: Iterable[Sighting]) -> dict[str, str]:
+    """Report id → incident id, exactly as adding the sightings one by one to a new ``Linker``."""
+    cols = Columns()
+    cols.extend(sightings)
+    if len(set(cols.ids)) != len(cols.ids):
+        raise Conflict("report ids must be distinct")
+    return assign_from(cols, [score_pairs(cols, a, b) for a, b in batch_pairs(cols)])
+
+
+def assign_from(cols: Columns, parts: Sequence[Scored]) -> dict[str, str]:
+    """Replay the adds over pre-scored candidate pairs (``left`` < ``right``)."""
+    left = _cat([p.left for p in parts])
+    right = _cat([p.right for p in parts])
+    score = np.concatenate([np.zeros(0), *(p.score for p in parts)])
+    order = np.lexsort((left, -score, right))
+    left, right, score = left[order], right[order], score[order]
+    bounds = np.searchsorted(right, np.arange(len(cols) + 1)).tolist()
+    lefts, scores = left.tolist(), score.tolist()
+    incident: list[str] = []
+    members: dict[str, list[int]] = {}
+    for row, report in enumerate(cols.ids):
+        lo, hi = bounds[row], bounds[row + 1]
+        joined = choose(lefts[lo:hi], scores[lo:hi], incident, members) if hi > lo else None
+        name = report if joined is None else joined
+        incident.append(name)
+        members.setdefault(name, []).append(row)
+    return dict(zip(cols.ids, incident, strict=True))
+
+
+def _cat(parts: list[Ints]) -> Ints:
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def incidents_of(assignment: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Group an assignment (report → incident) into incident → members, in report order."""
+    grouped: dict[str, list[str]] = {}
+    for report, incident in assignment.items():
+        grouped.setdefault(incident, []).append(report)
+    return {k: tuple(v) for k, v in grouped.items()}

@@ -1,0 +1,259 @@
+"""Incidents: the reports that describe one event, linked, with the monitors' decisions.
+
+The incidents are folded from the log (:mod:`ceasefire.linking.fold`) and kept per process,
+carried forward as the log grows: linking is incremental, so a new report is matched against
+the incidents there are, not re-clustered with everything. The cache is keyed by the log's size,
+read from the database on each call, so several workers never serve a stale answer. Decisions
+(confirm, split, merge) are signed events like every other change of state.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ceasefire.domain import projection as pj
+from ceasefire.domain.incident_events import (
+    INCIDENT_CONFIRMED,
+    INCIDENT_MERGED,
+    INCIDENT_NAMESPACES,
+    INCIDENT_SPLIT,
+    parse_incident_event,
+)
+from ceasefire.errors import Conflict, NotFound
+from ceasefire.linking.fold import IncidentState, Override, fold
+from ceasefire.linking.linker import Decision
+from ceasefire.services.casework import Recorded, Signer
+from ceasefire.services.log import submit
+from ceasefire.services.ports import Row, Store
+
+_RELEVANT = ("report.", *INCIDENT_NAMESPACES)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One report of an incident, and why the linker put it there."""
+
+    report: str
+    index: int
+    kind: str | None
+    act: str | None
+    party: str | None
+    start: str | None
+    end: str | None
+    latitude: float | None
+    longitude: float | None
+    source: str | None
+    origin: str | None
+    linked_to: str | None
+    score: float | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    confirmed: bool
+    members: tuple[Member, ...]
+    decisions: tuple[Override, ...]
+
+    @property
+    def start(self) -> str | None:
+        return min((m.start for m in self.members if m.start), default=None)
+
+    @property
+    def end(self) -> str | None:
+        return max((m.end for m in self.members if m.end), default=None)
+
+    @property
+    def acts(self) -> tuple[str, ...]:
+        return tuple(sorted({m.act for m in self.members if m.act}))
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        return tuple(sorted({m.party for m in self.members if m.party}))
+
+
+class IncidentFolds:
+    """One store's incidents in this process, carried forward from the size it last saw.
+
+    Keep one per store (the API keeps one per app); without one, each call folds afresh.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = IncidentState()
+
+    def read(self, store: Store, use: Callable[[IncidentState], T]) -> T:
+        """``use`` the incidents of the log as it is now (under the lock: the state is live)."""
+        size = store.head().size
+        with self._lock:
+            state = self._state
+            if size < state.size:  # another database behind the same object: start again
+                state = self._state = IncidentState()
+            if size > state.size:
+                fold(state, _entries(store, state.size, size), size)
+            return use(state)
+
+
+def incident_of(store: Store, folds: IncidentFolds | None = None) -> Callable[[str], str | None]:
+    """A lookup report id → incident id, for exports (None: the report is not linked)."""
+    mapping = (folds or IncidentFolds()).read(
+        store,
+        lambda s: {r: s.linker.incident_of(r) for r in s.indexes},
+    )
+    return mapping.get
+
+
+def list_incidents(
+    store: Store,
+    folds: IncidentFolds | None = None,
+    *,
+    confirmed: bool | None = None,
+    min_reports: int = 1,
+) -> list[Incident]:
+    """Every incident, newest first, each with its members."""
+
+    def snapshot(state: IncidentState) -> list[tuple[str, tuple[str, ...], bool]]:
+        found = []
+        for name, members in state.incidents().items():
+            is_confirmed = state.linker.is_confirmed(name)
+            if len(members) < min_reports or confirmed not in (None, is_confirmed):
+                continue
+            found.append((name, members, is_confirmed))
+        return found
+
+    folds = folds or IncidentFolds()
+    chosen = folds.read(store, snapshot)
+    rows = _rows(store, [r for _, members, _ in chosen for r in members])
+    decisions = folds.read(store, lambda s: (dict(s.decisions), list(s.overrides)))
+    incidents = [_incident(name, members, ok, rows, *decisions) for name, members, ok in chosen]
+    return sorted(incidents, key=lambda i: max(m.index for m in i.members), reverse=True)
+
+
+def show_incident(store: Store, incident_id: str, folds: IncidentFolds | None = None) -> Incident:
+    folds = folds or IncidentFolds()
+
+    def snapshot(state: IncidentState) -> tuple[tuple[str, ...], bool, Any]:
+        members = state.incidents().get(incident_id)
+        if members is None:
+            raise NotFound(f"no incident {incident_id}", field="incident")
+        return (
+            members,
+            state.linker.is_confirmed(incident_id),
+            (
+                dict(state.decisions),
+                list(state.overrides),
+            ),
+        )
+
+    members, ok, (decisions, overrides) = folds.read(store, snapshot)
+    return _incident(incident_id, members, ok, _rows(store, list(members)), decisions, overrides)
+
+
+def confirm(store: Store, signer: Signer, incident: str, note: str | None = None) -> Recorded:
+    """A monitor has checked that the incident's reports describe one event."""
+    show_incident(store, incident)
+    body: dict[str, Any] = {"incident": incident} | ({"note": note} if note else {})
+    return _record(store, signer, INCIDENT_CONFIRMED, body)
+
+
+def split(
+    store: Store, signer: Signer, incident: str, reports: Sequence[str], reason: str
+) -> Recorded:
+    """These reports describe another event: they leave the incident and form their own."""
+    found = show_incident(store, incident)
+    members = {m.report for m in found.members}
+    strangers = [r for r in reports if r not in members]
+    if strangers:
+        raise Conflict(f"report {strangers[0]} is not in incident {incident}", field="reports")
+    if len(set(reports)) >= len(members):
+        raise Conflict(f"a split must leave some reports in incident {incident}", field="reports")
+    body = {"incident": incident, "reports": list(reports), "reason": reason}
+    return _record(store, signer, INCIDENT_SPLIT, body)
+
+
+def merge(store: Store, signer: Signer, incident: str, into: str, reason: str) -> Recorded:
+    """The two incidents are one event: ``incident``'s reports join ``into``."""
+    show_incident(store, incident)
+    show_incident(store, into)
+    body = {"incident": incident, "into": into, "reason": reason}
+    return _record(store, signer, INCIDENT_MERGED, body)
+
+
+def _record(store: Store, signer: Signer, kind: str, body: dict[str, Any]) -> Recorded:
+    """Sign and append one decision, its body parsed first (errors name its fields)."""
+    parse_incident_event(kind, body)
+    appended, envelope = submit(
+        store, signer.key, kind, body, log_key=signer.log_key, clock=signer.clock
+    )
+    return Recorded(envelope.id, appended, body)
+
+
+def _incident(
+    name: str,
+    members: Sequence[str],
+    confirmed: bool,
+    rows: dict[str, Row],
+    decisions: dict[str, Decision],
+    overrides: list[Override],
+) -> Incident:
+    return Incident(
+        id=name,
+        confirmed=confirmed,
+        members=tuple(_member(r, rows.get(r), decisions.get(r)) for r in members),
+        decisions=tuple(o for o in overrides if o.concerns(name)),
+    )
+
+
+def _member(report: str, row: Row | None, decision: Decision | None) -> Member:
+    body = json.loads(row["body"]) if row is not None and row["body"] else {}
+    best = decision.links[0] if decision is not None and decision.links else None
+    joined = decision is not None and not decision.new_incident and best is not None
+    sources = body.get("sources") or [{}]
+    return Member(
+        report=report,
+        index=row["idx"] if row is not None else -1,
+        kind=body.get("kind"),
+        act=body.get("act"),
+        party=body.get("alleged_party"),
+        start=(body.get("dates") or {}).get("start"),
+        end=(body.get("dates") or {}).get("end"),
+        latitude=(body.get("location") or {}).get("latitude"),
+        longitude=(body.get("location") or {}).get("longitude"),
+        source=sources[0].get("name"),
+        origin=row["origin"] if row is not None else None,
+        linked_to=best.report_id if joined and best is not None else None,
+        score=best.comparison.score if joined and best is not None else None,
+        reasons=tuple(best.comparison.explain()) if joined and best is not None else (),
+    )
+
+
+def _rows(store: Store, reports: list[str]) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    for start in range(0, len(reports), 500):
+        for row in store.find(pj.REPORTS, "id", reports[start : start + 500]):
+            found[row["id"]] = row
+    return found
+
+
+def _entries(store: Store, start: int, end: int) -> Iterator[pj.Entry]:
+    for index, leaf in store.entries(start, end):
+        envelope = json.loads(leaf)
+        kind = str(envelope["type"])
+        if not kind.startswith(_RELEVANT) or envelope.get("body") is None:
+            continue  # sealed: confidential reports are not linked
+        yield pj.Entry(
+            index=index,
+            id=envelope["id"],
+            type=kind,
+            actor=envelope["actor"],
+            affiliation=None,
+            time=envelope["time"],
+            body=envelope.get("body"),
+            commitment=envelope.get("commitment"),
+        )
