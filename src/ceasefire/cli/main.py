@@ -15,7 +15,10 @@ from ceasefire.cli import (
     db,
     demo,
     evidence,
+    geo,
+    incidents,
     init,
+    interchange,
     log,
     meetings,
     penalties,
@@ -59,6 +62,8 @@ app.command("demo")(demo.demo)
 app.command("status")(status.status)
 app.command("commitments")(status.commitments)
 app.command("serve")(serve.serve)
+app.command("import")(interchange.import_)
+app.command("export")(interchange.export)
 app.add_typer(actors.app, name="actors")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(reports.app, name="report")
@@ -67,6 +72,8 @@ app.add_typer(cases.app, name="case")
 app.add_typer(cases.finding_app, name="finding")
 app.add_typer(penalties.app, name="penalty")
 app.add_typer(meetings.app, name="meeting")
+app.add_typer(incidents.app, name="incident")
+app.add_typer(geo.app, name="geo")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(log.app, name="log")
 app.add_typer(db.app, name="db")

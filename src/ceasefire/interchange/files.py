@@ -1,0 +1,39 @@
+"""The one place interchange opens files: text with its encoding detected, read as a stream.
+
+The encoding is decided by a first pass over the bytes (:func:`encoding.detect_encoding`, in
+chunks, so memory stays bounded); the file is then read again as text, line by line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Final
+
+from ceasefire.errors import InvalidInput
+from ceasefire.interchange.encoding import detect_encoding
+
+_CHUNK: Final = 1 << 20
+
+
+def encoding_of(path: Path) -> str:
+    try:
+        with path.open("rb") as raw:
+            return detect_encoding(iter(lambda: raw.read(_CHUNK), b""))
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="file") from exc
+
+
+@contextmanager
+def open_text(path: Path) -> Iterator[IO[str]]:
+    """``path`` as text in its detected encoding, newlines kept as they are (for csv)."""
+    encoding = encoding_of(path)
+    with path.open("r", encoding=encoding, newline="") as text:
+        yield text
+
+
+def count_lines(path: Path) -> int:
+    """Physical lines, for a progress bar's total (quoted newlines make it an overestimate)."""
+    with path.open("rb") as raw:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(_CHUNK), b""))

@@ -1,0 +1,246 @@
+"""Any CSV, read through a column-mapping file; and the mapping that reads our own CSV back.
+
+A mapping is TOML::
+
+    [dataset]
+    name = "drone-strikes"            # the dataset is csv:drone-strikes
+
+    [columns]                         # our field = the file's column
+    id = "S#"
+    date = "Date"
+    date_format = "%A, %B %d, %Y"     # strptime; ISO dates are always understood
+    end_date = "End"                  # optional, like every column below
+    latitude = "Latitude"
+    longitude = "Longitude"
+    event_type = "Type"
+    narrative = "Comments"
+    killed = "Total Died Max"
+    place = "Location"
+    admin1 = "Province"
+    admin2 = "City"
+    country = "Country"
+    actors = ["Perpetrator", "Target"]
+    reference = "References"
+
+    [values]                          # constants for what the file does not say
+    event_type = "Drone strike"
+    date_precision = "day"            # day, week, month
+    geo_precision = "near"            # exact, near, district, province, country
+    country = "PK"
+
+    [source]
+    name = "Pakistan Drone Attacks (Kaggle)"
+    reliability = "C"
+    credibility = 3
+
+Without a mapping, the columns our plain CSV export writes are read (:data:`PLAIN`), so an
+export reads back as it was written.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ceasefire.domain.report_places import DatePrecision, GeoPrecision
+from ceasefire.errors import InvalidInput
+from ceasefire.interchange import common as c
+from ceasefire.interchange.rows import Imported, Row
+
+_COLUMN_FIELDS: Final = (
+    "id", "date", "end_date", "latitude", "longitude", "event_type", "narrative", "killed",
+    "place", "admin1", "admin2", "country", "reference", "act", "alleged_party",
+    "date_precision", "geo_precision",
+)  # fmt: skip
+_VALUE_FIELDS: Final = ("event_type", "date_precision", "geo_precision", "country", "narrative")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column holds each of our fields (``columns``), constants (``values``), the date
+    format, the actors' columns, the dataset's name and its grade as a source."""
+
+    name: str
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    actors: tuple[str, ...] = ()
+    date_format: str | None = None
+    grade: c.Grade = field(default_factory=c.Grade)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(self.columns[k] for k in ("id", "date") if k in self.columns)
+
+
+PLAIN: Final = ColumnMapping(
+    name="export",
+    columns={
+        "id": "dataset_id",
+        "date": "start",
+        "end_date": "end",
+        "latitude": "latitude",
+        "longitude": "longitude",
+        "event_type": "event_type",
+        "narrative": "narrative",
+        "killed": "killed",
+        "place": "place",
+        "admin1": "admin1",
+        "admin2": "admin2",
+        "country": "country",
+        "act": "act",
+        "alleged_party": "alleged_party",
+        "date_precision": "date_precision",
+        "geo_precision": "geo_precision",
+        "reference": "reference",
+    },
+    actors=("actors",),
+)
+"""How our plain CSV export (and the GeoJSON export's properties) read back."""
+
+
+def parse_mapping(text: str, *, where: str = "mapping") -> ColumnMapping:
+    """A mapping from TOML; InvalidInput names the key at fault."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"not valid TOML: {exc}", field=where) from exc
+    unknown = set(doc) - {"dataset", "columns", "values", "source"}
+    if unknown:
+        raise InvalidInput(f"unknown sections {sorted(unknown)}", field=where)
+    name = _string(doc.get("dataset", {}), "name", f"{where}.dataset") or "csv"
+    raw = dict(doc.get("columns", {}))
+    date_format = raw.pop("date_format", None)
+    actors = raw.pop("actors", [])
+    if isinstance(actors, str):
+        actors = [actors]
+    if not isinstance(actors, list) or not all(isinstance(a, str) for a in actors):
+        raise InvalidInput("expected a list of column names", field=f"{where}.columns.actors")
+    columns = {k: _string(raw, k, f"{where}.columns") for k in raw}
+    values = {
+        k: _string(doc.get("values", {}), k, f"{where}.values") for k in doc.get("values", {})
+    }
+    for section, known, given in (
+        ("columns", _COLUMN_FIELDS, columns),
+        ("values", _VALUE_FIELDS, values),
+    ):
+        for key in given:
+            if key not in known:
+                raise InvalidInput(
+                    f"unknown field {key!r} (expected one of {', '.join(known)})",
+                    field=f"{where}.{section}.{key}",
+                )
+    for key in ("id", "date"):
+        if key not in columns:
+            raise InvalidInput("the mapping must name this column", field=f"{where}.columns.{key}")
+    if "event_type" not in columns and "event_type" not in values:
+        raise InvalidInput(
+            "give event_type as a column or as a constant in [values]", field=f"{where}.columns"
+        )
+    source = doc.get("source", {})
+    grade = c.Grade(
+        name=_string(source, "name", f"{where}.source") or None,
+        reliability=_string(source, "reliability", f"{where}.source") or "C",
+        credibility=int(source.get("credibility", 3)),
+    )
+    return ColumnMapping(name, columns, values, tuple(actors), date_format, grade)
+
+
+def _string(section: Mapping[str, Any], key: str, where: str) -> str:
+    value = section.get(key, "")
+    if not isinstance(value, str):
+        raise InvalidInput(f"expected a string, found {value!r}", field=f"{where}.{key}")
+    return value
+
+
+def read_csv(lines: Iterable[str], ctx: c.Context, mapping: ColumnMapping = PLAIN) -> Iterator[Row]:
+    """One Imported or Reject per data row of a CSV read through ``mapping``."""
+    rows = c.CsvRows.open(lines, mapping.required, f"CSV ({mapping.name} mapping)")
+    missing = [
+        v for k, v in mapping.columns.items() if v not in rows.header and k in ("id", "date")
+    ]
+    if missing:
+        raise InvalidInput(f"the header lacks the columns {', '.join(missing)}", field="header")
+    dataset = ctx.dataset or f"csv:{mapping.name}"
+    return c.guarded(rows, row_builder(mapping, dataset, ctx))
+
+
+def row_builder(mapping: ColumnMapping, dataset: str, ctx: c.Context) -> Any:
+    """``build(line, row) -> Imported`` for rows of strings keyed by column name."""
+    seen = c.Seen()
+    if mapping.grade.name is not None and ctx.grade.name is None:
+        ctx = c.Context(ctx.now, ctx.region, ctx.acts, ctx.release, ctx.dataset, mapping.grade)
+
+    def build(line: int, row: dict[str, str]) -> Imported:
+        id_column = mapping.columns["id"]
+        dataset_id = (row.get(id_column) or "").strip()
+        if not dataset_id:
+            raise c.RowError(id_column, "", "the row has no id")
+        body = mapped_body(row, mapping, dataset, dataset_id, ctx)
+        seen.check(dataset_id, line, id_column)
+        return Imported(line, dataset, dataset_id, body)
+
+    return build
+
+
+def mapped_body(
+    row: dict[str, str], m: ColumnMapping, dataset: str, dataset_id: str, ctx: c.Context
+) -> dict[str, Any]:
+    def get(name: str) -> str:
+        column = m.columns.get(name)
+        value = (row.get(column) or "").strip() if column else ""
+        return value or m.values.get(name, "")
+
+    formats = (m.date_format,) if m.date_format else ()
+    start = c.day(row.get(m.columns["date"], ""), m.columns["date"], ctx, formats)
+    end_text = get("end_date")
+    end = (
+        c.day(end_text, m.columns.get("end_date", "end_date"), ctx, formats) if end_text else start
+    )
+    if end < start:
+        raise c.RowError(m.columns.get("end_date"), end_text, f"before the start {start}")
+    event_type = get("event_type")
+    if not event_type:
+        raise c.RowError(m.columns.get("event_type"), "", "the event type is empty")
+    killed = get("killed")
+    return c.observation(
+        dates={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "precision": _enum(get("date_precision") or "day", DatePrecision, m, "date_precision"),
+        },
+        location=_location(get, m, ctx),
+        event_type=event_type,
+        act=get("act") or None,
+        alleged_party=get("alleged_party") or None,
+        actors=c.names(*(a for col in m.actors for a in (row.get(col) or "").split(";"))),
+        casualties={"killed": {"unknown": c.count(killed, m.columns["killed"])}}
+        if killed
+        else None,
+        narrative=get("narrative") or f"{event_type} on {start.isoformat()} ({dataset}).",
+        sources=[c.source(m.grade.name or dataset, ctx, get("reference"))],
+        origin=c.origin(dataset, dataset_id, ctx.release, row),
+    )
+
+
+def _location(get: Any, m: ColumnMapping, ctx: c.Context) -> dict[str, Any] | None:
+    lat, lon = get("latitude"), get("longitude")
+    if not lat and not lon:
+        return None
+    names = (m.columns.get("latitude", "latitude"), m.columns.get("longitude", "longitude"))
+    point = c.coordinates(lat, lon, ctx, names)
+    country = get("country")
+    code = c.country_code(country) or (country.upper() if len(country) == 2 else None)
+    return c.location(
+        *point, _enum(get("geo_precision") or "near", GeoPrecision, m, "geo_precision"),
+        place=get("place"), admin1=get("admin1"), admin2=get("admin2"), country=code,
+    )  # fmt: skip
+
+
+def _enum(value: str, kind: Any, m: ColumnMapping, name: str) -> str:
+    try:
+        return str(kind(value.strip().lower()).value)
+    except ValueError:
+        expected = ", ".join(k.value for k in kind)
+        raise c.RowError(m.columns.get(name, name), value, f"expected one of {expected}") from None

@@ -1,0 +1,208 @@
+"""Importing a dataset: every good row becomes a signed ``report.submitted`` observation.
+
+The rows come from a reader of :mod:`ceasefire.interchange` (one Imported or Reject per row).
+The import signs one envelope per good row, as the importer, and appends them in chunks of
+:data:`CHUNK` rows, each chunk one atomic batch (all of it or none of it). Memory stays bounded
+whatever the file's size, and a run that stops half way is resumed by running it again: the
+rows already imported are found by their origin (``dataset:id``) and add nothing.
+
+Against the record, a row is:
+
+- **new** when no report has its origin: it is submitted;
+- **unchanged** when the active report with its origin has the same body digest: nothing is
+  written (re-importing a file adds nothing);
+- **changed** when that report's body differs (a newer release of the dataset): a
+  ``report.corrected`` event replaces it, so the record says what changed and when;
+- **rejected** when the reader refused it, or the body fails the report's own checks, the
+  agreement's, or the log's entry size: it goes to ``rejects`` with the reason, and the chunk's
+  other rows are imported all the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any, Final
+
+from ceasefire.domain import events
+from ceasefire.domain import projection as pj
+from ceasefire.errors import CeasefireError
+from ceasefire.interchange.common import ActMap, Context, Grade
+from ceasefire.interchange.rows import Imported, Reject, Row
+from ceasefire.log.envelope import sign_event
+from ceasefire.log.keys import SigningKey
+from ceasefire.services.agreements import require_in_force
+from ceasefire.services.log import Submission, append
+from ceasefire.services.ports import Row as RecordRow
+from ceasefire.services.ports import Store
+
+CHUNK: Final = 5_000
+_BATCH: Final = re.compile(r"batch\[(\d+)\]\.?(.*)")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportCounts:
+    """What an import did: rows submitted, corrected, found unchanged, refused."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    indices: list[range] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return self.new + self.changed + self.unchanged + self.rejected
+
+
+def context_for(
+    store: Store,
+    now: datetime,
+    *,
+    release: str = "",
+    dataset: str | None = None,
+    grade: Grade | None = None,
+) -> Context:
+    """What the readers need from the agreement in force: its region and its acts."""
+    agreement = require_in_force(store).agreement
+    return Context(
+        now=now.date(),
+        region=agreement.region.bbox,
+        acts=ActMap.from_acts(agreement.acts),
+        release=release,
+        dataset=dataset,
+        grade=grade or Grade(),
+    )
+
+
+def _ignore(_reject: Reject) -> None:
+    return None
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+def import_rows(
+    store: Store,
+    rows: Iterable[Row],
+    *,
+    key: SigningKey,
+    log_key: SigningKey,
+    now: datetime,
+    rejects: Callable[[Reject], None] = _ignore,
+    progress: Progress = _no_progress,
+    total: int = 0,
+    chunk: int = CHUNK,
+) -> ImportCounts:
+    """Import ``rows`` as ``key``'s actor (an importer); ``total`` is the expected number of
+    lines, for ``progress("import", line, total)``."""
+    counts = ImportCounts()
+    require_in_force(store)
+    now = now.replace(microsecond=0)
+    for batch in _chunks(rows, chunk):
+        good: list[Imported] = []
+        for row in batch:
+            if isinstance(row, Reject):
+                counts.rejected += 1
+                rejects(row)
+            else:
+                good.append(row)
+        signed = _signed(store, good, key, now, counts, rejects)
+        _append(store, signed, log_key, now, counts, rejects)
+        last = batch[-1].line
+        progress("import", last, max(total, last))
+    return counts
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _signed(
+    store: Store,
+    good: Sequence[Imported],
+    key: SigningKey,
+    now: datetime,
+    counts: ImportCounts,
+    rejects: Callable[[Reject], None],
+) -> list[tuple[Imported, bool, Submission]]:
+    """(row, is it new, its signed envelope) for each row that changes the record."""
+    earlier = _earlier(store, [row.origin for row in good])
+    origin_log = store.head().identity.origin
+    signed: list[tuple[Imported, bool, Submission]] = []
+    for row in good:
+        previous = earlier.get(row.origin)
+        if previous is not None and previous["digest"] == pj.content_digest(row.body):
+            counts.unchanged += 1
+            continue
+        try:
+            event_type, body = _event(row, previous)
+            envelope, _ = sign_event(
+                key, log=origin_log, actor=key.name, type=event_type, time=now, body=body
+            )
+            envelope.to_leaf()  # refuses a row too large for one log entry
+        except CeasefireError as exc:
+            counts.rejected += 1
+            rejects(Reject(row.line, exc.field, None, exc.message))
+            continue
+        signed.append((row, previous is None, Submission(envelope)))
+    return signed
+
+
+def _append(
+    store: Store,
+    signed: list[tuple[Imported, bool, Submission]],
+    log_key: SigningKey,
+    now: datetime,
+    counts: ImportCounts,
+    rejects: Callable[[Reject], None],
+) -> None:
+    """Append the chunk as one batch. Admission checks every body (the report's own rules, the
+    agreement's, the policy) and refuses the whole batch naming the first bad entry: that row
+    is rejected and the rest appended again. The readers check rows as admission does, so this
+    is rare, and it spares checking every body twice."""
+    while signed:
+        try:
+            appended = append(store, [s for _, _, s in signed], log_key, lambda: now)
+        except CeasefireError as exc:
+            found = _BATCH.match(exc.field or "")
+            if found is None:
+                raise
+            row, _, _ = signed.pop(int(found.group(1)))
+            counts.rejected += 1
+            rejects(Reject(row.line, found.group(2) or None, None, exc.message))
+            continue
+        counts.indices.append(appended.indices)
+        counts.new += sum(1 for _, new, _ in signed if new)
+        counts.changed += sum(1 for _, new, _ in signed if not new)
+        return
+
+
+def _event(row: Imported, previous: RecordRow | None) -> tuple[str, dict[str, Any]]:
+    if previous is None:
+        return events.REPORT_SUBMITTED, row.body
+    release = row.body.get("origin", {}).get("release", "")
+    reason = f"{row.dataset} {release}".strip() + f": row {row.dataset_id} changed"
+    return events.REPORT_CORRECTED, {
+        "corrects": previous["id"],
+        "reason": reason,
+        "report": row.body,
+    }
+
+
+def _earlier(store: Store, origins: Sequence[str]) -> dict[str, RecordRow]:
+    """The active report for each origin already in the record."""
+    if not origins:
+        return {}
+    return {
+        row["origin"]: row
+        for row in store.find(pj.REPORTS, "origin", origins)
+        if row["status"] == pj.ACTIVE
+    }

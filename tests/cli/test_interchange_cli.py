@@ -1,0 +1,77 @@
+"""``ceasefire import`` and ``ceasefire export`` from the shell: counts on stdout, rejects to a
+file with line, field and reason, a re-import that adds nothing, an exit code when every row
+is refused, and exports that carry the incident id."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from tests.cli.test_record_cli import RecordCli, fresh, mechanism  # noqa: F401 (fixtures)
+
+HEADER: Final = (
+    "event_id_cnty,event_date,event_type,sub_event_type,actor1,latitude,longitude,fatalities,notes"
+)
+ROWS: Final = (
+    "PAK1,2025-10-12,Battles,Armed clash,Military Forces of Pakistan,31.0052,66.3994,2,Clash",
+    "PAK2,2025-10-13,Battles,Armed clash,Unidentified Armed Group,95,66.3994,1,Bad latitude",
+    "PAK3,2025-10-14,Explosions/Remote violence,Air/drone strike,,32.9,69.4,0,Strike",
+)
+
+
+@pytest.fixture
+def importer(mechanism: RecordCli) -> RecordCli:  # noqa: F811
+    mechanism("actors", "enrol", "importer-1", "--role", "importer")
+    return mechanism
+
+
+def write(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "acled.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_counts_rejects_and_reimport(importer: RecordCli, tmp_path: Path) -> None:
+    path = write(tmp_path, *ROWS)
+    rejects = tmp_path / "rejects.csv"
+    key = importer.key("importer-1")
+    args = ("import", str(path), "--format", "acled", "--key", key)
+    out = importer.out(*args, "--rejects", str(rejects))
+    assert out == "read=3 new=2 changed=0 unchanged=0 rejected=1"
+    (reject,) = csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8")))
+    assert (reject["line"], reject["field"], reject["value"]) == ("3", "latitude", "95")
+    again = json.loads(importer.out(*args, "--json"))
+    assert (again["new"], again["unchanged"], again["rejected"]) == (0, 2, 1)
+    assert "line 3, field latitude" in again["rejects"][0]
+
+
+def test_import_fails_when_every_row_or_the_header_is_refused(
+    importer: RecordCli, tmp_path: Path
+) -> None:
+    key = importer.key("importer-1")
+    result = importer.invoke("import", str(write(tmp_path, ROWS[1])), "--key", key, code=3)
+    assert "rejected=1" in result.stdout
+    path = tmp_path / "x.csv"
+    path.write_text("date;type\n2025-10-12;x\n", encoding="utf-8")
+    result = importer.invoke("import", str(path), "--format", "acled", "--key", key, code=3)
+    assert "lacks the columns" in result.output
+
+
+def test_export_carries_the_incident_id_and_filters(importer: RecordCli, tmp_path: Path) -> None:
+    importer.out("import", str(write(tmp_path, *ROWS)), "--key", importer.key("importer-1"))
+    text = importer.out("export", "--format", "acled")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["event_id_cnty"] for r in rows] == ["PAK1", "PAK3"]
+    incidents = [r["incident_id"] for r in rows]
+    assert all(incidents) and len(set(incidents)) == 2  # a strike 300 km from the clash
+    only = importer.out("export", "--format", "csv", "--from", "2025-10-14", "--type", "Explosions")
+    assert [r["dataset_id"] for r in csv.DictReader(io.StringIO(only))] == ["PAK3"]
+    out = tmp_path / "out.geojson"
+    importer.invoke("export", "--format", "geojson", "--bbox", "66,30,67,32", "--out", str(out))
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["properties"]["dataset_id"] for f in doc["features"]] == ["PAK1"]

@@ -1,0 +1,188 @@
+"""Importing real datasets into a store (SQLite and PostgreSQL) and exporting them again.
+
+The real files live in ``../shared/data/real`` (not in this repository: their terms forbid
+republishing); the tests skip when the folder is absent, unless ``CI=true``, where they fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from ceasefire.domain.actors import Role
+from ceasefire.interchange import acled, files, ucdp
+from ceasefire.interchange.common import Context
+from ceasefire.interchange.formats import Format, read
+from ceasefire.interchange.rows import Imported, Reject
+from ceasefire.log.keys import SigningKey
+from ceasefire.services import exports as export_service
+from ceasefire.services import imports as import_service
+from ceasefire.services import keys as key_service
+from tests.record_factories import Mechanism, make_mechanism
+
+REAL: Final = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+NOW: Final = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+STANDARD: Final = {Format.ACLED: set(acled.COLUMNS), Format.UCDP: {*ucdp.COLUMNS, "iso3"}}
+
+
+def real(name: str) -> Path:
+    path = REAL / name
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing (CI=true requires the real data)")
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+@pytest.fixture
+def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
+    found = make_mechanism(database_url, tmp_path / "data")
+    yield found
+    found.close()
+
+
+def importer(mechanism: Mechanism) -> SigningKey:
+    key = SigningKey.generate("importer-1")
+    key_service.enrol(
+        mechanism.store,
+        actor="importer-1",
+        public_key=key.public_key,
+        role=Role.IMPORTER.value,
+        affiliation=None,
+        operator_key=mechanism.operator_key,
+        log_key=mechanism.log_key,
+        clock=mechanism.tick,
+    )
+    return key
+
+
+def run_import(
+    mechanism: Mechanism,
+    key: SigningKey,
+    path: Path,
+    fmt: Format,
+    *,
+    release: str = "",
+    dataset: str | None = None,
+    chunk: int = import_service.CHUNK,
+) -> tuple[import_service.ImportCounts, list[Reject]]:
+    refused: list[Reject] = []
+    ctx = import_service.context_for(mechanism.store, NOW, release=release, dataset=dataset)
+    with files.open_text(path) as stream:
+        counts = import_service.import_rows(
+            mechanism.store,
+            read(fmt, stream, ctx),
+            key=key,
+            log_key=mechanism.log_key,
+            now=NOW,
+            rejects=refused.append,
+            chunk=chunk,
+        )
+    return counts, refused
+
+
+def test_ucdp_candidate_imports_and_reimport_adds_nothing(mechanism: Mechanism) -> None:
+    key = importer(mechanism)
+    path = real("ucdp_candidate_v26_0_2_pak_afg_2026jan_feb.csv")
+    counts, refused = run_import(mechanism, key, path, Format.UCDP, release="26.0.2", chunk=40)
+    assert refused == []
+    assert (counts.new, counts.rejected) == (105, 0)
+    size = mechanism.size()
+    again, _ = run_import(mechanism, key, path, Format.UCDP, release="26.0.2")
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 105)
+    assert mechanism.size() == size
+
+
+def test_a_newer_release_records_what_changed(mechanism: Mechanism, tmp_path: Path) -> None:
+    key = importer(mechanism)
+    path = real("ucdp_candidate_v26_0_2_pak_afg_2026jan_feb.csv")
+    run_import(mechanism, key, path, Format.UCDP, release="26.0.2")
+    with files.open_text(path) as stream:
+        rows = list(csv.reader(stream))
+    best = rows[0].index("best")
+    rows[1][best] = str(int(rows[1][best]) + 1)
+    newer = tmp_path / "newer.csv"
+    with newer.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    counts, refused = run_import(mechanism, key, newer, Format.UCDP, release="26.0.2")
+    assert refused == []
+    assert (counts.new, counts.changed, counts.unchanged) == (0, 1, 104)
+    corrected = [r for r in mechanism.store.table("rm_reports") if r["status"] == "corrected"]
+    assert len(corrected) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("acled_balochistan_separatist_2020_2024.csv", Format.ACLED),
+        ("ucdp_candidate_v26_0_2_pak_afg_2026jan_feb.csv", Format.UCDP),
+    ],
+)
+def test_round_trip_gives_back_every_mapped_column(
+    mechanism: Mechanism, name: str, fmt: Format
+) -> None:
+    key = importer(mechanism)
+    path = real(name)
+    counts, refused = run_import(mechanism, key, path, fmt)
+    assert refused == []
+    out = io.StringIO()
+    exported = export_service.export_reports(mechanism.store, None, fmt, out)
+    assert exported == counts.new
+    with files.open_text(path) as stream:
+        original = list(csv.DictReader(stream))
+    back = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert all(row["incident_id"] == "" for row in back)
+    key_of = _key(fmt)
+    by_key = {key_of(row): row for row in back}
+    for row in original:
+        exported_row = by_key[key_of(row)]
+        for column, value in row.items():
+            if column in STANDARD[fmt]:  # a dataset's own extra columns stay in attributes
+                assert exported_row[column] == value, (column, row)
+
+
+def _key(fmt: Format) -> Callable[[dict[str, str]], object]:
+    if fmt is Format.UCDP:
+        return lambda row: row["id"]
+    return lambda row: (row["event_date"], row["latitude"], row["notes"])
+
+
+def test_reduced_and_hdx_ucdp_read_without_rejects() -> None:
+    ctx = Context(now=NOW.date())
+    for name in ("ucdp_candidate_2025_pak_afg_reduced.csv", "ucdp_ged_pakistan_hdx_1989_2021.csv"):
+        with files.open_text(real(name)) as stream:
+            results = list(read(Format.UCDP, stream, ctx))
+        assert all(isinstance(r, Imported) for r in results), name
+
+
+def test_a_body_admission_refuses_is_rejected_and_the_rest_imported(
+    mechanism: Mechanism,
+) -> None:
+    key = importer(mechanism)
+    body = {
+        "kind": "observation",
+        "dates": {"start": "2025-10-12", "end": "2025-10-12", "precision": "day"},
+        "event_type": "Battles: Armed clash",
+        "narrative": "A clash.",
+        "language": "en",
+        "sources": [{"name": "ACLED", "kind": "dataset", "reliability": "B", "credibility": 2}],
+    }
+    rows = [
+        Imported(2 + i, "csv:t", f"r{i}", body | {"origin": {"dataset": "csv:t", "id": f"r{i}"}})
+        for i in range(3)
+    ]
+    rows[1] = Imported(3, "csv:t", "r1", rows[1].body | {"act": "no_such_act"})
+    refused: list[Reject] = []
+    counts = import_service.import_rows(
+        mechanism.store, rows, key=key, log_key=mechanism.log_key, now=NOW,
+        rejects=refused.append,
+    )  # fmt: skip
+    assert (counts.new, counts.rejected) == (2, 1)
+    assert (refused[0].line, refused[0].field) == (3, "body.act")
