@@ -7,22 +7,30 @@ required) and hand it to the services, whose one policy decides what it may see 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from dataclasses import dataclass, field
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, HTTPException, Request
 
 from ceasefire.domain.actors import Actor
+from ceasefire.services.casework import Folds
 from ceasefire.services.ports import Store
+from ceasefire.services.reports import ReportQueries
 from ceasefire.settings import Settings
+
+
+class ApiStore(Store, ReportQueries, Protocol):
+    """What the service reads and writes: the store, and the report pages it selects."""
 
 
 @dataclass
 class Context:
-    """The app's long-lived parts, set up once by the app factory."""
+    """The app's long-lived parts, set up once by the app factory. ``folds`` is this
+    process's memory of the casework fold (each worker has its own; see ``Folds``)."""
 
     settings: Settings
-    store: Store
+    store: ApiStore
+    folds: Folds = field(default_factory=Folds)
 
 
 def context(request: Request) -> Context:
@@ -30,8 +38,12 @@ def context(request: Request) -> Context:
     return found
 
 
-def store(request: Request) -> Store:
+def store(request: Request) -> ApiStore:
     return context(request).store
+
+
+def folds(request: Request) -> Folds:
+    return context(request).folds
 
 
 def viewer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor | None:
@@ -57,6 +69,7 @@ def caller(actor: Annotated[Actor | None, Depends(viewer)]) -> Actor:
     return actor
 
 
-StoreDep = Annotated[Store, Depends(store)]
+StoreDep = Annotated[ApiStore, Depends(store)]
+FoldsDep = Annotated[Folds, Depends(folds)]
 ViewerDep = Annotated[Actor | None, Depends(viewer)]
 CallerDep = Annotated[Actor, Depends(caller)]

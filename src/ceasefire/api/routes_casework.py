@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from ceasefire.api.deps import StoreDep
+from ceasefire.api.deps import FoldsDep, StoreDep
 from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
 from ceasefire.api.schemas import ListOut
@@ -55,48 +55,49 @@ def _listed(values: list[Any]) -> ListOut:
 @router.get("/cases", operation_id="list_cases")
 def cases(
     store: StoreDep,
+    folds: FoldsDep,
     state: Annotated[str | None, Query(description="A case state, e.g. investigating.")] = None,
     party: Annotated[str | None, Query(description="The party the case is about.")] = None,
 ) -> ListOut:
     """Every case, oldest first, with its state and the log indices of each step."""
-    return _listed(casework_service.list_cases(store, state=state, party=party))
+    return _listed(casework_service.list_cases(store, state=state, party=party, folds=folds))
 
 
 @router.get("/cases/{case_id}", operation_id="get_case")
-def case(store: StoreDep, case_id: str) -> dict[str, Any]:
+def case(store: StoreDep, folds: FoldsDep, case_id: str) -> dict[str, Any]:
     """One case: what it is about, its timeline (each step with its log index), its finding."""
-    found: dict[str, Any] = plain(casework_service.show_case(store, case_id))
+    found: dict[str, Any] = plain(casework_service.show_case(store, case_id, folds))
     return found
 
 
 @router.get("/penalties", operation_id="list_penalties")
-def penalties(store: StoreDep) -> ListOut:
+def penalties(store: StoreDep, folds: FoldsDep) -> ListOut:
     """The penalty ledger, oldest proposal first, with signatures, notices and appeals."""
-    return _listed(casework_service.list_penalties(store))
+    return _listed(casework_service.list_penalties(store, folds))
 
 
 @router.get("/meetings", operation_id="list_meetings")
-def meetings(store: StoreDep) -> ListOut:
+def meetings(store: StoreDep, folds: FoldsDep) -> ListOut:
     """The follow-up meetings, their agenda and decisions."""
-    return _listed(casework_service.list_meetings(store))
+    return _listed(casework_service.list_meetings(store, folds))
 
 
 @router.get("/meetings/{meeting_id}", operation_id="get_meeting")
-def meeting(store: StoreDep, meeting_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = plain(casework_service.show_meeting(store, meeting_id))
+def meeting(store: StoreDep, folds: FoldsDep, meeting_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = plain(casework_service.show_meeting(store, meeting_id, folds))
     return found
 
 
 @router.get("/status", operation_id="get_status")
-def status(store: StoreDep, as_of: AsOf = None) -> dict[str, Any]:
+def status(store: StoreDep, folds: FoldsDep, as_of: AsOf = None) -> dict[str, Any]:
     """The ceasefire's status, each party's standing and the commitments, as of a moment,
     each figure with the log indices it was derived from."""
-    return casework_service.status(store, parse_as_of(as_of)).to_document()
+    return casework_service.status(store, parse_as_of(as_of), folds).to_document()
 
 
 @router.get("/commitments", operation_id="list_commitments")
-def commitments(store: StoreDep, as_of: AsOf = None) -> ListOut:
+def commitments(store: StoreDep, folds: FoldsDep, as_of: AsOf = None) -> ListOut:
     """Each commitment's status (met, due, overdue, breached), next and missed deadlines."""
-    evaluation = casework_service.status(store, parse_as_of(as_of))
+    evaluation = casework_service.status(store, parse_as_of(as_of), folds)
     items = [c.to_document() for c in evaluation.commitments]
     return ListOut(items=items, total=len(items))

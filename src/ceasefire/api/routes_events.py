@@ -38,11 +38,14 @@ from ceasefire.api import routes_evidence
 from ceasefire.api.deps import StoreDep, context
 from ceasefire.api.problems import documented, problem
 from ceasefire.api.ratelimit import WriterDep, address_limit
+from ceasefire.domain.actors import Actor
 from ceasefire.errors import CeasefireError, InvalidInput
 from ceasefire.log.canonical import canonical_json
 from ceasefire.log.envelope import SALT_SIZE, Envelope, Sealed, b64decode_exact, format_time
 from ceasefire.services.log import Submission
+from ceasefire.services.ports import Store
 from ceasefire.services.receipts import Issued, Replayed, Terms, accept
+from ceasefire.settings import Settings
 
 router = APIRouter(tags=["events"])
 
@@ -147,9 +150,8 @@ async def post_event(
         return problem(refused.status, refused.code, refused.detail, field=refused.field)
     settings = context(request).settings
     try:
-        await run_in_threadpool(routes_evidence.check_posted, settings, store, caller, submission)
         issued = await run_in_threadpool(
-            accept, store, caller, submission, receipt_terms, idempotency_key=idempotency_key
+            _checked_accept, settings, store, caller, submission, receipt_terms, idempotency_key
         )
     except Replayed as exc:
         return problem(
@@ -161,6 +163,21 @@ async def post_event(
             receipt=exc.issued.note,
         )
     return JSONResponse(_receipt_json(issued), status_code=201 if issued.created else 200)
+
+
+def _checked_accept(
+    settings: Settings,
+    store: Store,
+    caller: Actor,
+    submission: Submission,
+    receipt_terms: Terms,
+    idempotency_key: str | None,
+) -> Issued:
+    """The checks and the append in one trip to a worker thread. Appends made at once by
+    several requests go in together (``services.log``'s group commit), each with its own
+    receipt."""
+    routes_evidence.check_posted(settings, store, caller, submission)
+    return accept(store, caller, submission, receipt_terms, idempotency_key=idempotency_key)
 
 
 async def _json_body(request: Request) -> Any:

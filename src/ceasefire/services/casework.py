@@ -14,7 +14,8 @@ any party recomputes from its own copy of the log.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -178,45 +179,145 @@ def sign_decision(store: Store, signer: Signer, meeting: str, decision: str) -> 
 
 def record_entries(store: Store, as_of: datetime | None = None) -> Iterator[pj.Entry]:
     """The public entries the casework fold reads, up to ``as_of``, from the log itself."""
+    entries = _entries(store, 0, store.head().size)
+    return iter(entries if as_of is None else _until(entries, as_of))
+
+
+def _entries(store: Store, start: int, end: int) -> list[pj.Entry]:
     affiliations = {r.actor: r.affiliation for r in store.key_records()}
-    size = store.head().size
-    for index, leaf in store.entries(0, size):
+    found = []
+    for index, leaf in store.entries(start, end):
         envelope = json.loads(leaf)
         if not str(envelope["type"]).startswith(_RELEVANT):
             continue
-        if as_of is not None and parse_time(envelope["time"]) > as_of:
-            continue
-        yield pj.Entry(
-            index=index,
-            id=envelope["id"],
-            type=envelope["type"],
-            actor=envelope["actor"],
-            affiliation=affiliations.get(envelope["actor"]),
-            time=envelope["time"],
-            body=envelope.get("body"),
-            commitment=envelope.get("commitment"),
+        found.append(
+            pj.Entry(
+                index=index,
+                id=envelope["id"],
+                type=envelope["type"],
+                actor=envelope["actor"],
+                affiliation=affiliations.get(envelope["actor"]),
+                time=envelope["time"],
+                body=envelope.get("body"),
+                commitment=envelope.get("commitment"),
+            )
         )
+    return found
 
 
-def load(store: Store, as_of: datetime | None) -> tuple[Casework, Agreement]:
+def _until(entries: Sequence[pj.Entry], as_of: datetime) -> list[pj.Entry]:
+    return [e for e in entries if parse_time(e.time) <= as_of]
+
+
+class Folds:
+    """One process's memory of the casework fold, keyed by the log's size.
+
+    The fold is a pure function of the log's prefix (and of the agreement in force, itself
+    decided by that prefix), so ``(size, as_of is None)`` names it exactly: the size is read
+    from the database on every call, the entries of a grown log are read incrementally (the
+    log only grows; an actor keeps its affiliation), and a fold made for a smaller size is
+    never served again. Several workers each keep their own; none can be stale, since each
+    asks the database for the size. The evaluation also depends on the time: "now" is taken
+    to the second — what an evaluation shows of its ``as_of`` (``iso_time``) — so one is kept
+    per ``(size, second)`` and says exactly the moment it was made for. An explicit ``as_of``
+    reuses the fold when every entry is before it, and folds afresh otherwise.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._size = -1
+        self._entries: tuple[pj.Entry, ...] = ()
+        self._latest: datetime | None = None
+        self._folds: dict[bool, tuple[Casework, Agreement]] = {}
+        self._evaluation: tuple[int, datetime, Evaluation] | None = None
+
+    def prefix(self, store: Store) -> tuple[int, tuple[pj.Entry, ...], datetime | None]:
+        """The log's size now, its casework entries, and the latest time among them."""
+        size = store.head().size
+        with self._lock:
+            if size == self._size:
+                return size, self._entries, self._latest
+            start, kept = (self._size, self._entries) if 0 <= self._size < size else (0, ())
+        grown = (*kept, *_entries(store, start, size))
+        latest = max((parse_time(e.time) for e in grown), default=None)
+        with self._lock:
+            if size > self._size:
+                self._size, self._entries, self._latest = size, grown, latest
+                self._folds, self._evaluation = {}, None
+        return size, grown, latest
+
+    def fold(
+        self, size: int, now: bool, make: Callable[[], tuple[Casework, Agreement]]
+    ) -> tuple[Casework, Agreement]:
+        with self._lock:
+            found = self._folds.get(now) if size == self._size else None
+        if found is None:
+            found = make()
+            with self._lock:
+                if size == self._size:
+                    self._folds[now] = found
+        return found
+
+    def evaluation(self, size: int, moment: datetime) -> Evaluation | None:
+        with self._lock:
+            kept = self._evaluation
+        return kept[2] if kept is not None and kept[:2] == (size, moment) else None
+
+    def keep(self, size: int, moment: datetime, evaluation: Evaluation) -> None:
+        with self._lock:
+            if size == self._size:
+                self._evaluation = (size, moment, evaluation)
+
+
+def load(
+    store: Store, as_of: datetime | None, folds: Folds | None = None
+) -> tuple[Casework, Agreement]:
     """The casework of the log up to ``as_of``, judged by the version of the agreement in
-    force then (None: now)."""
-    entries = list(record_entries(store, as_of))
+    force then (None: now). ``folds``: this process's memory of earlier folds, if any."""
+    if folds is None:
+        return _load(store, list(record_entries(store)), as_of)
+    size, entries, latest = folds.prefix(store)
+    if as_of is not None and (latest is None or latest > as_of):
+        return _load(store, _until(entries, as_of), as_of)
+    return folds.fold(size, as_of is None, lambda: _load(store, list(entries), as_of))
+
+
+def _load(
+    store: Store, entries: list[pj.Entry], as_of: datetime | None
+) -> tuple[Casework, Agreement]:
+    if as_of is not None:
+        entries = _until(entries, as_of)
     adoption = require_in_force(store)
     if as_of is not None:
         adoption = in_force_at(store, max((e.index for e in entries), default=0)) or adoption
     return fold(adoption.agreement, entries), adoption.agreement
 
 
-def status(store: Store, as_of: datetime | None = None) -> Evaluation:
-    """The ceasefire's status, standings and commitments as of ``as_of`` (None: now)."""
-    moment = as_of or datetime.now(UTC)
-    casework, agreement = load(store, moment)
-    return assess(agreement, casework.facts(), moment)
+def status(store: Store, as_of: datetime | None = None, folds: Folds | None = None) -> Evaluation:
+    """The ceasefire's status, standings and commitments as of ``as_of`` (None: now; with
+    ``folds``, now to the second, the precision an evaluation states its time with)."""
+    if folds is None or as_of is not None:
+        moment = as_of or datetime.now(UTC)
+        casework, agreement = load(store, moment, folds)
+        return assess(agreement, casework.facts(), moment)
+    moment = datetime.now(UTC).replace(microsecond=0)
+    size = store.head().size
+    found = folds.evaluation(size, moment)
+    if found is None:
+        casework, agreement = load(store, moment, folds)
+        found = assess(agreement, casework.facts(), moment)
+        folds.keep(size, moment, found)
+    return found
 
 
-def list_cases(store: Store, *, state: str | None = None, party: str | None = None) -> list[Case]:
-    casework, _ = load(store, None)
+def list_cases(
+    store: Store,
+    *,
+    state: str | None = None,
+    party: str | None = None,
+    folds: Folds | None = None,
+) -> list[Case]:
+    casework, _ = load(store, None, folds)
     return [
         case
         for case in sorted(casework.cases.values(), key=lambda c: c.index)
@@ -224,27 +325,27 @@ def list_cases(store: Store, *, state: str | None = None, party: str | None = No
     ]
 
 
-def show_case(store: Store, case_id: str) -> Case:
-    casework, _ = load(store, None)
+def show_case(store: Store, case_id: str, folds: Folds | None = None) -> Case:
+    casework, _ = load(store, None, folds)
     case = casework.cases.get(case_id)
     if case is None:
         raise NotFound(f"no case {case_id} in the record", field="case")
     return case
 
 
-def list_penalties(store: Store) -> list[pn.Penalty]:
+def list_penalties(store: Store, folds: Folds | None = None) -> list[pn.Penalty]:
     """The penalty ledger, oldest proposal first."""
-    casework, _ = load(store, None)
+    casework, _ = load(store, None, folds)
     return sorted(casework.penalties.values(), key=lambda p: p.index)
 
 
-def list_meetings(store: Store) -> list[mt.Meeting]:
-    casework, _ = load(store, None)
+def list_meetings(store: Store, folds: Folds | None = None) -> list[mt.Meeting]:
+    casework, _ = load(store, None, folds)
     return sorted(casework.meetings.values(), key=lambda m: m.index)
 
 
-def show_meeting(store: Store, meeting_id: str) -> mt.Meeting:
-    casework, _ = load(store, None)
+def show_meeting(store: Store, meeting_id: str, folds: Folds | None = None) -> mt.Meeting:
+    casework, _ = load(store, None, folds)
     meeting = casework.meetings.get(meeting_id)
     if meeting is None:
         raise NotFound(f"no meeting {meeting_id!r} in the record", field="meeting")

@@ -8,14 +8,22 @@ An append, whatever its size, is one transaction that writes the leaves, every s
 they complete, the read models' rows and a newly signed checkpoint, so a reader never sees a
 tree without its checkpoint, and a crash leaves either all of a batch or none of it. One bad
 envelope refuses the whole batch.
+
+Concurrent appends in one process to one store are gathered into one transaction and one
+checkpoint (group commit, :class:`_GroupCommit`); each caller's batch is still all or nothing
+and refused or accepted exactly as if it had been appended alone.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
+from weakref import WeakKeyDictionary
 
 from ceasefire.errors import CeasefireError, InvalidInput, NotFound, PermissionDenied, StorageError
 from ceasefire.log.canonical import canonical_json
@@ -117,11 +125,164 @@ def append(
     """
     if not submissions:
         raise InvalidInput("nothing to append: the batch is empty", field="batch")
+    return _group_of(store).append(store, list(submissions), log_key, clock)
+
+
+def _append_now(
+    store: LogStore, submissions: Sequence[Submission], log_key: SigningKey, clock: Clock
+) -> Appended:
     for number, submission in enumerate(submissions):
         _check_submission(submission, number)
     with store.appending() as tx:
         _check_log_key(tx.head, log_key)
         return _admit_and_write(tx, submissions, log_key, clock())
+
+
+# -- group commit ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """One caller's batch waiting for a group; ``lead`` when it is handed the leadership."""
+
+    submissions: list[Submission]
+    log_key: SigningKey
+    clock: Clock
+    wake: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    result: Appended | None = None
+    error: BaseException | None = None
+
+    def outcome(self) -> Appended:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None, "a pending append was woken without an outcome"
+        return self.result
+
+
+class _GroupCommit:
+    """Appends that arrive while another is being written wait, and go in together.
+
+    The first caller leads: it writes its own batch at once (no caller ever waits for a timer).
+    Callers arriving meanwhile queue; when the leader is done it hands the lead to the oldest,
+    who writes every queued batch that shares its log key and clock (up to ``MAX_GROUP``
+    entries) as one transaction with one checkpoint. Each caller's batch stays all or nothing
+    and is judged as if appended alone, in arrival order: when a group is refused at
+    ``batch[k]``, the batches before the one holding ``k`` are written together, that one alone
+    (so its error is exactly what it would be alone), and the rest as a group again. Each
+    caller gets its own indices and the group's checkpoint, which holds them: a receipt's
+    "accepted" time is that checkpoint's, so the entry is published when it is promised.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[_Pending] = deque()
+        self._busy = False
+
+    def append(
+        self, store: LogStore, submissions: list[Submission], log_key: SigningKey, clock: Clock
+    ) -> Appended:
+        mine = _Pending(submissions, log_key, clock)
+        with self._lock:
+            self._queue.append(mine)
+            mine.lead = not self._busy
+            self._busy = True
+        if not mine.lead:
+            mine.wake.wait()
+            if not mine.lead:
+                return mine.outcome()
+        with self._lock:
+            group = self._take()
+        try:
+            _commit(store, group)
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue[0].lead = True
+                    self._queue[0].wake.set()
+                else:
+                    self._busy = False
+            for pending in group:
+                if pending is not mine:
+                    pending.wake.set()
+        return mine.outcome()
+
+    def _take(self) -> list[_Pending]:
+        """The oldest queued batches that can share a checkpoint (the leader's first)."""
+        head = self._queue.popleft()
+        group, size = [head], len(head.submissions)
+        while self._queue and size + len(self._queue[0].submissions) <= MAX_GROUP:
+            follower = self._queue[0]
+            if follower.log_key is not head.log_key or follower.clock is not head.clock:
+                break
+            group.append(self._queue.popleft())
+            size += len(follower.submissions)
+        return group
+
+
+MAX_GROUP: Final = 256
+"""The most entries written in one group commit (a caller's own batch may be larger)."""
+_GROUPS: WeakKeyDictionary[LogStore, _GroupCommit] = WeakKeyDictionary()
+_GROUPS_LOCK: Final = threading.Lock()
+
+
+def _group_of(store: LogStore) -> _GroupCommit:
+    """The group commit of this process for ``store`` (one per store object)."""
+    with _GROUPS_LOCK:
+        try:
+            found = _GROUPS.get(store)
+            if found is None:
+                found = _GROUPS[store] = _GroupCommit()
+        except TypeError:  # a store that cannot be remembered (unhashable) appends alone
+            return _GroupCommit()
+        return found
+
+
+def _commit(store: LogStore, group: list[_Pending]) -> None:
+    """Write ``group`` as one append, or as the pieces its refusal shows (see _GroupCommit)."""
+    head = group[0]
+    try:
+        appended = _append_now(
+            store, [s for p in group for s in p.submissions], head.log_key, head.clock
+        )
+    except BaseException as exc:
+        if len(group) == 1:
+            head.error = exc
+            return
+        culprit = _culprit(group, exc)
+        if culprit is None:  # not one batch's fault (the database, a crash): each alone
+            for pending in group:
+                _commit(store, [pending])
+            return
+        if culprit > 0:
+            _commit(store, group[:culprit])
+        _commit(store, [group[culprit]])
+        if culprit + 1 < len(group):
+            _commit(store, group[culprit + 1 :])
+        return
+    start = appended.indices.start
+    for pending in group:
+        end = start + len(pending.submissions)
+        pending.result = Appended(range(start, end), appended.checkpoint)
+        start = end
+
+
+def _culprit(group: list[_Pending], exc: BaseException) -> int | None:
+    """Which batch of ``group`` holds the entry a refusal names (``batch[k]…``), if any."""
+    if not isinstance(exc, CeasefireError) or exc.field is None:
+        return None
+    found = _POSITION.match(exc.field)
+    if found is None:
+        return None
+    position = int(found.group(1))
+    for number, pending in enumerate(group):
+        position -= len(pending.submissions)
+        if position < 0:
+            return number
+    return None
+
+
+_POSITION: Final = re.compile(r"batch\[(\d+)\]")
 
 
 def _check_submission(submission: Submission, number: int) -> None:

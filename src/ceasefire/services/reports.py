@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
-from ceasefire.domain.actors import Actor, actor_from
+from ceasefire.domain.actors import Actor, Role, actor_from
 from ceasefire.domain.policy import Action, decide, may_read
 from ceasefire.domain.reports import check_report, parse_report, public_view
 from ceasefire.errors import CeasefireError, Conflict, NotFound
@@ -82,6 +82,45 @@ class ReportPage:
     reports: list[ReportView]
     total: int
     more: bool
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """``domain.policy``'s reading rules for one reader, as a store's query can apply them:
+    the mediators' side (``everything``) reads every report and sees every source; anyone
+    else reads the public record, plus, unblurred and with sources, what ``actor`` submitted
+    and (for a liaison) what its party's ``affiliation`` submitted. The public has neither.
+    ``tests/api/test_pagination_keyset.py`` holds this to the policy itself."""
+
+    everything: bool
+    actor: str | None
+    affiliation: str | None
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """A page of ``rm_reports`` rows, newest first, the count of all that match, and whether
+    more follow."""
+
+    rows: list[Row]
+    total: int
+    more: bool
+
+
+class ReportQueries(RecordStore, Protocol):
+    """The read models, and the report pages a store selects itself."""
+
+    def report_page(
+        self, scope: ReadScope, query: ReportFilter, also: Collection[int] = ()
+    ) -> ReportRows:
+        """Rows ``scope`` may read that match ``query`` (a box only where the place is seen
+        as stored, or the row is named in ``also``), newest first, before ``query.before``."""
+        ...
+
+    def blurred_candidates(self, scope: ReadScope, query: ReportFilter) -> list[Row]:
+        """With a box: readable rows matching every other filter whose place ``scope`` sees
+        blurred (to be checked as seen); none without a box."""
+        ...
 
 
 def submit_report(
@@ -174,26 +213,36 @@ def disclose_report(
 
 
 def list_reports(
-    records: RecordStore, viewer: Actor | None, query: ReportFilter = ReportFilter()
+    records: ReportQueries, viewer: Actor | None, query: ReportFilter = ReportFilter()
 ) -> list[ReportView]:
     """The reports ``viewer`` may see, newest first, filtered."""
     return page_reports(records, viewer, query).reports
 
 
 def page_reports(
-    records: RecordStore, viewer: Actor | None, query: ReportFilter = ReportFilter()
+    records: ReportQueries, viewer: Actor | None, query: ReportFilter = ReportFilter()
 ) -> ReportPage:
-    """A page of the reports ``viewer`` may see, newest first, filtered, with their count."""
-    rows = sorted(records.table(pj.REPORTS), key=lambda r: r["idx"], reverse=True)
-    found = [
-        view
-        for row in rows
-        if may_read(viewer, record_of(row)) and _matches(row, query)
-        for view in (view_of(row, viewer),)
-        if _matches_view(view, query)
+    """A page of the reports ``viewer`` may see, newest first, filtered, with their count.
+
+    The store selects, counts and pages in SQL (``report_page``); only the page's rows are
+    redacted. A box over places this reader sees blurred is the exception: those rows are
+    checked here as the reader sees them, and named to the store."""
+    scope = scope_of(viewer)
+    also = [
+        row["idx"]
+        for row in records.blurred_candidates(scope, query)
+        if _matches_view(view_of(row, viewer), query)
     ]
-    after = [v for v in found if query.before is None or v.index < query.before]
-    return ReportPage(after[: query.limit], len(found), len(after) > query.limit)
+    found = records.report_page(scope, query, also)
+    return ReportPage([view_of(row, viewer) for row in found.rows], found.total, found.more)
+
+
+def scope_of(viewer: Actor | None) -> ReadScope:
+    """What ``policy`` lets ``viewer`` read, as the store can ask it (see :class:`ReadScope`)."""
+    if viewer is None:
+        return ReadScope(everything=False, actor=None, affiliation=None)
+    liaison = viewer.role is Role.LIAISON
+    return ReadScope(viewer.is_staff, viewer.id, viewer.affiliation if liaison else None)
 
 
 def show_report(records: RecordStore, viewer: Actor | None, report_id: str) -> ReportView:
@@ -268,15 +317,6 @@ def _row(records: RecordStore, report_id: str) -> Row:
     if not rows:
         raise NotFound(f"no report {report_id} in the record", field="report")
     return rows[0]
-
-
-def _matches(row: Row, query: ReportFilter) -> bool:
-    return (
-        (query.kind is None or row["kind"] == query.kind)
-        and (query.status is None or row["status"] == query.status)
-        and (query.act is None or row["act"] == query.act)
-        and (query.party is None or query.party in (row["alleged_party"], row["affiliation"]))
-    )
 
 
 def _matches_view(view: ReportView, query: ReportFilter) -> bool:

@@ -46,7 +46,8 @@ from ceasefire.services.ports import (
 from ceasefire.services.ports import (
     Row as RecordRow,
 )
-from ceasefire.storage import token_rows, tree_rows
+from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
+from ceasefire.storage import report_queries, token_rows, tree_rows
 from ceasefire.storage.engine import WRITE
 from ceasefire.storage.record_rows import SqlRecordView
 from ceasefire.storage.tables import (
@@ -279,6 +280,16 @@ class SqlLogStore:
     def find(self, table: str, column: str, values: Collection[Any]) -> list[RecordRow]:
         with self._engine.connect() as connection:
             return SqlRecordView(connection).rows(table, column, values)
+
+    def report_page(
+        self, scope: ReadScope, query: ReportFilter, also: Collection[int] = ()
+    ) -> ReportRows:
+        with self._engine.connect() as connection, connection.begin():  # one snapshot
+            return report_queries.report_page(connection, scope, query, also)
+
+    def blurred_candidates(self, scope: ReadScope, query: ReportFilter) -> list[RecordRow]:
+        with self._engine.connect() as connection:
+            return report_queries.blurred_candidates(connection, scope, query)
 
 
 @dataclass

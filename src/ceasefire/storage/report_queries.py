@@ -1,0 +1,121 @@
+"""Pages of reports straight from ``rm_reports``: visibility, filters and keyset in SQL.
+
+The rules are the service's (``services.reports``), written here as SQL: a
+:class:`~ceasefire.services.reports.ReadScope` says which confidential rows a reader may read
+and whose places it sees unblurred; the filter's columns are the report's own. The one filter
+SQL cannot decide is a bounding box over a place the reader sees blurred: those rows are left
+out of :func:`report_page` unless the service names them in ``also`` (it finds them with
+:func:`blurred_candidates` and checks each as the reader sees it).
+
+Pages run newest first on ``idx`` (unique: a report's submission index), so a cursor is the
+last index shown and a page reads at most ``limit + 1`` rows through the ``idx`` index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
+
+from ceasefire.services.ports import Row
+from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
+from ceasefire.storage.tables import rm_reports
+
+_r = rm_reports.c
+_BLURRED = _r.body.like('%"blur_km":%')
+"""Canonical JSON writes a key as ``"blur_km":``; inside a string its quotes are escaped, so
+text that merely mentions it does not match (a false match would only cost a check)."""
+
+
+def report_page(
+    connection: Connection, scope: ReadScope, query: ReportFilter, also: Collection[int] = ()
+) -> ReportRows:
+    """The page ``query`` asks for, the rows ``scope`` may read, with their count."""
+    matching = and_(_readable(scope), _filters(query), _in_box(scope, query, also))
+    total = connection.execute(
+        select(func.count()).select_from(rm_reports).where(matching)
+    ).scalar_one()
+    page = select(rm_reports).where(matching)
+    if query.before is not None:
+        page = page.where(_r.idx < query.before)
+    page = page.order_by(_r.idx.desc()).limit(query.limit + 1)
+    rows: list[Row] = [dict(row._mapping) for row in connection.execute(page)]
+    return ReportRows(rows[: query.limit], int(total), len(rows) > query.limit)
+
+
+def blurred_candidates(connection: Connection, scope: ReadScope, query: ReportFilter) -> list[Row]:
+    """Readable rows matching every filter but the box whose place ``scope`` sees blurred."""
+    if query.bbox is None or scope.everything:
+        return []
+    where = and_(
+        _readable(scope),
+        _filters(query),
+        _BLURRED,
+        not_(_sees_sources(scope)),
+        _r.latitude.is_not(None),
+        _r.longitude.is_not(None),
+    )
+    return [dict(row._mapping) for row in connection.execute(select(rm_reports).where(where))]
+
+
+def _readable(scope: ReadScope) -> ColumnElement[bool]:
+    """``policy`` READ: the public record, or everything for the mediators' side, or the
+    reader's own and (for a liaison) its party's."""
+    if scope.everything:
+        return true()
+    return or_(_r.confidential.is_(False), _r.disclosed_at.is_not(None), _sees_sources(scope))
+
+
+def _sees_sources(scope: ReadScope) -> ColumnElement[bool]:
+    """``policy`` READ_SOURCES: the mediators' side, the submitter, its party's liaisons."""
+    if scope.everything:
+        return true()
+    if scope.actor is None:
+        return false()
+    own = _r.actor == scope.actor
+    if scope.affiliation is None:
+        return own
+    return or_(own, _r.affiliation == scope.affiliation)
+
+
+def _filters(query: ReportFilter) -> ColumnElement[bool]:
+    """Every filter but the box. The dates overlap ``since``..``until`` (an open end is the
+    start day); a missing column (content not held) matches no filter on it."""
+    conditions: list[ColumnElement[bool]] = []
+    equal: dict[str, Any] = {"kind": query.kind, "status": query.status, "act": query.act}
+    equal["sector"] = query.sector
+    conditions += [_r[name] == value for name, value in equal.items() if value is not None]
+    if query.party is not None:
+        conditions.append(or_(_r.alleged_party == query.party, _r.affiliation == query.party))
+    if query.since is not None:
+        end = func.coalesce(func.nullif(_r.end_date, ""), _r.start_date)
+        conditions.append(end >= query.since.isoformat())
+    if query.until is not None:
+        conditions.append(_r.start_date <= query.until.isoformat())
+    return and_(true(), *conditions)
+
+
+def _in_box(scope: ReadScope, query: ReportFilter, also: Collection[int]) -> ColumnElement[bool]:
+    if query.bbox is None:
+        return true()
+    min_lon, min_lat, max_lon, max_lat = query.bbox
+    inside = and_(
+        _r.longitude.between(min_lon, max_lon),
+        _r.latitude.between(min_lat, max_lat),
+    )
+    if scope.everything:
+        return inside
+    exact = or_(_sees_sources(scope), not_(_BLURRED), _r.body.is_(None))
+    named = _r.idx.in_(list(also)) if also else false()
+    return or_(and_(exact, inside), named)
