@@ -26,7 +26,7 @@ from ceasefire.services import log as log_service
 from ceasefire.services import readmodels
 from ceasefire.services.log import Submission
 from tests.record_factories import ORIGIN, Mechanism, make_mechanism
-from tests.report_bodies import allegation_body, compliance_body
+from tests.report_bodies import allegation_body, compliance_body, observation_body
 
 
 @pytest.fixture
@@ -409,3 +409,18 @@ def test_a_batch_sees_its_own_casework_across_an_adoption(mechanism: Mechanism) 
     shown = cw.show_case(mechanism.store, case)
     assert shown.state is CaseState.AWAITING_REPLY
     assert shown.windows[0].due == now + timedelta(hours=48)
+
+
+def test_a_case_opens_on_an_observation_only_when_it_names_an_act_and_a_party(
+    mechanism: Mechanism,
+) -> None:
+    vague = mechanism.submit("monitor", observation_body())
+    named = mechanism.submit("monitor", observation_body(alleged_party="pk"))
+
+    with pytest.raises(Conflict) as refused:
+        cw.open_case(mechanism.store, mechanism.signer("monitor"), [vague])
+    opened = cw.open_case(mechanism.store, mechanism.signer("monitor"), [named])
+
+    assert "names no act or no party" in refused.value.message
+    case = cw.show_case(mechanism.store, opened.id)
+    assert (case.opened.party, case.opened.act) == ("pk", "artillery_fire")

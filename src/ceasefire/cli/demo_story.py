@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ceasefire.domain.evidence import MediaMetadata, format_utc
+from ceasefire.domain.reports import what_of
 from ceasefire.services.reports import ReportView
 from ceasefire.services.scenario import Done, Ref, Scenario, Step
 
@@ -72,11 +73,7 @@ def _reported(step: Step, fields: Mapping[str, Any], done: Done) -> str:
             f"{(done.ref or '')[:8]}; the original stays in the log, marked corrected"
         )
     body = step.fields["body"]
-    what = (
-        f"{body['act']} by {body['alleged_party']}"
-        if body["kind"] == "allegation"
-        else f"{body['step']} ({body['commitment']})"
-    )
+    what = what_of(body)
     if step.fields.get("confidential"):
         what += ", confidential"
     says = f" {step.says}:" if step.says else ""
@@ -169,12 +166,7 @@ COLUMNS: Final = ["#", "by", "what", "date", "place", "sources", "status"]
 def row(view: ReportView) -> list[str]:
     """A report as one row of the table, under :data:`COLUMNS`."""
     body = view.body or {}
-    if view.body is None:
-        what = "(confidential)"
-    elif view.kind == "allegation":
-        what = f"{body['act']} by {body['alleged_party']}"
-    else:
-        what = str(body["step"])
+    what = "(confidential)" if view.body is None else what_of(body)
     if view.confidential and view.body is not None:
         what += ", disclosed" if view.disclosed_at is not None else ", confidential"
     location = body.get("location") or {}

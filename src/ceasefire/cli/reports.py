@@ -22,6 +22,7 @@ from ceasefire.cli.common import (
     settings,
 )
 from ceasefire.domain.events import REPORT_SUBMITTED
+from ceasefire.domain.reports import what_of
 from ceasefire.errors import InvalidInput
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import reports as report_service
@@ -284,7 +285,7 @@ def _row(view: report_service.ReportView) -> list[str]:
     body = view.body or {}
     dates = body.get("dates") or {}
     location = body.get("location") or {}
-    what = body.get("act") or body.get("step") or ("(confidential)" if view.body is None else "")
+    what = "(confidential)" if view.body is None else what_of(body)
     return [
         view.id,
         str(view.index),

@@ -120,6 +120,7 @@ __all__ = [
     "public_view",
     "read_report",
     "report_body",
+    "what_of",
 ]
 
 # --- bodies ----------------------------------------------------------------------------------
@@ -277,6 +278,21 @@ def _body(
     # One spelling per report: an absent optional field, never null, [] or {}.
     optional = ("actors", "targets", "casualties", "clauses", "location", "sources")
     return {k: v for k, v in body.items() if v is not None and (v or k not in optional)}
+
+
+def what_of(body: Mapping[str, Any]) -> str:
+    """What a report says happened, in a few words, from its body (as a table shows it)."""
+    match body.get("kind"):
+        case "allegation":
+            return f"{body.get('act')} by {body.get('alleged_party')}"
+        case "compliance_claim":
+            return f"{body.get('step')} ({body.get('commitment')})"
+        case "observation":
+            by = f" by {body['alleged_party']}" if body.get("alleged_party") else ""
+            act = f" — {body['act']}{by}" if body.get("act") else by
+            return f"{body.get('event_type')}{act}"
+        case _:
+            return "—"
 
 
 def public_view(report: Report) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The incidents as a pure function of the log: reports in, monitors' decisions applied.
 
 Every public report (a submission, a correction, a disclosure) is handed to the linker in log
-order; a withdrawn or corrected report is detached, so that it no longer speaks for the
-incident; ``incident.*`` events apply the monitors' confirmations, splits and merges. A decision
+order; a withdrawn or corrected report is detached (a correction after its new version has
+been linked, so that the new version takes its place) and no longer counts as a member; ``incident.*`` events apply the monitors' confirmations, splits and merges. A decision
 that no longer fits (the incident was merged away meanwhile) changes nothing and is kept with
 the reason, so that every witness folds the same log to the same incidents and the same notes.
 Confidential reports are not linked: an incident must not reveal that one exists.
@@ -57,7 +57,13 @@ class IncidentState:
     overrides: list[Override] = field(default_factory=list)
 
     def incidents(self) -> dict[str, tuple[str, ...]]:
-        return self.linker.incidents()
+        """Incident → its live members (withdrawn and superseded reports left out)."""
+        found = {}
+        for name, members in self.linker.incidents().items():
+            live = tuple(r for r in members if r not in self.gone)
+            if live:
+                found[name] = live
+        return found
 
     def incident_of(self, report_id: str) -> str | None:
         if report_id not in self.indexes:
@@ -81,17 +87,19 @@ def _apply(state: IncidentState, entry: pj.Entry) -> None:
     match entry.type:
         case events.REPORT_SUBMITTED:
             _add(state, entry.id, entry.index, body)
-        case events.REPORT_CORRECTED:
-            _drop(state, str(body["corrects"]), f"corrected by {entry.id}")
+        case events.REPORT_CORRECTED:  # the new version first: it takes the old one's place
             _add(state, entry.id, entry.index, body["report"])
+            _drop(state, str(body["corrects"]), f"corrected by {entry.id}")
         case events.REPORT_WITHDRAWN:
             _drop(state, str(body["report"]), f"withdrawn at index {entry.index}")
         case events.REPORT_DISCLOSED:
             content = body["body"]
-            if "corrects" in content:  # a sealed correction, now public
-                _drop(state, str(content["corrects"]), f"corrected by {body['report']}")
+            corrects = content.get("corrects")
+            if corrects is not None:  # a sealed correction, now public
                 content = content["report"]
             _add(state, str(body["report"]), entry.index, content)
+            if corrects is not None:
+                _drop(state, str(corrects), f"corrected by {body['report']}")
         case kind if kind in INCIDENT_TYPES:
             _decide(state, entry, body)
         case _:

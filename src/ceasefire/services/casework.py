@@ -84,7 +84,13 @@ def open_case(
     if not rows or rows[0]["kind"] is None:
         raise NotFound(f"no report {reports[0]} in the record", field="reports[0]")
     row = rows[0]
-    allegation = row["kind"] == "allegation"
+    allegation = row["kind"] in ("allegation", "observation")
+    if row["kind"] == "observation" and not (row["act"] and row["alleged_party"]):
+        raise Conflict(
+            f"report {reports[0]} is an observation that names no act or no party: a case is "
+            "about an act of a party (open it on an allegation, or link the observation to one)",
+            field="reports[0]",
+        )
     body: dict[str, Any] = {
         "kind": CaseKind.ALLEGATION.value if allegation else CaseKind.COMPLIANCE_CLAIM.value,
         "reports": reports,
@@ -99,7 +105,7 @@ def open_case(
 
 
 def _title(row: Mapping[str, Any]) -> str:
-    if row["kind"] == "allegation":
+    if row["kind"] in ("allegation", "observation"):
         where = f" in {row['sector']}" if row["sector"] else ""
         return f"{row['act']} alleged against {row['alleged_party']}{where}, {row['start_date']}"
     return f"{row['affiliation']}: {row['step']} toward {row['commitment']}, {row['start_date']}"

@@ -220,7 +220,8 @@ class CaseworkAdmission:
 
 def _check_case_matches(opened: ce.CaseOpened, row: Row, where: str) -> None:
     """A case states in public what its report says; they must agree."""
-    kind = CaseKind.ALLEGATION if row["kind"] == "allegation" else CaseKind.COMPLIANCE_CLAIM
+    is_act = row["kind"] in ("allegation", "observation")
+    kind = CaseKind.ALLEGATION if is_act else CaseKind.COMPLIANCE_CLAIM
     if row["status"] != pj.ACTIVE:
         raise Conflict(f"report {row['id']} is {row['status']}", field=where)
     party = row["alleged_party"] if kind is CaseKind.ALLEGATION else row["affiliation"]
