@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -16,10 +17,12 @@ from typing import Final
 
 import pytest
 
+from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Role
 from ceasefire.interchange import acled, files, ucdp
 from ceasefire.interchange.common import Context
 from ceasefire.interchange.formats import Format, read
+from ceasefire.interchange.generic_csv import parse_mapping
 from ceasefire.interchange.rows import Imported, Reject
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import exports as export_service
@@ -186,3 +189,61 @@ def test_a_body_admission_refuses_is_rejected_and_the_rest_imported(
     )  # fmt: skip
     assert (counts.new, counts.rejected) == (2, 1)
     assert (refused[0].line, refused[0].field) == (3, "body.act")
+
+
+PLACES_ONLY: Final = """\
+[dataset]
+name = "press-watch"
+
+[columns]
+id = "Row"
+date = "Date"
+place = "Where"
+event_type = "What"
+
+[source]
+name = "Press watch"
+reliability = "C"
+credibility = 3
+"""
+
+
+def test_a_row_that_only_names_its_place_is_placed_by_the_gazetteer(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    key = importer(mechanism)
+    rows = [
+        "Row,Date,Where,What",
+        "1,2025-10-15,سپين بولدک,Armed clash",  # Spin Boldak, in Pashto script
+        "2,2025-10-22,Torkham,Cross-border fire",  # a place the agreement names
+        "3,2025-10-11,Khost,Armed clash",  # the town, or the province?
+        "4,2025-10-12,Atlantis,Armed clash",
+    ]
+    path = tmp_path / "press.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    mapping = parse_mapping(PLACES_ONLY, where="press.toml")
+    ctx = import_service.context_for(mechanism.store, NOW)
+    refused: list[Reject] = []
+    with files.open_text(path) as stream:
+        counts = import_service.import_rows(
+            mechanism.store,
+            read(Format.CSV, stream, ctx, mapping),
+            key=key,
+            log_key=mechanism.log_key,
+            now=NOW,
+            rejects=refused.append,
+        )
+
+    assert (counts.new, counts.rejected) == (2, 2)
+    located = {
+        json.loads(r["body"])["origin"]["id"]: json.loads(r["body"])["location"]
+        for r in mechanism.store.table(pj.REPORTS)
+    }
+    assert (located["1"]["country"], located["1"]["precision"]) == ("AF", "exact")
+    assert located["1"]["admin1"] == "Kandahar"
+    assert located["2"]["country"] == "PK"
+    ambiguous, unknown = refused
+    assert (ambiguous.line, ambiguous.field) == (4, "Where")
+    assert "ambiguous" in ambiguous.reason and "province" in ambiguous.reason
+    assert unknown.line == 5
+    assert "no place of that name" in unknown.reason

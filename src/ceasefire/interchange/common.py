@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
@@ -88,6 +88,24 @@ class Grade:
 
 
 @dataclass(frozen=True)
+class Geocoded:
+    """Where a place name puts a row: its point and the precision code that point carries, or
+    why it puts it nowhere (unknown, or ambiguous between the places listed)."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    precision: str | None = None
+    place: str = ""
+    admin1: str = ""
+    country: str | None = None
+    refusal: str | None = None
+
+
+Geocoder = Callable[[str, str | None, str | None], Geocoded]
+"""``(place name, country code or None, province or None) -> Geocoded``."""
+
+
+@dataclass(frozen=True)
 class Context:
     """What reading needs besides the rows: today (no event is in the future), the region
     (no event lies outside it), the agreement's acts, the release, and the source grade."""
@@ -98,6 +116,8 @@ class Context:
     release: str = ""
     dataset: str | None = None
     grade: Grade = field(default_factory=Grade)
+    geocode: Geocoder | None = None
+    """Places a row that names a place but gives no coordinates (None: such a row has none)."""
 
 
 # --- checks ----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ export reads back as it was written.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -170,7 +171,7 @@ def row_builder(mapping: ColumnMapping, dataset: str, ctx: c.Context) -> Any:
     """``build(line, row) -> Imported`` for rows of strings keyed by column name."""
     seen = c.Seen()
     if mapping.grade.name is not None and ctx.grade.name is None:
-        ctx = c.Context(ctx.now, ctx.region, ctx.acts, ctx.release, ctx.dataset, mapping.grade)
+        ctx = dataclasses.replace(ctx, grade=mapping.grade)
 
     def build(line: int, row: dict[str, str]) -> Imported:
         id_column = mapping.columns["id"]
@@ -226,15 +227,34 @@ def mapped_body(
 
 def _location(get: Any, m: ColumnMapping, ctx: c.Context) -> dict[str, Any] | None:
     lat, lon = get("latitude"), get("longitude")
-    if not lat and not lon:
-        return None
-    names = (m.columns.get("latitude", "latitude"), m.columns.get("longitude", "longitude"))
-    point = c.coordinates(lat, lon, ctx, names)
     country = get("country")
     code = c.country_code(country) or (country.upper() if len(country) == 2 else None)
+    if not lat and not lon:
+        return _geocoded(get, m, ctx, code)
+    names = (m.columns.get("latitude", "latitude"), m.columns.get("longitude", "longitude"))
+    point = c.coordinates(lat, lon, ctx, names)
     return c.location(
         *point, _enum(get("geo_precision") or "near", GeoPrecision, m, "geo_precision"),
         place=get("place"), admin1=get("admin1"), admin2=get("admin2"), country=code,
+    )  # fmt: skip
+
+
+def _geocoded(
+    get: Any, m: ColumnMapping, ctx: c.Context, country: str | None
+) -> dict[str, Any] | None:
+    """A row that only names its place is placed by the gazetteer, with the precision the
+    place gives (a village is exact, a province is province); an unknown or ambiguous name is
+    refused with the candidates, never guessed."""
+    name = get("place")
+    if not name or ctx.geocode is None:
+        return None
+    found = ctx.geocode(name, country, get("admin1") or None)
+    if found.refusal is not None or found.latitude is None or found.longitude is None:
+        raise c.RowError(m.columns.get("place", "place"), name, found.refusal or "not found")
+    return c.location(
+        found.latitude, found.longitude, found.precision or "near",
+        place=name, admin1=get("admin1") or found.admin1, admin2=get("admin2"),
+        country=country or found.country,
     )  # fmt: skip
 
 

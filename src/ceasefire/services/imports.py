@@ -29,11 +29,14 @@ from typing import Any, Final
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
+from ceasefire.domain.agreements import Agreement
 from ceasefire.errors import CeasefireError
-from ceasefire.interchange.common import ActMap, Context, Grade
+from ceasefire.geo import LookupStatus
+from ceasefire.interchange.common import ActMap, Context, Geocoded, Grade
 from ceasefire.interchange.rows import Imported, Reject, Row
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.keys import SigningKey
+from ceasefire.services import geography
 from ceasefire.services.agreements import require_in_force
 from ceasefire.services.log import Submission, append
 from ceasefire.services.ports import Row as RecordRow
@@ -76,7 +79,31 @@ def context_for(
         release=release,
         dataset=dataset,
         grade=grade or Grade(),
+        geocode=lambda name, country, admin1: _geocode(agreement, name, country, admin1),
     )
+
+
+def _geocode(agreement: Agreement, name: str, country: str | None, admin1: str | None) -> Geocoded:
+    """The gazetteer's answer for a row that names its place only (``interchange.Geocoder``)."""
+    found = geography.lookup(agreement, name, country=country, admin1=admin1)
+    place = found.place
+    if place is not None:
+        return Geocoded(
+            place.latitude,
+            place.longitude,
+            place.precision.value,
+            place.name,
+            place.admin1 or "",
+            place.country,
+        )
+    if found.status is LookupStatus.AMBIGUOUS:
+        options = "; ".join(
+            f"{p.name} ({p.kind.value}, {p.admin1 or '?'}, {p.country})" for p in found.candidates
+        )
+        return Geocoded(refusal=f"the place name is ambiguous: {options}; give the coordinates, "
+                        "the country or the province")  # fmt: skip
+    hint = f"; did you mean {', '.join(found.suggestions)}?" if found.suggestions else ""
+    return Geocoded(refusal=f"no place of that name in the gazetteer{hint}")
 
 
 def _ignore(_reject: Reject) -> None:
