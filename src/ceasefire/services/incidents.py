@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,7 +23,10 @@ from ceasefire.domain.incident_events import (
     INCIDENT_SPLIT,
     parse_incident_event,
 )
+from ceasefire.domain.report_places import GeoPrecision
+from ceasefire.domain.reports import parse_report, public_view
 from ceasefire.errors import Conflict, NotFound
+from ceasefire.geo import BorderPosition, default_boundary
 from ceasefire.linking.fold import IncidentState, Override, fold
 from ceasefire.linking.linker import Decision
 from ceasefire.services.casework import Recorded, Signer
@@ -52,6 +55,10 @@ class Member:
     linked_to: str | None
     score: float | None
     reasons: tuple[str, ...]
+    side: str | None = None
+    """Which side of the border the report places it (``undetermined`` when its precision
+    reaches the line, ``outside`` when in neither country): ``geo``'s answer."""
+    border_km: float | None = None
 
 
 @dataclass(frozen=True)
@@ -211,10 +218,14 @@ def _incident(
 
 
 def _member(report: str, row: Row | None, decision: Decision | None) -> Member:
-    body = json.loads(row["body"]) if row is not None and row["body"] else {}
+    """One report as every caller may see it: the public view (withheld sources unnamed,
+    blurred places blurred), since an incident is public."""
+    body = public_view(parse_report(json.loads(row["body"]))) if row and row["body"] else {}
     best = decision.links[0] if decision is not None and decision.links else None
     joined = decision is not None and not decision.new_incident and best is not None
     sources = body.get("sources") or [{}]
+    location = body.get("location") or {}
+    where = _border(location)
     return Member(
         report=report,
         index=row["idx"] if row is not None else -1,
@@ -223,14 +234,25 @@ def _member(report: str, row: Row | None, decision: Decision | None) -> Member:
         party=body.get("alleged_party"),
         start=(body.get("dates") or {}).get("start"),
         end=(body.get("dates") or {}).get("end"),
-        latitude=(body.get("location") or {}).get("latitude"),
-        longitude=(body.get("location") or {}).get("longitude"),
+        latitude=location.get("latitude"),
+        longitude=location.get("longitude"),
         source=sources[0].get("name"),
         origin=row["origin"] if row is not None else None,
         linked_to=best.report_id if joined and best is not None else None,
         score=best.comparison.score if joined and best is not None else None,
         reasons=tuple(best.comparison.explain()) if joined and best is not None else (),
+        side=None if where is None else where.side.value,
+        border_km=None if where is None else round(where.distance_km, 1),
     )
+
+
+def _border(location: Mapping[str, Any]) -> BorderPosition | None:
+    if "latitude" not in location or "longitude" not in location:
+        return None
+    precision = GeoPrecision(location.get("precision", "district"))
+    if "blurred_km" in location:  # the point shown is only within a grid cell of the place
+        precision = GeoPrecision.DISTRICT if precision is GeoPrecision.EXACT else precision
+    return default_boundary().position(location["latitude"], location["longitude"], precision)
 
 
 def _rows(store: Store, reports: list[str]) -> dict[str, Row]:
