@@ -214,3 +214,27 @@ def test_a_corrected_report_is_linked_in_its_new_version(mechanism: Mechanism) -
 
     assert groups(mechanism) == of({pk, new})
     assert incidents.incident_of(mechanism.store, IncidentFolds())(new) is not None
+
+
+def test_an_incident_shows_what_the_public_may_see_and_the_side_of_the_border(
+    mechanism: Mechanism,
+) -> None:
+    protected = afghan_account()
+    protected["location"] = protected["location"] | {"blur_km": 5}
+    protected["sources"] = [
+        {
+            "name": "Informant Gul 101",
+            "kind": "witness",
+            "reliability": "F",
+            "credibility": 6,
+            "withheld": True,
+        },
+    ]
+    report = mechanism.submit("af_liaison", protected)
+
+    (member,) = incidents.show_incident(mechanism.store, report, IncidentFolds()).members
+
+    assert member.source == "withheld"
+    assert (member.latitude, member.longitude) != (31.00575, 66.40001)
+    assert member.side == "undetermined"  # 5 km of blur near the line: either side
+    assert member.border_km is not None
