@@ -1,6 +1,6 @@
 """``python -m bench.run [--quick] [--no-postgres] [--only SECTION …]``: run and print everything.
 
-The six sections run in one process, each with its own raw SHA-256 baseline, and the report
+The sections run in one process, each with its own raw SHA-256 baseline, and the report
 ends with every target marked met or NOT MET. Big stores are cached in ``bench/.cache/``.
 """
 
@@ -10,13 +10,13 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import load, memory, persisted, proofs, record, verify
+from bench import imports, linking, load, memory, persisted, proofs, record, verify
 from bench.config import FULL, QUICK, Config
 from bench.corpus import POSTGRES, Pool, load_pool, postgres_problem, say
 from bench.measure import Section
 from bench.report import machine_text, section_text, targets_text
 
-SECTIONS = ("memory", "persisted", "proofs", "verify", "record", "load")
+SECTIONS = ("memory", "persisted", "proofs", "verify", "record", "load", "imports", "linking")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -39,7 +39,15 @@ def _runners(
         "verify": lambda: verify.run(config, pool),
         "record": lambda: record.run(config, postgres_problem),
         "load": lambda: load.run(config, postgres_problem),
+        "imports": lambda: imports.run(2_000 if config is QUICK else 20_000),
+        "linking": lambda: _numbered(8, linking.run(quick=config is QUICK)),
     }
+
+
+def _numbered(number: int, section: Section) -> Section:
+    if not section.title[:1].isdigit():
+        section.title = f"{number}. {section.title}"
+    return section
 
 
 def main(argv: list[str] | None = None) -> None:
