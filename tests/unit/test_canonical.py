@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
@@ -14,10 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ceasefire.errors import InvalidInput
+from ceasefire.log import canonical
 from ceasefire.log.canonical import (
     MAX_DEPTH,
     MAX_SAFE_INTEGER,
     canonical_copy,
+    canonical_form,
     canonical_json,
     parse_canonical,
 )
@@ -230,3 +233,130 @@ def test_the_fast_path_gives_exactly_the_rfc8785_bytes(value: Any) -> None:
     # canonical_json takes the standard library's encoder when it can tell the bytes agree;
     # rfc8785 itself is the reference for every value, fast path or not.
     assert canonical_json(value) == rfc8785.dumps(canonical_copy(value))
+
+
+# -- the fast path against the reference -------------------------------------------------------
+
+AWKWARD_KEYS = ["", "a", "1", "\r", "\u0080", "\u00f6", "\u20ac", "\ufb33", "\U0001f600", "\uffff"]
+AWKWARD_FLOATS = [
+    0.0, -0.0, 1.0, -1.0, 0.5, 1e-4, 9.999999999999999e-05, 1.0001e-4, 1e-7, 5e-324,
+    1e15 + 0.5, 4503599627370496.5, 9999999999999998.0, 1e16, 1e20, 1e21, 1e22,
+    0.1 + 0.2, 333333333.33333329, 1.7976931348623157e308, -2.0**60,
+]  # fmt: skip
+AWKWARD_INTS = [0, -1, MAX_SAFE_INTEGER, -MAX_SAFE_INTEGER, MAX_SAFE_INTEGER + 1, -(2**53), 2**64]
+awkward_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from(AWKWARD_INTS)
+    | st.floats()
+    | st.sampled_from(AWKWARD_FLOATS)
+    | st.text()
+    | st.sampled_from(["\ud800", "a\udfffb", "\u2028", '"\\/\x00\x1f\x7f'])
+)
+awkward_keys = st.text(max_size=3) | st.sampled_from(AWKWARD_KEYS)
+
+
+def nest(value: Any, depth: int, kind: str) -> Any:
+    for _ in range(depth):
+        value = {"n": value} if kind == "object" else [value] if kind == "array" else (value,)
+    return value
+
+
+awkward_values = st.recursive(
+    awkward_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(awkward_keys, inner, max_size=4)
+        | st.builds(
+            nest,
+            inner,
+            st.integers(1, MAX_DEPTH + 2),
+            st.sampled_from(["object", "array", "tuple"]),
+        )
+    ),
+    max_leaves=12,
+)
+
+
+def depth_of(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    if isinstance(value, list | tuple):
+        return 1 + max(map(depth_of, value), default=0)
+    return 0
+
+
+def reference(value: Any) -> bytes | None:
+    """rfc8785's bytes, with the depth limit it does not have; None when it refuses."""
+    if depth_of(value) > MAX_DEPTH:
+        return None
+    try:
+        return rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        return None
+
+
+def typed(value: Any) -> Any:
+    """``value`` with each scalar's type beside it, so that 1 and 1.0 compare unequal."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+@given(awkward_values)
+def test_the_fast_path_and_the_careful_path_agree_byte_for_byte(value: Any) -> None:
+    expected = reference(value)
+    fast = canonical._fast_json(value)
+    if fast is not None:
+        assert fast == expected
+    if expected is None:
+        with pytest.raises(InvalidInput):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+    data, copy = canonical_form(value)
+    assert data == expected
+    assert typed(copy) == typed(canonical._loads(expected.decode(), "doc"))
+    if isinstance(copy, dict):
+        assert typed(parse_canonical(expected, "doc")) == typed(copy)
+
+
+@given(json_values)
+def test_the_fast_path_takes_values_whose_keys_and_numbers_python_spells_alike(value: Any) -> None:
+    # not vacuous: the common case, including non-ASCII keys of the BMP, takes the fast path
+    value = {"\u20ac\ufb33": value, "a": ({"\u00f6": 0.5}, [-MAX_SAFE_INTEGER, "\U0001f600"])}
+    keys = "".join(_members(value, dict))
+    floats = _members(value, float)
+    ordinary = max(keys) < "\U00010000" and all(
+        1e-4 <= abs(f) < 1e16 and not f.is_integer() for f in floats
+    )
+    assert (canonical._fast_json(value) is not None) == ordinary
+
+
+def _members(value: Any, kind: type) -> list[Any]:
+    """The keys of every object (kind dict) or every scalar of ``kind`` in ``value``."""
+    if isinstance(value, dict):
+        own = list(value) if kind is dict else []
+        return own + [m for item in value.values() for m in _members(item, kind)]
+    if isinstance(value, list | tuple):
+        return [m for item in value for m in _members(item, kind)]
+    return [value] if type(value) is kind else []
+
+
+def test_the_parse_fast_path_leaves_refusals_to_the_careful_path() -> None:
+    # each parses without hooks to a value whose encoding differs from the input, or not at all
+    for data, reason in [
+        (b'{"a":1,"a":2}', "key 'a' appears more than once"),
+        (b'{"a":NaN}', "NaN is not a JSON number"),
+        (b'{"a":1e400}', "inf is not a JSON number"),
+        (b'{"a":"\\udfff"}', "lone surrogate U+DFFF"),
+        (b'{"a":' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}", "nested more than 32"),
+    ]:
+        with pytest.raises(InvalidInput, match=re.escape(reason)):
+            parse_canonical(data, "doc")
+    assert parse_canonical(b'{"a":100000000000000000000}', "doc") == {"a": 1e20}
+    assert type(parse_canonical(b'{"a":100000000000000000000}', "doc")["a"]) is float

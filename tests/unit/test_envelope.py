@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ceasefire.errors import CeasefireError, InvalidInput, VerificationError
-from ceasefire.log.canonical import MAX_SAFE_INTEGER, canonical_json
+from ceasefire.log.canonical import MAX_DEPTH, MAX_SAFE_INTEGER, canonical_json
 from ceasefire.log.envelope import (
     MAX_ENTRY_SIZE,
     Envelope,
@@ -466,3 +466,57 @@ def test_every_event_gets_its_own_id() -> None:
 def test_errors_are_ceasefire_errors() -> None:
     with pytest.raises(CeasefireError):
         Envelope.from_leaf(b"{}")
+
+
+log_origins = st.text(min_size=1, max_size=12).filter(
+    lambda name: all(not c.isspace() and c != "+" and c.isprintable() for c in name)
+) | st.sampled_from(['a"b', "a\\b", "ceasefire.example/\u00e9v\u00e9nements", "\U0001f54a/log"])
+
+
+@given(body=bodies, log=log_origins, type_=event_types, actor=actors, confidential=st.booleans())
+def test_leaf_and_signing_message_are_the_canonical_json_of_the_fields(
+    body: dict[str, Any], log: str, type_: str, actor: str, confidential: bool
+) -> None:
+    # the leaf is assembled around the body's encoding, not encoded whole: it must be the same
+    envelope, _ = sign_event(
+        KEY, log=log, actor=actor, type=type_, time=T0, body=body, confidential=confidential
+    )
+    unsigned = envelope.unsigned()
+    assert envelope.signing_message() == b"ceasefire-event/v1\n" + canonical_json(unsigned)
+    signed = {**unsigned, "sig": base64.b64encode(envelope.sig).decode()}
+    assert envelope.to_leaf() == canonical_json(signed)
+    envelope.verify_signature()
+    assert Envelope.from_leaf(envelope.to_leaf()) == envelope
+
+
+def test_changed_fields_give_a_new_leaf() -> None:
+    envelope = make_event({"a": 1})
+    changed = dataclasses.replace(envelope, body={"a": 2})
+    assert b'"body":{"a":2}' in changed.to_leaf()
+    assert changed.signing_message() != envelope.signing_message()
+    with pytest.raises(VerificationError):
+        changed.verify_signature()
+
+
+def test_body_nesting_limit_is_the_same_signing_and_parsing() -> None:
+    deepest: Any = {}
+    for _ in range(MAX_DEPTH - 2):  # the leaf and the body are two of the levels
+        deepest = {"a": deepest}
+    envelope = make_event(deepest)
+    assert Envelope.from_leaf(envelope.to_leaf()) == envelope
+    with pytest.raises(InvalidInput, match="nested more than 32 levels deep"):
+        make_event({"a": deepest})
+    too_deep = envelope.to_leaf().replace(b'"body":{', b'"body":{"a":{', 1)
+    too_deep = too_deep.replace(b'},"id":', b'}},"id":', 1)
+    with pytest.raises(InvalidInput, match="nested more than 32 levels deep"):
+        Envelope.from_leaf(too_deep)
+
+
+def test_sealed_body_is_a_canonical_copy_with_its_encoding() -> None:
+    listed: list[Any] = [1.0, (2, 3)]
+    sealed = Sealed(salt=bytes(32), body={"b": listed, "a": "\u00e9"})
+    listed.append(4)
+    assert sealed.body == {"a": "\u00e9", "b": [1, [2, 3]]}
+    assert sealed.canonical_body() == canonical_json({"a": "\u00e9", "b": [1, [2, 3]]})
+    expected = hashlib.sha256(b"ceasefire-commitment/v1\n" + bytes(32) + sealed.canonical_body())
+    assert sealed.commitment() == f"sha256:{expected.hexdigest()}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import rfc8785
@@ -34,6 +34,7 @@ MAX_DEPTH: Final = 32
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 _SAFE_DIGITS: Final = len(str(MAX_SAFE_INTEGER))
 _CONTEXT: Final = 24
+_STR_ONLY: Final = frozenset({str})
 
 
 class _Refused(Exception):
@@ -43,48 +44,106 @@ class _Refused(Exception):
 def canonical_json(value: object, *, what: str = "value") -> bytes:
     """The RFC 8785 canonical JSON of ``value`` (objects, lists, tuples, str, int, float, bool,
     None). InvalidInput names the path of the first value that has no canonical form."""
-    if _plain_json(value, 0):
-        try:
-            return json.dumps(
-                value, ensure_ascii=False, sort_keys=True, separators=(",", ":")
-            ).encode()
-        except UnicodeEncodeError:
-            pass  # a lone surrogate: the careful path below names it
-    plain = _plain(value, what, 0)
-    return rfc8785.dumps(plain)
+    return _encode(value, what)[0]
 
 
-def _plain_json(value: object, depth: int) -> bool:
-    """Whether the standard library's compact, key-sorted JSON of ``value`` is already its RFC
-    8785 form: the common case, checked quickly. It is when every key is ASCII (so code-point
-    order is UTF-16 order), every integer is safe, and every float is one that Python and
-    ECMAScript spell alike (not integral, 1e-4 <= |x| < 1e16: shortest round-trip digits, no
-    exponent). Anything else goes the careful way through ``rfc8785``."""
+def canonical_form(value: object, *, what: str = "value") -> tuple[bytes, Any]:
+    """``(canonical_json(value), canonical_copy(value))``, encoding ``value`` only once."""
+    data, standard = _encode(value, what)
+    # What the standard library wrote holds only safe integers and floats that are not
+    # integral, which its parser reads back exactly as _loads would, without the hooks.
+    return data, json.loads(data) if standard else _loads(data.decode(), what)
+
+
+def canonical_copy(value: object, *, what: str = "value") -> Any:
+    """``value`` as a parser of its canonical JSON sees it: fresh containers, ``1.0`` as ``1``."""
+    return canonical_form(value, what=what)[1]
+
+
+def _encode(value: object, what: str) -> tuple[bytes, bool]:
+    """The canonical JSON of ``value``, and whether the standard library's encoder wrote it."""
+    data = _fast_json(value)
+    if data is not None:
+        return data, True
+    plain = _plain(value, what, 0)  # refuses, naming its path, what has no canonical form
+    data = _fast_json(plain)  # integral floats, the usual reason to be here, are ints in plain
+    if data is not None:
+        return data, True
+    return rfc8785.dumps(plain), False
+
+
+def _fast_json(value: object) -> bytes | None:
+    """The standard library's compact, key-sorted JSON of ``value`` when :func:`_plain_json`
+    shows that it is already the RFC 8785 form (the common case, at C speed); None otherwise,
+    and the careful path through ``rfc8785`` decides and names what is wrong."""
+    if not _plain_json(value):
+        return None
+    try:
+        return _dumps(value).encode()
+    except UnicodeEncodeError:
+        return None  # a lone surrogate
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
+
+
+def _plain_json(value: object) -> bool:
+    """Whether the standard library's compact, key-sorted JSON of ``value`` is its RFC 8785
+    form. It is when every container is a dict, list or tuple at most :data:`MAX_DEPTH` deep,
+    every key a str of the Basic Multilingual Plane (where code-point order is UTF-16 order),
+    every integer safe, every float one that Python and ECMAScript spell alike (not integral,
+    1e-4 <= |x| < 1e16: shortest round-trip digits, no exponent), and every other scalar a
+    str, bool or None, all of exact types. Strings are left to the encoder: a lone surrogate
+    fails to encode as UTF-8. This runs on every value signed or parsed, so it is a loop over
+    an explicit stack that looks at each string only to skip it, and checks keys all at once."""
+    keys: list[object] = []
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        children: Iterable[object]
+        if kind is dict or kind is list or kind is tuple:
+            if depth >= MAX_DEPTH:
+                return False
+            if kind is dict:
+                assert isinstance(item, dict)
+                keys.extend(item)
+                children = item.values()
+            else:
+                assert isinstance(item, list | tuple)
+                children = item
+        else:
+            children, depth = (item,), depth - 1  # a bare scalar: a member of no container
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                continue
+            if kind is dict or kind is list or kind is tuple:
+                stack.append((child, depth + 1))
+            elif not _plain_scalar(child):
+                return False
+    return _plain_keys(keys)
+
+
+def _plain_keys(keys: list[object]) -> bool:
+    if not set(map(type, keys)) <= _STR_ONLY:
+        return False
+    joined = "".join(keys)  # type: ignore[arg-type]  # checked just above
+    return joined.isascii() or max(joined) < "\U00010000"
+
+
+def _plain_scalar(value: object) -> bool:
     kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
     if kind is int:
         assert isinstance(value, int)
         return -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
     if kind is float:
         assert isinstance(value, float)
         return 1e-4 <= abs(value) < 1e16 and not value.is_integer()
-    if depth >= MAX_DEPTH:
-        return False
-    if kind is dict:
-        assert isinstance(value, dict)
-        return all(
-            type(k) is str and k.isascii() and _plain_json(v, depth + 1) for k, v in value.items()
-        )
-    if kind is list or kind is tuple:
-        assert isinstance(value, list | tuple)
-        return all(_plain_json(item, depth + 1) for item in value)
-    return False
-
-
-def canonical_copy(value: object, *, what: str = "value") -> Any:
-    """``value`` as a parser of its canonical JSON sees it: fresh containers, ``1.0`` as ``1``."""
-    return _loads(canonical_json(value, what=what).decode(), what)
+    return value is None or kind is bool
 
 
 def parse_canonical(data: bytes, what: str) -> dict[str, Any]:
@@ -100,6 +159,9 @@ def parse_canonical(data: bytes, what: str) -> dict[str, Any]:
         raise InvalidInput(
             f"expected UTF-8, found byte 0x{data[exc.start]:02x} at offset {exc.start}", field=what
         ) from exc
+    fast = _parse_plain(text)
+    if fast is not None and _fast_json(fast) == data:
+        return fast
     value = _loads(text, what)
     if not isinstance(value, dict):
         raise InvalidInput(f"expected a JSON object, found {_json_type(value)}", field=what)
@@ -107,6 +169,18 @@ def parse_canonical(data: bytes, what: str) -> dict[str, Any]:
     if canonical != data:
         raise InvalidInput(_difference(canonical, data), field=what)
     return value
+
+
+def _parse_plain(text: str) -> dict[str, Any] | None:
+    """``text`` parsed at C speed, without the hooks of :func:`_loads`: right whenever the
+    result encodes back to the same bytes, since a key given twice, a constant, a long integer
+    literal or an integral float would not. Anything else is left to the careful parse, which
+    names what is wrong."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if type(value) is dict else None
 
 
 def _loads(text: str, what: str) -> Any:
@@ -149,7 +223,8 @@ def _parse_int(text: str) -> int | float:
 
 
 def _plain(value: object, path: str, depth: int) -> Any:
-    """A copy of ``value`` made of dict, list and scalars, checked against the rules above."""
+    """A copy of ``value`` made of dict, list and scalars, checked against the rules above;
+    an integral float in the safe range becomes the int its canonical JSON spells."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -164,6 +239,8 @@ def _plain(value: object, path: str, depth: int) -> Any:
                 f"{value} is not a JSON number: numbers must be finite IEEE 754 doubles",
                 field=path,
             )
+        if value.is_integer() and abs(value) <= MAX_SAFE_INTEGER:
+            return int(value)  # spelt as that integer (RFC 8785 §3.2.2.3), and parsed as one
         return float(value)
     if isinstance(value, str):
         return _text(value, path)

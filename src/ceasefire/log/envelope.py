@@ -38,21 +38,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import hashlib
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
+from json.encoder import encode_basestring
 from typing import Any, Final
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from ceasefire.errors import InvalidInput, VerificationError
-from ceasefire.log.canonical import canonical_copy, canonical_json, parse_canonical
+from ceasefire.log.canonical import canonical_form, parse_canonical
 from ceasefire.log.keys import (
     ED25519_KEY_SIZE,
     ED25519_SIGNATURE_SIZE,
@@ -140,6 +140,8 @@ def parse_time(text: str, field: str = "time") -> datetime:
 
 def truncate_to_millis(time: datetime) -> datetime:
     """``time`` with sub-millisecond digits dropped: the log records claimed time to the ms."""
+    if time.microsecond % 1000 == 0:
+        return time  # datetimes are immutable: already to the millisecond
     return time.replace(microsecond=time.microsecond // 1000 * 1000)
 
 
@@ -147,18 +149,22 @@ def truncate_to_millis(time: datetime) -> datetime:
 class Sealed:
     """A confidential body and the salt that commits to it; kept outside the log.
 
-    ``repr`` shows only the commitment, so the body does not leak into logs or tracebacks.
+    ``body`` is a private canonical copy, encoded once: treat it as read-only. ``repr`` shows
+    only the commitment, so the body does not leak into logs or tracebacks.
     """
 
     salt: bytes
     body: dict[str, Any] = field(hash=False)
+    _encoded: bytes = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.salt) != SALT_SIZE:
             raise InvalidInput(
                 f"expected a salt of {SALT_SIZE} bytes, found {len(self.salt)}", field="salt"
             )
-        object.__setattr__(self, "body", _json_object(self.body, "sealed"))
+        encoded, body = _json_object(self.body, "sealed")
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "_encoded", encoded)
 
     def __repr__(self) -> str:
         return f"Sealed(commitment={self.commitment()!r})"
@@ -168,8 +174,12 @@ class Sealed:
         """Seal ``body`` under a fresh random salt from ``os.urandom``."""
         return cls(salt=os.urandom(SALT_SIZE), body=dict(body))
 
+    def canonical_body(self) -> bytes:
+        """The canonical JSON of ``body``: what the commitment covers."""
+        return self._encoded
+
     def commitment(self) -> str:
-        digest = hashlib.sha256(COMMITMENT_PREFIX + self.salt + canonical_json(self.body))
+        digest = hashlib.sha256(COMMITMENT_PREFIX + self.salt + self.canonical_body())
         return f"sha256:{digest.hexdigest()}"
 
     def matches(self, commitment: str) -> bool:
@@ -181,7 +191,8 @@ class Envelope:
     """A signed event. Built only in a valid state; ``time`` is aware UTC to the millisecond.
 
     ``body`` is a private canonical copy (numbers as a JSON parser returns them, ``1.0`` as
-    ``1``), so ``from_leaf(e.to_leaf()) == e`` holds exactly. Treat it as read-only.
+    ``1``), so ``from_leaf(e.to_leaf()) == e`` holds exactly. Treat it as read-only: its
+    canonical JSON is encoded once, when it is copied, and the leaf is built around it.
     """
 
     id: str
@@ -195,6 +206,14 @@ class Envelope:
     sig: bytes
 
     def __post_init__(self) -> None:
+        self._check_fields()
+        if self.body is not None:
+            encoded, body = _json_object(self.body, "event")
+            object.__setattr__(self, "body", body)
+            self.__dict__["_body_json"] = encoded
+
+    def _check_fields(self) -> None:
+        """Rules 2-3 for every field; the body is checked where it is encoded."""
         _matching(self.id, _EVENT_ID, "id", "32 lowercase hex digits")
         _check_log(self.log)
         _matching(self.type, _EVENT_TYPE, "type", "dotted lower-case names, e.g. key.enrolled")
@@ -209,8 +228,6 @@ class Envelope:
             )
         if self.commitment is not None:
             _matching(self.commitment, _COMMITMENT, "commitment", "sha256:<64 lowercase hex>")
-        else:
-            object.__setattr__(self, "body", _json_object(self.body, "event"))
 
     def unsigned(self) -> dict[str, Any]:
         """The envelope as a JSON object without ``sig``: what the signature covers."""
@@ -240,15 +257,43 @@ class Envelope:
     # encodes at most once per form (the instance is frozen: the cache can never go stale).
     @cached_property
     def _signing_message(self) -> bytes:
-        return SIGNING_PREFIX + canonical_json(self.unsigned(), what="event")
+        return SIGNING_PREFIX + self._encode_unsigned()
 
     @cached_property
     def _leaf(self) -> bytes:
-        doc = self.unsigned()
-        doc["sig"] = b64encode(self.sig)
-        leaf = canonical_json(doc, what="event")
+        unsigned = self._signing_message[len(SIGNING_PREFIX) :]
+        leaf = _with_signature(unsigned, self.sig)
         _check_entry_size(len(leaf), f"event {self.id}")
         return leaf
+
+    def _encode_unsigned(self) -> bytes:
+        """``canonical_json(self.unsigned())``, assembled member by member in RFC 8785 key
+        order around the body's canonical JSON. Canonical JSON is compositional, so the body,
+        the one large member, is never encoded again."""
+        if self.body is not None:
+            content = b'"body":' + self.__dict__["_body_json"]  # set where the body was copied
+        else:
+            assert self.commitment is not None
+            content = b'"commitment":' + _json_string(self.commitment)
+        return b'{"actor":%s,%s,"id":%s,"key":%s,"log":%s,"time":%s,"type":%s,"v":%d}' % (
+            _json_string(self.actor),
+            content,
+            _json_string(self.id),
+            _json_string(b64encode(self.key)),
+            _json_string(self.log),
+            _json_string(format_time(self.time)),
+            _json_string(self.type),
+            ENVELOPE_VERSION,
+        )
+
+    def _signed(self, sig: bytes) -> Envelope:
+        """This envelope with ``sig``: the other fields are already checked and the body
+        already copied and encoded, and the signing message does not depend on ``sig``."""
+        _sized(sig, ED25519_SIGNATURE_SIZE, "sig", "an Ed25519 signature")
+        signed = object.__new__(type(self))
+        signed.__dict__.update(self.__dict__, sig=sig)
+        signed.__dict__.pop("_leaf", None)
+        return signed
 
     @classmethod
     def from_leaf(cls, leaf: bytes) -> Envelope:
@@ -256,7 +301,8 @@ class Envelope:
         _check_entry_size(len(leaf), "the leaf")
         doc = parse_canonical(leaf, "event")
         _check_fields(doc)
-        envelope = cls(
+        envelope = cls.__new__(cls)
+        envelope.__dict__.update(
             id=_string(doc, "id"),
             log=_string(doc, "log"),
             type=_string(doc, "type"),
@@ -267,6 +313,10 @@ class Envelope:
             commitment=_string(doc, "commitment") if "commitment" in doc else None,
             sig=b64decode_exact(_string(doc, "sig"), size=ED25519_SIGNATURE_SIZE, field="sig"),
         )
+        # The constructor's checks but one: the body, freshly parsed from a canonical leaf, is
+        # already a private canonical copy (and within the depth limit, counted in the leaf),
+        # and both encodings are cut from the leaf below, so it is never encoded again.
+        envelope._check_fields()
         # A parsed leaf is canonical, so it is its own to_leaf(), and its signing message is
         # the same bytes without the top-level "sig" member: keys are sorted, and the members
         # after "sig" (time, type, v) cannot contain the text ',"sig":"'.
@@ -338,9 +388,7 @@ def sign_event(
         commitment=None if sealed is None else sealed.commitment(),
         sig=bytes(ED25519_SIGNATURE_SIZE),
     )
-    envelope = dataclasses.replace(draft, sig=key.sign(draft.signing_message()))
-    # the signed message does not depend on sig: keep the draft's encoding
-    envelope.__dict__["_signing_message"] = draft.signing_message()
+    envelope = draft._signed(key.sign(draft.signing_message()))
     envelope.to_leaf()
     return envelope, sealed
 
@@ -359,12 +407,21 @@ def body_text(leaf: bytes) -> str:
     return leaf[start:end].decode()
 
 
+@lru_cache(maxsize=64)  # a store signs for one log: check its name once, not per event
 def _check_log(origin: str) -> None:
     """The log an event is meant for is named by its origin, a valid C2SP key name."""
     try:
         check_key_name(origin)
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field="log") from exc
+
+
+def _with_signature(unsigned: bytes, sig: bytes) -> bytes:
+    """The leaf: the canonical ``unsigned`` envelope with the ``sig`` member in its sorted
+    place, before the last ``,"time":"`` (the members from there on, time, type and v, cannot
+    contain that text)."""
+    at = unsigned.rindex(b',"time":"')
+    return b'%s,"sig":"%s"%s' % (unsigned[:at], b64encode(sig).encode(), unsigned[at:])
 
 
 def _without_signature(leaf: bytes) -> bytes:
@@ -398,16 +455,25 @@ def _utc_millis(time: datetime) -> datetime:
             "(sign_event truncates)",
             field="time",
         )
-    return time.replace(tzinfo=UTC)
+    return time if time.tzinfo is UTC else time.replace(tzinfo=UTC)
 
 
-def _json_object(value: object, what: str) -> dict[str, Any]:
-    """A canonical copy of a body, which must be a JSON object. It is copied from inside a
-    one-field object so that nesting depth counts as it does in the leaf."""
-    copy = canonical_copy({"body": value}, what=what)["body"]
-    if not isinstance(copy, dict):
+def _json_object(value: object, what: str) -> tuple[bytes, dict[str, Any]]:
+    """The canonical JSON and a canonical copy of a body, which must be a JSON object. Both
+    come from a one-field object so that nesting depth counts as it does in the leaf."""
+    encoded, copy = canonical_form({"body": value}, what=what)
+    body = copy["body"]
+    if not isinstance(body, dict):
         raise InvalidInput(f"expected a JSON object, found {type(value).__name__}", field="body")
-    return copy
+    return encoded[len(b'{"body":') : -len(b"}")], body
+
+
+def _json_string(text: str) -> bytes:
+    """A string's canonical JSON, written by the function ``json.dumps(text,
+    ensure_ascii=False)`` calls: the standard library escapes strings as RFC 8785 does (the
+    canonical module's fast path relies on this too). Every string field here was checked
+    when the envelope was built, and none can hold a lone surrogate."""
+    return encode_basestring(text).encode()
 
 
 def _check_entry_size(size: int, what: str) -> None:
