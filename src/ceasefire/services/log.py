@@ -26,7 +26,6 @@ from typing import Any, Final
 from weakref import WeakKeyDictionary
 
 from ceasefire.errors import CeasefireError, InvalidInput, NotFound, PermissionDenied, StorageError
-from ceasefire.log.canonical import canonical_json
 from ceasefire.log.checkpoint import Checkpoint, sign_checkpoint
 from ceasefire.log.envelope import Envelope, Sealed, sign_event
 from ceasefire.log.hashing import leaf_hash, leaf_hashes
@@ -339,7 +338,7 @@ def _admit_and_write(
             commitment=s.sealed.commitment(),
             index=start + offset,
             salt=s.sealed.salt,
-            body=canonical_json(s.sealed.body).decode(),
+            body=s.sealed.canonical_body().decode(),
         )
         for offset, s in enumerate(submissions)
         if s.sealed is not None

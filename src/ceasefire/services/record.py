@@ -66,7 +66,9 @@ class Admission:
             if envelope.type == events.REPORT_SUBMITTED and content is not None:
                 # A public body's canonical text is already in its leaf: slice it out.
                 text = (
-                    body_text(envelope.to_leaf()) if sealed is None else pj.canonical_text(content)
+                    body_text(envelope.to_leaf())
+                    if sealed is None
+                    else sealed.canonical_body().decode()
                 )
                 self._texts[envelope.id] = text
                 self._digests[envelope.id] = pj.digest_of(text)
