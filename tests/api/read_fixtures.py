@@ -61,6 +61,11 @@ READ_OPERATIONS: Final = {
     "get_meeting",
     "get_status",
     "list_commitments",
+    "list_incidents",
+    "get_incident",
+    "get_border_position",
+    "lookup_place",
+    "export_reports",
 }
 
 

@@ -71,6 +71,12 @@ MATRIX: Final[list[tuple[str, Path, set[str]]]] = [
     ("get_meeting", lambda w: f"/meetings/{w.meeting}", EVERYONE),
     ("get_status", lambda w: "/status?as_of=2025-11-02", EVERYONE),
     ("list_commitments", lambda w: "/commitments?as_of=2025-11-02", EVERYONE),
+    ("list_incidents", lambda w: "/incidents", EVERYONE),
+    ("get_incident", lambda w: f"/incidents/{w.reports['public']}", EVERYONE),
+    ("get_incident", lambda w: f"/incidents/{w.reports['secret']}", set()),
+    ("get_border_position", lambda w: "/geo/position?latitude=31.0&longitude=66.4", EVERYONE),
+    ("lookup_place", lambda w: "/geo/places?name=Chaman", EVERYONE),
+    ("export_reports", lambda w: "/exports/csv", EVERYONE),
 ]
 
 
@@ -102,6 +108,22 @@ def test_lists_and_counts_hold_only_what_the_caller_may_see(world: World, person
     )
     walked = world.get("/reports", persona, limit=1).json()
     assert walked["total"] == page["total"]
+
+
+@pytest.mark.parametrize("persona", CALLERS)
+def test_exports_and_incidents_hold_only_what_the_caller_may_see(
+    world: World, persona: str
+) -> None:
+    exported = world.get("/exports/csv", persona, status="all")
+    count = world.get("/reports", persona).json()["total"]
+    assert int(exported.headers["x-export-count"]) == count == len(exported.text.splitlines()) - 1
+    sees = persona in SEES_PK_SECRET
+    assert (world.reports["secret"] in exported.text) is sees
+    assert ("checkpost near Chaman" in exported.text) is sees
+    assert ("Gul Khan" in exported.text) is (persona in SEES_AF_SOURCES)
+    incidents = world.get("/incidents", persona).text
+    assert world.reports["secret"] not in incidents, "confidential reports are never linked"
+    assert "Gul Khan" not in incidents, "an incident shows its reports as the public sees them"
 
 
 @pytest.mark.parametrize("persona", CALLERS)

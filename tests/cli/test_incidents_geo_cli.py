@@ -30,8 +30,9 @@ def incidents(cli: RecordCli) -> dict[str, set[str]]:
     return {i["id"]: {r["report"] for r in i["reports"]} for i in map(json.loads, lines)}
 
 
-def test_a_monitor_sees_splits_and_merges_incidents(  # noqa: F811
-    mechanism: RecordCli, tmp_path: Path
+def test_a_monitor_sees_splits_and_merges_incidents(
+    mechanism: RecordCli,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     first = mechanism.submit("af-liaison-1", afghan(), tmp_path)
     second = mechanism.submit("pk-liaison-1", pakistani(), tmp_path)
@@ -54,8 +55,9 @@ def test_a_monitor_sees_splits_and_merges_incidents(  # noqa: F811
     ]
 
 
-def test_a_liaison_may_not_decide_on_incidents(  # noqa: F811
-    mechanism: RecordCli, tmp_path: Path
+def test_a_liaison_may_not_decide_on_incidents(
+    mechanism: RecordCli,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     first = mechanism.submit("af-liaison-1", afghan(), tmp_path)
     size = mechanism.size()
@@ -68,7 +70,9 @@ def test_a_liaison_may_not_decide_on_incidents(  # noqa: F811
     assert mechanism.size() == size
 
 
-def test_where_a_point_lies_depends_on_its_precision(mechanism: RecordCli) -> None:  # noqa: F811
+def test_where_a_point_lies_depends_on_its_precision(
+    mechanism: RecordCli,  # noqa: F811
+) -> None:
     torkham = ("geo", "where", "34.1006", "71.0922")
     assert mechanism.out(*torkham, "--precision", "exact") == "PK"
     assert mechanism.out(*torkham, "--precision", "district") == "undetermined"
@@ -77,8 +81,8 @@ def test_where_a_point_lies_depends_on_its_precision(mechanism: RecordCli) -> No
     assert 1 < found["distance_km"] < 5
 
 
-def test_a_place_name_is_found_in_any_script_and_ambiguity_is_reported(  # noqa: F811
-    mechanism: RecordCli,
+def test_a_place_name_is_found_in_any_script_and_ambiguity_is_reported(
+    mechanism: RecordCli,  # noqa: F811
 ) -> None:
     for spelling in ("Spin Boldak", "Spīn Bōldak", "سپين بولدک"):
         found = json.loads(mechanism.out("geo", "lookup", spelling, "--json"))

@@ -174,3 +174,11 @@ def test_of_overlapping_boxes_the_nearest_centre_wins() -> None:
     east = SectorBox("east", (70.5, 33.0, 72.5, 35.0))  # centre (34, 71.5)
     assert sector_of(34.0, 70.7, [west, east]) == "west"
     assert sector_of(34.0, 70.9, [west, east]) == "east"
+
+
+@pytest.mark.parametrize(("latitude", "expected_km"), [(-90.0, 13_330.0), (90.0, 5_890.0)])
+def test_the_poles_are_outside_and_as_far_as_they_are(latitude: float, expected_km: float) -> None:
+    found = default_boundary().position(latitude, 0.0, GeoPrecision.EXACT)
+
+    assert found.side is Side.OUTSIDE
+    assert found.distance_km == pytest.approx(expected_km, rel=0.01)

@@ -15,9 +15,13 @@ from ceasefire import bootstrap
 from ceasefire.api import (
     problems,
     ratelimit,
+    routes_batch,
     routes_casework,
     routes_events,
     routes_evidence,
+    routes_geo,
+    routes_incidents,
+    routes_interchange,
     routes_log,
     routes_record,
 )
@@ -62,8 +66,12 @@ def create_app(
     ratelimit.install(app, settings)
     # --- routers (one line each) ---
     app.include_router(routes_events.router, prefix=API)
+    app.include_router(routes_batch.router, prefix=API)
     app.include_router(routes_log.router, prefix=API)
     app.include_router(routes_record.router, prefix=API)
     app.include_router(routes_casework.router, prefix=API)
     app.include_router(routes_evidence.router, prefix=API)
+    app.include_router(routes_incidents.router, prefix=API)
+    app.include_router(routes_geo.router, prefix=API)
+    app.include_router(routes_interchange.router, prefix=API)
     return app

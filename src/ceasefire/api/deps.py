@@ -14,6 +14,7 @@ from fastapi import Depends, Header, HTTPException, Request
 
 from ceasefire.domain.actors import Actor
 from ceasefire.services.casework import Folds
+from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.ports import Store
 from ceasefire.services.reports import ReportQueries
 from ceasefire.settings import Settings
@@ -26,11 +27,13 @@ class ApiStore(Store, ReportQueries, Protocol):
 @dataclass
 class Context:
     """The app's long-lived parts, set up once by the app factory. ``folds`` is this
-    process's memory of the casework fold (each worker has its own; see ``Folds``)."""
+    process's memory of the casework fold (each worker has its own; see ``Folds``), and
+    ``incidents`` that of the incidents (``IncidentFolds``)."""
 
     settings: Settings
     store: ApiStore
     folds: Folds = field(default_factory=Folds)
+    incidents: IncidentFolds = field(default_factory=IncidentFolds)
 
 
 def context(request: Request) -> Context:
@@ -44,6 +47,10 @@ def store(request: Request) -> ApiStore:
 
 def folds(request: Request) -> Folds:
     return context(request).folds
+
+
+def incident_folds(request: Request) -> IncidentFolds:
+    return context(request).incidents
 
 
 def viewer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor | None:
@@ -71,5 +78,6 @@ def caller(actor: Annotated[Actor | None, Depends(viewer)]) -> Actor:
 
 StoreDep = Annotated[ApiStore, Depends(store)]
 FoldsDep = Annotated[Folds, Depends(folds)]
+IncidentFoldsDep = Annotated[IncidentFolds, Depends(incident_folds)]
 ViewerDep = Annotated[Actor | None, Depends(viewer)]
 CallerDep = Annotated[Actor, Depends(caller)]

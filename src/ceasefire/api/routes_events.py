@@ -19,6 +19,11 @@ original ``receipt``) for an envelope already in the log without that key; other
 document (``api.problems``): 400 ``malformed_json``, 401, 403 ``permission_denied``, 413
 ``content_too_large``, 415 ``unsupported_media_type``, 422 ``invalid_input`` /
 ``verification_failed`` / ``idempotency_key_reused``, 429 with ``Retry-After``.
+
+``POST /api/v1/events/batch`` takes a JSON array of up to 1,000 such bodies (an import,
+chunked; ``ceasefire import --url``) and appends them as one batch, all or none: a refused
+envelope is named ``batch[k]`` with its field, and nothing is appended. Each envelope counts as
+one write against the actor's rate; the answer is one receipt per envelope, in order.
 """
 
 from __future__ import annotations
@@ -44,7 +49,12 @@ from ceasefire.log.canonical import canonical_json
 from ceasefire.log.envelope import SALT_SIZE, Envelope, Sealed, b64decode_exact, format_time
 from ceasefire.services.log import Submission
 from ceasefire.services.ports import Store
-from ceasefire.services.receipts import Issued, Replayed, Terms, accept
+from ceasefire.services.receipts import (
+    Issued,
+    Replayed,
+    Terms,
+    accept,
+)
 from ceasefire.settings import Settings
 
 router = APIRouter(tags=["events"])
@@ -78,7 +88,7 @@ class ReceiptOut(BaseModel):
     receipt: str
 
 
-class _Refused(Exception):
+class Refused(Exception):
     def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.field = status, code, detail, field
@@ -144,9 +154,9 @@ async def post_event(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
     try:
-        submission = _submission(await _json_body(request))
-        _check_key(idempotency_key)
-    except _Refused as refused:
+        submission = submission_of(await json_body(request))
+        check_key(idempotency_key)
+    except Refused as refused:
         return problem(refused.status, refused.code, refused.detail, field=refused.field)
     settings = context(request).settings
     try:
@@ -162,7 +172,7 @@ async def post_event(
             index=exc.issued.receipt.index,
             receipt=exc.issued.note,
         )
-    return JSONResponse(_receipt_json(issued), status_code=201 if issued.created else 200)
+    return JSONResponse(receipt_json(issued), status_code=201 if issued.created else 200)
 
 
 def _checked_accept(
@@ -180,11 +190,11 @@ def _checked_accept(
     return accept(store, caller, submission, receipt_terms, idempotency_key=idempotency_key)
 
 
-async def _json_body(request: Request) -> Any:
+async def json_body(request: Request) -> Any:
     limit = context(request).settings.api_max_body_kb * 1024
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
-        raise _Refused(
+        raise Refused(
             415,
             "unsupported_media_type",
             f"expected Content-Type application/json, found {media_type or 'none'!r}",
@@ -202,11 +212,11 @@ async def _json_body(request: Request) -> Any:
     try:
         return json.loads(body, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and bad UTF-8 are ValueErrors
-        raise _Refused(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+        raise Refused(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
 
 
-def _too_large(size: int, limit: int) -> _Refused:
-    return _Refused(
+def _too_large(size: int, limit: int) -> Refused:
+    return Refused(
         413,
         "content_too_large",
         f"the body is {size} bytes or more, over the limit of {limit} bytes "
@@ -223,36 +233,36 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _submission(document: Any) -> Submission:
+def submission_of(document: Any) -> Submission:
     """Parse the body into a submission; the envelope's leaf is its canonical JSON."""
     try:
         parsed = EventIn.model_validate(document)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise _Refused(422, InvalidInput.code, first["msg"], where or None) from exc
+        raise Refused(422, InvalidInput.code, first["msg"], where or None) from exc
     try:
         envelope = Envelope.from_leaf(canonical_json(parsed.envelope, what="envelope"))
     except CeasefireError as exc:
-        raise _invalid(exc, "envelope") from exc
+        raise invalid(exc, "envelope") from exc
     sealed = None
     if parsed.sealed is not None:
         try:
             salt = b64decode_exact(parsed.sealed.salt, size=SALT_SIZE, field="salt")
             sealed = Sealed(salt=salt, body=parsed.sealed.body)
         except CeasefireError as exc:
-            raise _invalid(exc, "sealed") from exc
+            raise invalid(exc, "sealed") from exc
     return Submission(envelope, sealed)
 
 
-def _invalid(exc: CeasefireError, part: str) -> _Refused:
+def invalid(exc: CeasefireError, part: str) -> Refused:
     field = f"{part}.{exc.field}" if exc.field and exc.field != part else part
-    return _Refused(422, exc.code, exc.message, field)
+    return Refused(422, exc.code, exc.message, field)
 
 
-def _check_key(key: str | None) -> None:
+def check_key(key: str | None) -> None:
     if key is not None and not 1 <= len(key) <= 255:
-        raise _Refused(
+        raise Refused(
             422,
             InvalidInput.code,
             "an Idempotency-Key is 1 to 255 characters",
@@ -260,7 +270,7 @@ def _check_key(key: str | None) -> None:
         )
 
 
-def _receipt_json(issued: Issued) -> dict[str, Any]:
+def receipt_json(issued: Issued) -> dict[str, Any]:
     receipt = issued.receipt
     return {
         "index": receipt.index,
@@ -270,3 +280,6 @@ def _receipt_json(issued: Issued) -> dict[str, Any]:
         "include_by": format_time(receipt.include_by),
         "receipt": issued.note,
     }
+
+
+# --- batches ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 
 from ceasefire import bootstrap
 from ceasefire.api.deps import Context, StoreDep, ViewerDep, context
+from ceasefire.api.filters import parse_bbox
 from ceasefire.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from ceasefire.api.problems import documented
 from ceasefire.api.schemas import (
@@ -28,7 +29,7 @@ from ceasefire.api.schemas import (
     ReportOut,
     ReportPageOut,
 )
-from ceasefire.errors import InvalidInput, NotFound
+from ceasefire.errors import NotFound
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import keys as key_service
@@ -103,20 +104,6 @@ def actors(store: StoreDep) -> ActorListOut:
 # --- reports ------------------------------------------------------------------------------------
 
 
-def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if text is None:
-        return None
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(part) for part in text.split(","))
-    except ValueError as exc:
-        raise InvalidInput(
-            f"expected bbox=min_lon,min_lat,max_lon,max_lat, found {text!r}", field="bbox"
-        ) from exc
-    if not (min_lon <= max_lon and min_lat <= max_lat):
-        raise InvalidInput(f"expected min <= max in the bbox, found {text!r}", field="bbox")
-    return min_lon, min_lat, max_lon, max_lat
-
-
 @router.get("/reports", operation_id="list_reports")
 def reports(
     store: StoreDep,
@@ -139,7 +126,7 @@ def reports(
         act=act,
         party=party,
         sector=sector,
-        bbox=_bbox(bbox),
+        bbox=parse_bbox(bbox),
         since=since,
         until=until,
         before=decode_cursor(cursor),

@@ -16,8 +16,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ceasefire.domain.documents import plain
+from ceasefire.geo import BorderPosition, Lookup, Place
+from ceasefire.linking.fold import Override
 from ceasefire.log.keyring import KeyRecord
 from ceasefire.services.evidence import EvidenceView
+from ceasefire.services.incidents import Incident, Member
 from ceasefire.services.log import ConsistencyProof, InclusionProof
 from ceasefire.services.reports import ReportView
 
@@ -187,3 +190,151 @@ class ListOut(Shape):
 class ActorListOut(Shape):
     items: list[ActorOut]
     total: int
+
+
+# --- incidents --------------------------------------------------------------------------------
+
+
+class MemberOut(Shape):
+    """One report of an incident as the public sees it (an incident is public: a blurred place
+    stays blurred and a withheld source unnamed for every caller), the side of the border it
+    places the event on and how far from the line, and why the linker joined it: the report it
+    was ``linked_to``, the ``score`` of that pair and the ``reasons`` in plain words."""
+
+    report: str
+    index: int
+    kind: str | None
+    act: str | None
+    party: str | None
+    start: str | None
+    end: str | None
+    latitude: float | None
+    longitude: float | None
+    side: str | None
+    border_km: float | None
+    source: str | None
+    origin: str | None
+    linked_to: str | None
+    score: float | None
+    reasons: list[str]
+
+    @classmethod
+    def of(cls, member: Member) -> MemberOut:
+        return cls(**asdict(member) | {"reasons": list(member.reasons)})
+
+
+class DecisionOut(Shape):
+    """A monitor's confirm, split or merge as the fold applied it, at log ``index``:
+    ``result`` the incident it made, ``refused`` why it changed nothing (e.g. a stale merge)."""
+
+    index: int
+    type: str
+    actor: str
+    incident: str
+    into: str | None
+    result: str | None
+    refused: str | None
+
+    @classmethod
+    def of(cls, override: Override) -> DecisionOut:
+        return cls(**asdict(override))
+
+
+class IncidentOut(Shape):
+    """An incident: the public reports of one event, linked, named by its first report; its
+    dates, acts and parties are those of its members."""
+
+    id: str
+    confirmed: bool
+    start: str | None
+    end: str | None
+    acts: list[str]
+    parties: list[str]
+    members: list[MemberOut]
+    decisions: list[DecisionOut]
+
+    @classmethod
+    def of(cls, incident: Incident) -> IncidentOut:
+        return cls(
+            id=incident.id,
+            confirmed=incident.confirmed,
+            start=incident.start,
+            end=incident.end,
+            acts=list(incident.acts),
+            parties=list(incident.parties),
+            members=[MemberOut.of(m) for m in incident.members],
+            decisions=[DecisionOut.of(d) for d in incident.decisions],
+        )
+
+
+class IncidentPageOut(Shape):
+    """A page of incidents, latest activity first; ``total`` counts all that match."""
+
+    items: list[IncidentOut]
+    total: int
+    next_cursor: str | None
+
+
+# --- geography --------------------------------------------------------------------------------
+
+
+class BorderPositionOut(Shape):
+    """Which side of the border a point is on (``undetermined`` when its precision reaches
+    the line), how far from it, the agreement's sector holding it, and why, in one sentence."""
+
+    latitude: float
+    longitude: float
+    precision: str
+    side: str
+    country: str | None
+    distance_km: float
+    radius_km: float | None
+    sector: str | None
+    reason: str
+
+    @classmethod
+    def of(cls, found: BorderPosition) -> BorderPositionOut:
+        return cls(**asdict(found))
+
+
+class PlaceOut(Shape):
+    """A named place, with the precision code a report located by it gets."""
+
+    name: str
+    latitude: float
+    longitude: float
+    country: str
+    kind: str
+    source: str
+    admin1: str | None
+    admin1_code: str | None
+    alternate_names: list[str]
+    geonameid: int | None
+    population: int
+    sector: str | None
+    precision: str
+
+    @classmethod
+    def of(cls, place: Place) -> PlaceOut:
+        fields = asdict(place) | {"precision": place.precision.value}
+        fields["alternate_names"] = list(place.alternate_names)
+        return cls(**fields)
+
+
+class PlaceLookupOut(Shape):
+    """What a name means: ``found`` (one candidate), ``ambiguous`` (several: choose by
+    country, province or kind) or ``not_found`` (with ``suggestions`` of names like it)."""
+
+    query: str
+    status: str
+    candidates: list[PlaceOut]
+    suggestions: list[str]
+
+    @classmethod
+    def of(cls, found: Lookup) -> PlaceLookupOut:
+        return cls(
+            query=found.query,
+            status=found.status.value,
+            candidates=[PlaceOut.of(p) for p in found.candidates],
+            suggestions=list(found.suggestions),
+        )

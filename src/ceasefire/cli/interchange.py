@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, TextIO
@@ -12,7 +13,7 @@ from typing import Annotated, TextIO
 import typer
 
 from ceasefire import bootstrap
-from ceasefire.cli import output
+from ceasefire.cli import client, output
 from ceasefire.cli.common import (
     AsOption,
     DatabaseOption,
@@ -25,9 +26,10 @@ from ceasefire.cli.common import (
 from ceasefire.domain.actors import Actor
 from ceasefire.errors import InvalidInput
 from ceasefire.interchange import files
+from ceasefire.interchange.common import Context
 from ceasefire.interchange.formats import Format, read, sniff
 from ceasefire.interchange.generic_csv import ColumnMapping, parse_mapping
-from ceasefire.interchange.rows import Reject
+from ceasefire.interchange.rows import Reject, Row
 from ceasefire.services import exports as export_service
 from ceasefire.services import imports as import_service
 from ceasefire.services import incidents
@@ -63,39 +65,52 @@ def import_(
     release: Annotated[str, typer.Option(help="The dataset's release, e.g. 22.1.")] = "",
     data: DataOption = None,
     database_url: DatabaseOption = None,
+    url: client.UrlOption = None,
+    token: client.TokenOption = None,
+    log_vkey: client.LogVkeyOption = None,
+    receipts: client.ReceiptsOption = client.DEFAULT_RECEIPTS,
     json: JsonOption = False,
 ) -> None:
     """Import a dataset: each good row becomes an observation signed with --key (an importer);
-    rows already imported add nothing, changed rows are corrected, bad rows are listed."""
+    rows already imported add nothing, changed rows are corrected, bad rows are listed. With
+    --url the rows are signed here and posted to the server in batches, each receipt verified
+    with --log-vkey (there, a changed row is submitted anew rather than corrected)."""
     column_mapping = _mapping(mapping)
-    config = settings(data, database_url)
+    grade = column_mapping.grade if column_mapping else None
     refused: list[Reject] = []
-    with (
-        bootstrap.opened(config) as store,
-        files.open_text(file) as stream,
-        output.progress_bar() as bar,
-    ):
-        at = now()
-        ctx = import_service.context_for(
-            store,
-            at,
-            release=release,
-            dataset=dataset,
-            grade=column_mapping.grade if column_mapping else None,
-        )
+    with files.open_text(file) as stream, output.progress_bar() as bar:
         chosen = fmt or sniff(file.name, stream.readline())
         stream.seek(0)
-        rows = read(chosen, stream, ctx, column_mapping, name=file.stem)
-        counts = import_service.import_rows(
-            store,
-            rows,
-            key=read_key(key),
-            log_key=bootstrap.log_key(config),
-            now=at,
-            rejects=refused.append,
-            progress=bar,
-            total=files.count_lines(file),
-        )
+        at, total = now(), files.count_lines(file)
+
+        def rows(ctx: Context) -> Iterator[Row]:
+            return read(chosen, stream, ctx, column_mapping, name=file.stem)
+
+        if url is not None:
+            remote = client.Remote(url, token, log_vkey, receipts)
+            agreement = client.remote_agreement(remote)
+            ctx = import_service.context_of(
+                agreement, at, release=release, dataset=dataset, grade=grade
+            )
+            counts = client.import_rows(
+                remote, key, rows(ctx), at=at, rejects=refused.append, progress=bar, total=total
+            )
+        else:
+            config = settings(data, database_url)
+            with bootstrap.opened(config) as store:
+                ctx = import_service.context_for(
+                    store, at, release=release, dataset=dataset, grade=grade
+                )
+                counts = import_service.import_rows(
+                    store,
+                    rows(ctx),
+                    key=read_key(key),
+                    log_key=bootstrap.log_key(config),
+                    now=at,
+                    rejects=refused.append,
+                    progress=bar,
+                    total=total,
+                )
     if rejects is not None:
         _write_rejects(rejects, refused)
     _report(counts, refused, json, shown=rejects is None)

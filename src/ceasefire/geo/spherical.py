@@ -47,8 +47,15 @@ def haversine_km(
     return result
 
 
+MAP_LIMIT_DEGREES = 89.0
+
+
 def to_map(lat: Floats, lon: Floats) -> tuple[Floats, Floats]:
-    """Degrees to map kilometres (x east, y north) on the Lambert conformal conic."""
+    """Degrees to map kilometres (x east, y north) on the Lambert conformal conic.
+
+    The south pole maps to infinity; latitudes are held within ±89° (a point that far from
+    the region is thousands of kilometres from the border whichever way it is rounded)."""
+    lat = np.clip(lat, -MAP_LIMIT_DEGREES, MAP_LIMIT_DEGREES)
     rho = EARTH_RADIUS_KM * _F / np.tan(np.pi / 4 + np.radians(lat) / 2) ** _N
     theta = _N * (np.radians(lon) - _LAMBDA0)
     return rho * np.sin(theta), _RHO0 - rho * np.cos(theta)

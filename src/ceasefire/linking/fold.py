@@ -2,9 +2,10 @@
 
 Every public report (a submission, a correction, a disclosure) is handed to the linker in log
 order; a withdrawn or corrected report is detached (a correction after its new version has
-been linked, so that the new version takes its place) and no longer counts as a member; ``incident.*`` events apply the monitors' confirmations, splits and merges. A decision
-that no longer fits (the incident was merged away meanwhile) changes nothing and is kept with
-the reason, so that every witness folds the same log to the same incidents and the same notes.
+been linked, so that the new version takes its place) and no longer counts as a member;
+``incident.*`` events apply the monitors' confirmations, splits and merges. A decision that no
+longer fits (the incident was merged away meanwhile) changes nothing and is kept with the
+reason, so that every witness folds the same log to the same incidents and the same notes.
 Confidential reports are not linked: an incident must not reveal that one exists.
 """
 

@@ -71,7 +71,21 @@ def context_for(
     grade: Grade | None = None,
 ) -> Context:
     """What the readers need from the agreement in force: its region and its acts."""
-    agreement = require_in_force(store).agreement
+    return context_of(
+        require_in_force(store).agreement, now, release=release, dataset=dataset, grade=grade
+    )
+
+
+def context_of(
+    agreement: Agreement,
+    now: datetime,
+    *,
+    release: str = "",
+    dataset: str | None = None,
+    grade: Grade | None = None,
+) -> Context:
+    """What the readers need from ``agreement`` (an import signed on a client, away from the
+    store, takes the agreement the server says is in force)."""
     return Context(
         now=now.date(),
         region=agreement.region.bbox,
@@ -170,17 +184,29 @@ def _signed(
             counts.unchanged += 1
             continue
         try:
-            event_type, body = _event(row, previous)
-            envelope, _ = sign_event(
-                key, log=origin_log, actor=key.name, type=event_type, time=now, body=body
-            )
-            envelope.to_leaf()  # refuses a row too large for one log entry
+            submission = sign_row(row, key, log=origin_log, now=now, previous=previous)
         except CeasefireError as exc:
             counts.rejected += 1
             rejects(Reject(row.line, exc.field, None, exc.message))
             continue
-        signed.append((row, previous is None, Submission(envelope)))
+        signed.append((row, previous is None, submission))
     return signed
+
+
+def sign_row(
+    row: Imported,
+    key: SigningKey,
+    *,
+    log: str,
+    now: datetime,
+    previous: RecordRow | None = None,
+) -> Submission:
+    """The envelope ``key``'s actor signs for ``row`` in ``log``: a new report, or the
+    correction of ``previous``. Signing needs no store, so a client signs its rows itself."""
+    event_type, body = _event(row, previous)
+    envelope, _ = sign_event(key, log=log, actor=key.name, type=event_type, time=now, body=body)
+    envelope.to_leaf()  # refuses a row too large for one log entry
+    return Submission(envelope)
 
 
 def _append(
