@@ -28,6 +28,7 @@ import csv
 import math
 import random
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -152,9 +153,12 @@ def calibration_events(events: list[Event]) -> list[Event]:
 
 
 def gold_reports(events: list[Event], seed: int = 2025) -> tuple[list[Sighting], dict[str, str]]:
-    """The reports (in date order, as they would arrive) and report id → real event id."""
+    """The reports (in date order, as they would arrive; shuffled within a day, seeded) and
+    report id → real event id."""
     reports = [r for e in events for r in _retell(e, random.Random(f"{seed}/{e.id}"))]
-    reports.sort(key=lambda s: (s.start, s.report_id))
+    # Within a day, reports arrive in no particular order: sorting by id would bring one
+    # event's retellings in back to back, a hint real arrivals do not give.
+    reports.sort(key=lambda s: (s.start, zlib.crc32(f"{seed}/{s.report_id}".encode())))
     gold = {r.report_id: r.report_id.split("/")[0] for r in reports}
     return reports, gold
 
