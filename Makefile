@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/ceasefire serve --data demo-data --port $${PORT:-8000}
 
 test: setup
-	$(BIN)/python -m pytest --cov --cov-report=term -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term -p no:cacheprovider
 
 bench: setup
 	$(BIN)/python -m bench.run
