@@ -28,11 +28,12 @@ from typing import Final
 import numpy as np
 
 from bench.measure import Rate, Section, Target
+from ceasefire.domain.report_places import DatePrecision
 from ceasefire.linking import Sighting, link_all
 from ceasefire.linking.columns import Columns
 from ceasefire.linking.features import score_pairs
 from ceasefire.linking.linker import assign_from
-from ceasefire.linking.model import DatePrecision, LocationPrecision
+from ceasefire.linking.model import RADIUS_KM, LocationPrecision
 
 FULL_SIZES: Final = (100_000, 1_000_000)
 QUICK_SIZES: Final = (10_000, 100_000)
@@ -109,7 +110,7 @@ def _event_reports(rng: random.Random, event: int, days: int) -> list[Sighting]:
     reports = []
     for k in range(rng.choice((1, 1, 2, 2, 3, 4))):
         precision = rng.choices([p for p, _ in _PRECISION], [w for _, w in _PRECISION])[0]
-        spread = min(precision.radius_km, 60.0) / 111.0 * 0.5
+        spread = min(RADIUS_KM[precision], 60.0) / 111.0 * 0.5
         shifted = day + timedelta(days=rng.choice((0, 0, 0, 1, -1)))
         dated = DatePrecision.DAY if rng.random() < 0.95 else DatePrecision.WEEK
         end = shifted + timedelta(days=6 if dated is DatePrecision.WEEK else 0)

@@ -7,6 +7,7 @@ batch with the same result, fast; ``metrics`` scores a clustering against a gold
 
 from __future__ import annotations
 
+from ceasefire.domain.report_places import DatePrecision
 from ceasefire.linking.comparison import Comparison, Outcome, compare
 from ceasefire.linking.linker import (
     Confirm,
@@ -20,7 +21,7 @@ from ceasefire.linking.linker import (
     incidents_of,
     link_all,
 )
-from ceasefire.linking.model import DatePrecision, LocationPrecision, Sighting, sighting_from_body
+from ceasefire.linking.model import LocationPrecision, Sighting, sighting_from_body
 
 __all__ = [
     "Comparison",

@@ -38,7 +38,7 @@ from ceasefire.linking.goldset import (
 )
 from ceasefire.linking.index import batch_pairs
 from ceasefire.linking.metrics import pairwise
-from ceasefire.linking.model import Sighting
+from ceasefire.linking.model import RADIUS_KM, Sighting
 
 Interaction = tuple[Feature, Feature]
 INTERACTIONS: Final[tuple[Interaction, ...]] = (
@@ -160,7 +160,7 @@ def one_story_ceiling(events: Sequence[Event], reports: Sequence[Sighting]) -> t
 
 def _within_jitter(a: Event, b: Event) -> bool:
     reach = sum(
-        WHERE_PRECISION.get(e.where_prec, WHERE_PRECISION["3"]).radius_km * 0.45 for e in (a, b)
+        RADIUS_KM[WHERE_PRECISION.get(e.where_prec, WHERE_PRECISION["3"])] * 0.45 for e in (a, b)
     )
     km = math.hypot((a.latitude - b.latitude) * 110.57, (a.longitude - b.longitude) * 93.0)
     return km <= max(2.0, reach)

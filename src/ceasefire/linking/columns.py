@@ -14,7 +14,12 @@ from typing import Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from ceasefire.linking.model import DatePrecision, LocationPrecision, Sighting
+from ceasefire.domain.report_places import DatePrecision
+from ceasefire.linking.model import (
+    RADIUS_KM,
+    SLACK_DAYS,
+    Sighting,
+)
 from ceasefire.linking.normalise import actors_mask, skeleton, token_mask
 
 G = TypeVar("G", bound=np.generic)
@@ -38,8 +43,8 @@ _INT_FIELDS: Final = ("start", "end", "wstart", "wend", "act", "family", "etype"
 _MORE_INTS: Final = ("source", "actors", "killed", "klow", "khigh", "level")
 _MASKS: Final = ("text0", "text1", "place0", "place1")
 _FLOAT_FIELDS: Final = ("lat", "lon", "coslat", "radius")
-_SLACK: Final = {p: p.slack_days for p in DatePrecision}
-_RADIUS: Final = {p: p.radius_km for p in LocationPrecision}
+_SLACK: Final = dict(SLACK_DAYS)
+_RADIUS: Final = dict(RADIUS_KM)
 
 
 class Columns:

@@ -35,7 +35,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
-from ceasefire.linking.model import DatePrecision, LocationPrecision, Sighting
+from ceasefire.domain.report_places import DatePrecision
+from ceasefire.linking.model import RADIUS_KM, LocationPrecision, Sighting
 
 BORDER: Final = re.compile(
     r"waziristan|kurram|bajaur|khyber|mohmand|orakzai|\bdir\b|chitral|zhob|pishin|chagai|"
@@ -229,7 +230,7 @@ def _where(event: Event, rng: random.Random) -> tuple[float, float, LocationPrec
     precision = WHERE_PRECISION.get(event.where_prec, LocationPrecision.DISTRICT)
     if precision in (LocationPrecision.EXACT, LocationPrecision.NEAR) and rng.random() < 0.1:
         precision = LocationPrecision.DISTRICT
-    reach = precision.radius_km * 0.45 / 111.0
+    reach = RADIUS_KM[precision] * 0.45 / 111.0
     angle, fraction = rng.uniform(0, 6.2832), rng.random() ** 0.5
 
     return (

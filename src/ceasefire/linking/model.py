@@ -13,47 +13,25 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final, TypeVar
 
+from ceasefire.domain.report_places import DatePrecision, GeoPrecision
 from ceasefire.errors import InvalidInput
 
+LocationPrecision = GeoPrecision
+"""The report's own location precision codes (``domain.report_places``)."""
 
-class DatePrecision(StrEnum):
-    """How exactly the source dates the event (UCDP ``date_prec``, ACLED ``time_precision``)."""
-
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-
-    @property
-    def slack_days(self) -> int:
-        """Days the event may lie outside ``start``–``end`` as reported (night events, late
-        reports): two reports are compatible in time when their widened windows meet."""
-        return _SLACK_DAYS[self]
-
-
-class LocationPrecision(StrEnum):
-    """How exactly the source places the event (UCDP ``where_prec``, ACLED ``geo_precision``)."""
-
-    EXACT = "exact"
-    NEAR = "near"
-    DISTRICT = "district"
-    PROVINCE = "province"
-    COUNTRY = "country"
-
-    @property
-    def radius_km(self) -> float:
-        """How far the event may lie from the reported point."""
-        return _RADIUS_KM[self]
-
-
-_SLACK_DAYS: Final = {DatePrecision.DAY: 1, DatePrecision.WEEK: 2, DatePrecision.MONTH: 4}
-E = TypeVar("E", bound=StrEnum)
-_RADIUS_KM: Final = {
-    LocationPrecision.EXACT: 1.0,
-    LocationPrecision.NEAR: 25.0,
-    LocationPrecision.DISTRICT: 50.0,
-    LocationPrecision.PROVINCE: 150.0,
-    LocationPrecision.COUNTRY: 400.0,
+SLACK_DAYS: Final = {DatePrecision.DAY: 1, DatePrecision.WEEK: 2, DatePrecision.MONTH: 4}
+"""Days the event may lie outside ``start``–``end`` as reported (night events, late reports):
+two reports are compatible in time when their widened windows meet."""
+RADIUS_KM: Final = {
+    GeoPrecision.EXACT: 1.0,
+    GeoPrecision.NEAR: 25.0,
+    GeoPrecision.DISTRICT: 50.0,
+    GeoPrecision.PROVINCE: 150.0,
+    GeoPrecision.COUNTRY: 400.0,
 }
+"""How far the event may lie from the reported point, for matching (a country-level point is
+taken as anywhere within 400 km: the border belt, not the whole country)."""
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True, slots=True)
