@@ -29,6 +29,7 @@ from ceasefire.api.deps import Context
 from ceasefire.domain.actors import Actor
 from ceasefire.services import tokens
 from ceasefire.settings import Settings
+from ceasefire.web.app import mount as mount_web
 
 API: str = "/api/v1"
 
@@ -74,4 +75,5 @@ def create_app(
     app.include_router(routes_incidents.router, prefix=API)
     app.include_router(routes_geo.router, prefix=API)
     app.include_router(routes_interchange.router, prefix=API)
+    mount_web(app, settings)
     return app

@@ -1,0 +1,66 @@
+"""Signing in with an actor's API token, and out.
+
+The token is checked by the token service (``app.state.resolve_token``) and kept in an
+HttpOnly, SameSite=Strict cookie, so no script reads it and no other site's page sends it. The
+pages only read; a signed-in actor sees what the policy lets it see.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ceasefire.web.app import render
+from ceasefire.web.deps import SESSION_COOKIE, ViewerDep, resolve
+
+router = APIRouter(include_in_schema=False)
+SESSION_SECONDS = 12 * 3600
+
+
+def _local(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, viewer: ViewerDep, next: str | None = None) -> Response:
+    return render(request, "signin.html", viewer=viewer, next=_local(next), error=None)
+
+
+@router.post("/signin", response_class=HTMLResponse)
+def signin(
+    request: Request,
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    actor = resolve(request, token)
+    if actor is None:
+        return render(
+            request,
+            "signin.html",
+            status_code=400,
+            viewer=None,
+            next=_local(next),
+            error="unknown" if token.strip() else "empty",
+        )
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token.strip(),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/signout")
+def signout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
+    return response
