@@ -331,9 +331,12 @@ class _Demo:
         ):
             output.info(f"  ceasefire {command}")
         output.info(
-            f"\nThe HTTP API: `ceasefire serve --data {folder}` (what `make demo` runs next), "
-            f"then http://127.0.0.1:8000/api/v1/docs; each actor's bearer token is in "
-            f"{folder}/tokens/<actor>.token (POST /api/v1/events takes events the actor signed)."
+            f"\nServing: `ceasefire serve --data {folder}` (what `make demo` runs next). Open "
+            f"http://127.0.0.1:8000/ for the web interface (the dashboard, the map, the incidents, "
+            f"the log explorer; ?lang=ur for Urdu) and sign in with an actor's token from "
+            f"{folder}/tokens/<actor>.token, e.g. tr-mediator-1.token; the API is at "
+            f"http://127.0.0.1:8000/api/v1/docs (POST /api/v1/events takes events the actor "
+            f"signed)."
         )
 
     def _viewer(self, actor: str | None) -> Actor | None:
