@@ -155,3 +155,26 @@ def test_the_demo_writes_an_api_token_for_each_actor(demo: DemoRun) -> None:
             actor = token_service.resolve(store, path.read_text().strip())
             assert actor is not None
             assert actor.id == path.stem
+
+
+def test_an_export_of_verified_incidents_holds_the_reports_of_issued_findings(
+    demo: DemoRun,
+) -> None:
+    cases = [json.loads(line) for line in demo.cli("case", "list", "--json").splitlines()]
+    shown = [json.loads(demo.cli("case", "show", c["id"], "--json")) for c in cases]
+    found = {r for case in shown if case["findings"] for r in case["reports"]}
+    incidents = [json.loads(line) for line in demo.cli("incident", "list", "--json").splitlines()]
+    verified = {
+        r["report"]
+        for incident in incidents
+        if found & {r["report"] for r in incident["reports"]}
+        for r in incident["reports"]
+    }
+
+    result = runner.invoke(
+        app, ["export", "--format", "csv", "--verification", "verified", "--data", str(demo.folder)]
+    )
+
+    exported = {row.split(",")[0] for row in result.stdout.splitlines()[1:]}
+    assert exported
+    assert exported == verified

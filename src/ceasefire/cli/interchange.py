@@ -32,7 +32,7 @@ from ceasefire.interchange.generic_csv import ColumnMapping, parse_mapping
 from ceasefire.interchange.rows import Reject, Row
 from ceasefire.services import exports as export_service
 from ceasefire.services import imports as import_service
-from ceasefire.services import incidents
+from ceasefire.services import incidents, map_data
 from ceasefire.services.reports import viewer_of
 from ceasefire.storage.keyfiles import read_key
 from ceasefire.storage.log_store import SqlLogStore
@@ -173,6 +173,13 @@ def export(
     status: Annotated[
         str, typer.Option(help="Report status: active, corrected, withdrawn or all.")
     ] = "active",
+    verification: Annotated[
+        str | None,
+        typer.Option(
+            help="Verification status of the report's incident: unconfirmed, confirmed, "
+            "case, dismissed or verified."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write here [default: stdout].")] = None,
     data: DataOption = None,
     database_url: DatabaseOption = None,
@@ -187,6 +194,7 @@ def export(
         event_type=event_type,
         party=party,
         status=None if status == "all" else status,
+        verification=_verification(verification),
     )
     with bootstrap.opened(settings(data, database_url)) as store:
         viewer = viewer_of(store, reader)
@@ -205,8 +213,28 @@ def _export(
     stream: TextIO,
     query: export_service.ExportFilter,
 ) -> int:
-    linked = incidents.incident_of(store)
-    return export_service.export_reports(store, viewer, fmt, stream, query, incident_of=linked)
+    verified = map_data.verification_of(store) if query.verification else export_service.not_linked
+    return export_service.export_reports(
+        store,
+        viewer,
+        fmt,
+        stream,
+        query,
+        incident_of=incidents.incident_of(store),
+        verification_of=verified,
+    )
+
+
+def _verification(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return map_data.MapStatus(text).value
+    except ValueError:
+        known = ", ".join(s.value for s in map_data.MapStatus)
+        raise InvalidInput(
+            f"expected one of {known}, found {text!r}", field="verification"
+        ) from None
 
 
 def _day(text: str | None, name: str) -> date | None:

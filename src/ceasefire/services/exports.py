@@ -23,7 +23,7 @@ _ALL: Final = 10**12
 IncidentOf = Callable[[str], str | None]
 
 
-def _no_incident(_report_id: str) -> str | None:
+def not_linked(_report_id: str) -> str | None:
     return None
 
 
@@ -33,7 +33,9 @@ class ExportFilter:
     min_lat, max_lon, max_lat), of an agreement act or a dataset's event type
     (``event_type``, matched as a prefix, so ``Battles`` takes every ACLED battle), involving
     ``party`` (alleged or submitting), with the report status ``status`` (active, corrected,
-    withdrawn; None: every one)."""
+    withdrawn; None: every one), and whose incident has the verification status
+    ``verification`` (unconfirmed, confirmed, case, dismissed, verified: see
+    ``services.map_data``; a report linked to no incident has none)."""
 
     since: date | None = None
     until: date | None = None
@@ -43,6 +45,7 @@ class ExportFilter:
     party: str | None = None
     status: str | None = "active"
     kind: str | None = None
+    verification: str | None = None
 
 
 def export_reports(
@@ -52,12 +55,15 @@ def export_reports(
     out: IO[str],
     query: ExportFilter = ExportFilter(),
     *,
-    incident_of: IncidentOf = _no_incident,
+    incident_of: IncidentOf = not_linked,
+    verification_of: Callable[[str], str | None] = not_linked,
 ) -> int:
-    """Write the reports ``viewer`` may see that match ``query`` to ``out``; returns how many."""
+    """Write the reports ``viewer`` may see that match ``query`` to ``out``; returns how many.
+    ``verification_of`` gives a report's verification status (``query.verification``)."""
     rows = (
         writers.ExportRow(view.id, view.body or {}, incident_of(view.id), view.redacted)
         for view in _views(records, viewer, query)
+        if query.verification is None or verification_of(view.id) == query.verification
     )
     match fmt:
         case Format.ACLED:

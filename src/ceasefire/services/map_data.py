@@ -18,7 +18,7 @@ reports, the most advanced first::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -35,7 +35,13 @@ from ceasefire.domain.reports import parse_report, public_view
 from ceasefire.geo.boundary import COUNTRIES_FILE, LINE_FILE, RADIUS_KM
 from ceasefire.services.casework import Folds, list_cases
 from ceasefire.services.evidence import EvidenceView, evidence_for_report
-from ceasefire.services.incidents import Incident, IncidentFolds, Member, show_incident
+from ceasefire.services.incidents import (
+    Incident,
+    IncidentFolds,
+    Member,
+    list_incidents,
+    show_incident,
+)
 from ceasefire.services.ports import RecordStore, Store
 from ceasefire.services.reports import ReportView, show_report
 
@@ -231,6 +237,19 @@ def status_of(incident: Incident, cases: Iterable[Case]) -> MapStatus:
             step = MapStatus.CASE
         found = max(found, step, key=_RANK.__getitem__)
     return found
+
+
+def verification_of(
+    store: Store, folds: IncidentFolds | None = None
+) -> Callable[[str], str | None]:
+    """A lookup report id → the verification status of its incident (None: not linked, as a
+    confidential report is not), for exports filtered by verification status."""
+    cases = list_cases(store)
+    found: dict[str, str] = {}
+    for incident in list_incidents(store, folds):
+        status = status_of(incident, cases).value
+        found.update(dict.fromkeys((m.report for m in incident.members), status))
+    return found.get
 
 
 def cases_on(incident: Incident, cases: Iterable[Case]) -> list[Case]:
