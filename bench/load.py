@@ -3,8 +3,10 @@
 Each engine gets a fresh store (the Istanbul agreement adopted by both liaisons and both
 mediators, a monitor enrolled, reports preloaded, API tokens for the two liaisons and the
 monitor, the log key where ``ceasefire serve`` finds it) and its own server: SQLite with one
-worker, PostgreSQL with two. Three phases load it in turn: reads only, 80 % reads and 20 %
-signed submissions, and submissions only (the ceiling). After the server stops, the log is
+worker, PostgreSQL with two. Three closed-loop phases (the server saturated: throughput, and
+latency at saturation) load it — reads only, 80 % reads and 20 % signed submissions, and
+submissions only (the ceiling) — and, after reads only, two open-loop phases offer a fixed
+load (``OFFERED``) and measure latency at that load. After the server stops, the log is
 checked against the receipts: no submission lost or duplicated. The raw limit is the same
 uvicorn serving a bare ASGI "hello" app (``bench.hello``) with as many workers, loaded by the
 same client: what the HTTP stack and the client cost before any of our code runs.
@@ -12,6 +14,7 @@ same client: what the HTTP stack and the client cost before any of our code runs
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -19,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,7 +33,17 @@ import httpx
 
 from bench.config import Config
 from bench.corpus import T0, postgres_schema, say
-from bench.load_client import READS, WRITE, Outcome, Read, Workload, Write, run_phase
+from bench.load_client import (
+    READS,
+    WRITE,
+    Offered,
+    Outcome,
+    Read,
+    Workload,
+    Write,
+    run_open_phase,
+    run_phase,
+)
 from bench.measure import Latency, Rate, Section, Target, timed
 from bench.record import PEOPLE, Cast, event_leaf, record_log
 from ceasefire import bootstrap
@@ -55,6 +68,9 @@ LIMITS: Final = {
 READ_P95_MS: Final = 50.0
 WRITE_TARGET: Final = 500.0
 PHASES: Final = {"reads only": 0.0, "mixed 80/20": 0.2, "writes only": 1.0}
+"""The closed-loop phases and their share of submissions."""
+OFFERED: Final = (Offered(50.0, 10.0), Offered(200.0, 50.0))
+"""The open-loop phases' offered loads, run after "reads only": a light one, and the issue's."""
 HELLO: Final = Read("GET / (hello)", ("/",), {})
 _BATCH: Final = 500
 
@@ -88,6 +104,9 @@ class Run:
     """"" when the log matches the receipts, else what is wrong."""
     accept_rate: float
     """In process, no HTTP: ``receipts.accept`` of one submission per call, sequential."""
+    load: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average when the engine's phases began and ended: other
+    work on the two cores shows here."""
 
 
 # -- the store ------------------------------------------------------------------------------------
@@ -223,28 +242,48 @@ def _run_engine(
     reads, writes = _reads(stage), _writes(stage, pool)
     store = bootstrap.open_store(settings)
     outcomes, sizes, cpu, used = {}, {}, {}, 0
+    began = os.getloadavg()[0]
     try:
         argv = _serve_argv(engine, settings)
         with _serving(argv, LIMITS, settings.data / "server.log") as (base, pid):
-            for phase, share in PHASES.items():
+            for phase, load in _phases(reads, config):
                 say(f"  … {engine.name}: {phase}, {config.load_seconds:.0f} s")
                 sizes[phase] = store.head().size
                 server = _cpu_seconds(pid)
-                outcome = run_phase(
-                    base,
-                    Workload(reads, share),
-                    writes[used:],
-                    config.load_clients,
-                    config.load_seconds,
-                )
+                outcome = load(base, writes[used:])
                 cpu[phase] = _cpu_seconds(pid) - server
                 used += outcome.count(WRITE)
                 outcomes[phase] = outcome
+        ended = os.getloadavg()[0]
         check = _check(store, sizes["reads only"], outcomes.values())
         rate = _accept_rate(store, cast, writes[used : used + 200])
     finally:
         store.close()
-    return Run(engine, outcomes, sizes, cpu, check, rate)
+    return Run(engine, outcomes, sizes, cpu, check, rate, (began, ended))
+
+
+Phase = Callable[[str, list[Write]], Outcome]
+"""One phase: given the server's base URL and the submissions not yet spent."""
+
+
+def open_name(offered: Offered) -> str:
+    return f"open loop, {offered.label}"
+
+
+def _phases(reads: list[Read], config: Config) -> list[tuple[str, Phase]]:
+    """The phases in the order they run: reads only, the open loops, mixed, writes only."""
+    clients, seconds = config.load_clients, config.load_seconds
+
+    def closed(share: float) -> Phase:
+        return lambda base, writes: run_phase(
+            base, Workload(reads, share), writes, clients, seconds
+        )
+
+    def open_loop(offered: Offered) -> Phase:
+        return lambda base, writes: run_open_phase(base, reads, writes, offered, clients, seconds)
+
+    phases = [(name, closed(share)) for name, share in PHASES.items()]
+    return [phases[0], *((open_name(o), open_loop(o)) for o in OFFERED), *phases[1:]]
 
 
 def _check(store: SqlLogStore, before: int, outcomes: Iterable[Outcome]) -> str:
@@ -361,6 +400,14 @@ def _rates(run: Run, raw: float) -> list[Rate]:
         Rate(f"{name}: mixed 80/20, reads/s", phases["mixed 80/20"].rate(READS), raw),
         Rate(f"{name}: mixed 80/20, submissions/s", phases["mixed 80/20"].rate(WRITE), raw),
         Rate(f"{name}: writes only, submissions/s", phases["writes only"].rate(WRITE), raw),
+        *(
+            Rate(f"{name}: {open_name(o)} offered: {what} achieved", rate, raw)
+            for o in OFFERED
+            for what, rate in (
+                ("reads/s", phases[open_name(o)].rate(READS)),
+                ("submissions/s", phases[open_name(o)].rate(WRITE)),
+            )
+        ),
         Rate(
             f"{run.engine.name}: receipts.accept in process, one writer, no HTTP",
             run.accept_rate,
@@ -373,7 +420,7 @@ def _latencies(run: Run) -> list[Latency]:
     name, rows = _name(run), []
     for phase, outcome in run.outcomes.items():
         kinds = [READS] if phase == "reads only" else [WRITE]
-        if phase == "mixed 80/20":
+        if phase == "mixed 80/20" or phase.startswith("open loop"):
             kinds = [*sorted(k for k in outcome.times if k != WRITE), READS, WRITE]
         size = run.sizes[phase]
         rows += [outcome.latency(kind, size, f"{name}: {phase}: {kind}") for kind in kinds]
@@ -385,10 +432,12 @@ def _targets(run: Run) -> list[Target]:
     mixed = run.outcomes["mixed 80/20"].latency(READS, 0, "")
     targets = [
         Target(
-            f"{name}: read p95 < {READ_P95_MS:.0f} ms (mixed 80/20, {READS})",
+            f"{name}: read p95 < {READ_P95_MS:.0f} ms (mixed 80/20, {READS}; closed loop, "
+            "saturated)",
             f"{mixed.p95_ms:.1f} ms (p50 {mixed.median_ms:.1f}, p99 {mixed.p99_ms or 0:.1f})",
             mixed.p95_ms < READ_P95_MS,
         ),
+        *(_open_target(name, run.outcomes[open_name(o)], o) for o in OFFERED),
         Target(
             f"{name}: no submission lost or duplicated",
             run.check
@@ -409,6 +458,16 @@ def _targets(run: Run) -> list[Target]:
     return targets
 
 
+def _open_target(name: str, outcome: Outcome, offered: Offered) -> Target:
+    reads = outcome.latency(READS, 0, "")
+    return Target(
+        f"{name}: read p95 < {READ_P95_MS:.0f} ms at {offered.label} offered (open loop)",
+        f"{reads.p95_ms:.1f} ms (p50 {reads.median_ms:.1f}, p99 {reads.p99_ms or 0:.1f}); "
+        f"achieved {outcome.rate(READS):.0f} reads/s + {outcome.rate(WRITE):.0f} submissions/s",
+        reads.p95_ms < READ_P95_MS,
+    )
+
+
 def _notes(
     config: Config,
     runs: list[Run],
@@ -418,8 +477,8 @@ def _notes(
     notes = [
         "`ceasefire serve` in a subprocess on 127.0.0.1, write limits raised for the run: "
         + ", ".join(f"{k}={v}" for k, v in LIMITS.items())
-        + " (defaults 60 and 120 a minute); uvicorn as `serve` runs it: access log on, "
-        "asyncio loop and h11 (uvloop and httptools are not installed)",
+        + f" (defaults 60 and 120 a minute); uvicorn as `serve` runs it: access log on, "
+        f"{_stack()}",
         f"{config.load_clients} closed-loop clients in the bench process (one asyncio thread, "
         "an httpx.AsyncClient with one connection each): each sends its next request when "
         "the last is answered, so mean latency ≈ "
@@ -427,6 +486,13 @@ def _notes(
         "/reports?limit=20 and /reports/{id} (one of the 50 newest, monitor's token); "
         f"submissions are allegations by the two liaisons, signed before the clock starts; "
         f"{config.load_preload:,} reports preloaded",
+        "open loop (run after reads only, before mixed): requests arrive as two seeded Poisson "
+        "processes at the offered rates ("
+        + "; ".join(o.label for o in OFFERED)
+        + f") whatever the server does, sent on whichever of the {config.load_clients} "
+        "connections is free; a request's latency counts from its scheduled arrival (waiting "
+        "for a connection included), and the phase lasts until the last request sent is "
+        "answered, so an achieved rate under the offered one means the server fell behind",
         "the client shares the machine's cores with the server (and with PostgreSQL); CPU "
         "seconds per wall second below (1.0 = one core busy; what is left of 2.0 went to "
         "PostgreSQL or was idle)",
@@ -434,6 +500,10 @@ def _notes(
     for run in runs:
         notes.append(f"{_name(run)}: {_usage(run)}")
         notes.append(f"{_name(run)}: errors: {_errors(run)}")
+        notes.append(
+            f"{_name(run)}: machine load average {run.load[0]:.1f} when the phases began, "
+            f"{run.load[1]:.1f} when they ended (2 cores; above ~2 other work competed)"
+        )
     for workers, (outcome, server) in hello.items():
         notes.append(
             f"hello, {workers} worker(s): {_cpu(outcome, server)}; errors: "
@@ -444,6 +514,14 @@ def _notes(
     if postgres_problem is not None:
         notes.append(postgres_problem)
     return notes
+
+
+def _stack() -> str:
+    """The event loop and HTTP parser uvicorn picks ("auto": uvloop and httptools if found)."""
+    found = [name for name in ("uvloop", "httptools") if importlib.util.find_spec(name)]
+    if len(found) == 2:
+        return "uvloop event loop and httptools parser"
+    return f"asyncio loop and h11 ({', '.join(found) or 'neither uvloop nor httptools'} found)"
 
 
 def _usage(run: Run) -> str:

@@ -3,6 +3,11 @@
 The caller is found from its bearer token (``Authorization: Bearer …``); no token is the
 public. Routes take :func:`viewer` (None for the public) or :func:`caller` (an enrolled actor
 required) and hand it to the services, whose one policy decides what it may see or do.
+
+The dependencies are ``async``: FastAPI runs a plain ``def`` dependency on a worker thread, a
+trip through the thread pool per dependency per request, which for these (a field read, a
+header parsed) costs far more than the work. Only a token's lookup, a database query, goes to
+a thread.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from ceasefire.domain.actors import Actor
 from ceasefire.services.casework import Folds
@@ -41,19 +47,21 @@ def context(request: Request) -> Context:
     return found
 
 
-def store(request: Request) -> ApiStore:
+async def store(request: Request) -> ApiStore:
     return context(request).store
 
 
-def folds(request: Request) -> Folds:
+async def folds(request: Request) -> Folds:
     return context(request).folds
 
 
-def incident_folds(request: Request) -> IncidentFolds:
+async def incident_folds(request: Request) -> IncidentFolds:
     return context(request).incidents
 
 
-def viewer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Actor | None:
+async def viewer(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Actor | None:
     """The actor the bearer token belongs to, or None for the public (no token)."""
     if authorization is None:
         return None
@@ -63,13 +71,13 @@ def viewer(request: Request, authorization: Annotated[str | None, Header()] = No
         raise HTTPException(
             401, "expected Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"}
         )
-    actor: Actor | None = resolve(token.strip())
+    actor: Actor | None = await run_in_threadpool(resolve, token.strip())
     if actor is None:
         raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
     return actor
 
 
-def caller(actor: Annotated[Actor | None, Depends(viewer)]) -> Actor:
+async def caller(actor: Annotated[Actor | None, Depends(viewer)]) -> Actor:
     """An enrolled actor: the public may only read."""
     if actor is None:
         raise HTTPException(401, "this needs an actor's token", {"WWW-Authenticate": "Bearer"})

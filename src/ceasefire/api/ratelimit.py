@@ -4,7 +4,8 @@ Each bucket holds up to ``rate`` tokens and refills at ``rate`` per minute; a wr
 An empty bucket answers 429 with ``Retry-After`` (whole seconds until a token is back). The
 buckets live in one worker's memory: with N workers an actor may write up to N times the rate,
 which still bounds a flood (design: "a party might flood reports"); a shared limit across
-workers or machines belongs in the reverse proxy.
+workers or machines belongs in the reverse proxy. The checks are ``async`` dependencies, so
+they run on the event loop, one at a time: the buckets need no lock.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _refuse(wait: float, who: str) -> HTTPException:
     )
 
 
-def address_limit(request: Request) -> None:
+async def address_limit(request: Request) -> None:
     """Counted before the token is even looked at, so guessing tokens is limited too."""
     limits: Limits = request.app.state.limits
     address = request.client.host if request.client else "unknown"
@@ -106,7 +107,7 @@ def address_limit(request: Request) -> None:
         raise _refuse(wait, "address")
 
 
-def limited_caller(request: Request, actor: CallerDep) -> Actor:
+async def limited_caller(request: Request, actor: CallerDep) -> Actor:
     """The calling actor, once its own bucket has a token for this write."""
     limits: Limits = request.app.state.limits
     wait = limits.per_actor.take(actor.id)

@@ -11,19 +11,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from ceasefire.api.deps import FoldsDep, StoreDep
 from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
 from ceasefire.api.schemas import ListOut
 from ceasefire.domain.documents import plain
+from ceasefire.domain.enforcement import Evaluation
 from ceasefire.errors import InvalidInput
 from ceasefire.services import casework as casework_service
 
 router = APIRouter(
     tags=["casework"], dependencies=[Depends(private)], responses=documented(401, 404, 422)
 )
+
+JSON = "application/json"
 
 AsOf = Annotated[
     str | None,
@@ -88,11 +92,30 @@ def meeting(store: StoreDep, folds: FoldsDep, meeting_id: str) -> dict[str, Any]
     return found
 
 
-@router.get("/status", operation_id="get_status")
-def status(store: StoreDep, folds: FoldsDep, as_of: AsOf = None) -> dict[str, Any]:
+@router.get("/status", operation_id="get_status", response_model=dict[str, Any])
+def status(
+    request: Request, response: Response, store: StoreDep, folds: FoldsDep, as_of: AsOf = None
+) -> Response:
     """The ceasefire's status, each party's standing and the commitments, as of a moment,
     each figure with the log indices it was derived from."""
-    return casework_service.status(store, parse_as_of(as_of), folds).to_document()
+    evaluation = casework_service.status(store, parse_as_of(as_of), folds)
+    kept: tuple[Evaluation, bytes] | None = getattr(request.app.state, "status_body", None)
+    if kept is not None and kept[0] is evaluation:
+        return _json(kept[1], response)
+    # The document holds an explanation per open allegation: rendered once per evaluation
+    # (``Folds`` keeps one per log size and second), straight to JSON — it is plain data, so
+    # FastAPI's validation of it against ``dict[str, Any]`` on every request is left out.
+    body = bytes(JSONResponse(evaluation.to_document()).body)
+    if as_of is None:
+        request.app.state.status_body = (evaluation, body)
+    return _json(body, response)
+
+
+def _json(body: bytes, headers: Response) -> Response:
+    """A JSON answer with the headers the dependencies set (``private``'s)."""
+    answer = Response(body, media_type=JSON)
+    answer.headers.raw.extend(headers.headers.raw)
+    return answer
 
 
 @router.get("/commitments", operation_id="list_commitments")

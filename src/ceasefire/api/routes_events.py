@@ -94,7 +94,7 @@ class Refused(Exception):
         self.status, self.code, self.detail, self.field = status, code, detail, field
 
 
-def terms(request: Request) -> Terms:
+async def terms(request: Request) -> Terms:
     """The log key and the promise receipts make, loaded once per app."""
     found: Terms | None = getattr(request.app.state, "receipt_terms", None)
     if found is None:

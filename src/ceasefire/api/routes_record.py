@@ -40,7 +40,7 @@ PRIVATE: Final = "private, no-cache"
 SHA256: Final = r"^[0-9a-f]{64}$"
 
 
-def private(response: Response, _caller: ViewerDep) -> None:
+async def private(response: Response, _caller: ViewerDep) -> None:
     """Every answer here may differ by caller: revalidate, never share, vary by token. A token
     given must be good even where the answer is public, so a revoked one fails everywhere."""
     response.headers["Cache-Control"] = PRIVATE

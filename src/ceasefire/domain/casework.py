@@ -68,6 +68,22 @@ class Casework:
         self._claims: dict[str, Claim] = {}
         self._sealed: dict[str, tuple[int, str, str | None]] = {}
 
+    def copy(self) -> Casework:
+        """A copy that folds on independently: applying entries to it leaves this one as it
+        is. The tables are copied; their values (cases, penalties, meetings, facts) are
+        frozen, so they are shared."""
+        other = Casework(self.agreement, strict=self.strict)
+        other.cases = dict(self.cases)
+        other.penalties = dict(self.penalties)
+        other.meetings = dict(self.meetings)
+        other.decided_penalties = list(self.decided_penalties)
+        other.deadlines = list(self.deadlines)
+        other.agreement_index = self.agreement_index
+        other._allegations = dict(self._allegations)
+        other._claims = dict(self._claims)
+        other._sealed = dict(self._sealed)
+        return other
+
     # -- folding ----------------------------------------------------------------------------
 
     def apply(self, entry: Entry, role: str | None = None) -> None:
@@ -262,8 +278,11 @@ class Casework:
                         case.id, case.opened.party, window.index, window.due, window.replied
                     )
                 )
+        # most allegations are open: the stored fact is already the answer, so none is rebuilt
         allegations = tuple(
-            replace(a, resolved_at=resolved.get(a.report))
+            a
+            if a.resolved_at == resolved.get(a.report)
+            else replace(a, resolved_at=resolved.get(a.report))
             for a in sorted(self._allegations.values(), key=lambda a: a.index)
         )
         claims = tuple(

@@ -13,7 +13,6 @@ any party recomputes from its own copy of the log.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from ceasefire.errors import Conflict, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.agreements import in_force_at, require_in_force, versions
+from ceasefire.services.entries import public_entries
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, Store
 from ceasefire.services.reports import viewer_of
@@ -190,29 +190,26 @@ def record_entries(store: Store, as_of: datetime | None = None) -> Iterator[pj.E
 
 
 def _entries(store: Store, start: int, end: int) -> list[pj.Entry]:
-    affiliations = {r.actor: r.affiliation for r in store.key_records()}
-    found = []
-    for index, leaf in store.entries(start, end):
-        envelope = json.loads(leaf)
-        if not str(envelope["type"]).startswith(_RELEVANT):
-            continue
-        found.append(
-            pj.Entry(
-                index=index,
-                id=envelope["id"],
-                type=envelope["type"],
-                actor=envelope["actor"],
-                affiliation=affiliations.get(envelope["actor"]),
-                time=envelope["time"],
-                body=envelope.get("body"),
-                commitment=envelope.get("commitment"),
-            )
-        )
-    return found
+    return public_entries(store, start, end, _RELEVANT)
 
 
 def _until(entries: Sequence[pj.Entry], as_of: datetime) -> list[pj.Entry]:
     return [e for e in entries if parse_time(e.time) <= as_of]
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """The fold of the log's first ``size`` entries, ``count`` of them casework entries. It is
+    never changed once made, so any number of requests may read it while the next is made
+    from a copy."""
+
+    size: int
+    count: int
+    result: tuple[Casework, Agreement]
+
+
+_AGREEMENT = "agreement."
+"""New entries of these types may change the version in force: the casework is folded afresh."""
 
 
 class Folds:
@@ -227,15 +224,24 @@ class Folds:
     to the second — what an evaluation shows of its ``as_of`` (``iso_time``) — so one is kept
     per ``(size, second)`` and says exactly the moment it was made for. An explicit ``as_of``
     reuses the fold when every entry is before it, and folds afresh otherwise.
+
+    When the log grows, the fold of the longer log is the kept one with the new entries
+    applied (``Casework.apply`` is the fold's step), to a copy, so the kept one is never
+    changed under a request reading it. New ``agreement.…`` entries may change the version in
+    force, which every case and penalty is judged by: then the whole log is folded afresh.
+    One fold is made at a time (``_making``); a request that waited for it finds it made.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._making = threading.Lock()
         self._size = -1
         self._entries: tuple[pj.Entry, ...] = ()
         self._latest: datetime | None = None
-        self._folds: dict[bool, tuple[Casework, Agreement]] = {}
+        self._folds: dict[bool, _Folded] = {}
         self._evaluation: tuple[int, datetime, Evaluation] | None = None
+        self.refolds = 0
+        """How many folds were made from scratch rather than from the kept one (for tests)."""
 
     def prefix(self, store: Store) -> tuple[int, tuple[pj.Entry, ...], datetime | None]:
         """The log's size now, its casework entries, and the latest time among them."""
@@ -243,25 +249,61 @@ class Folds:
         with self._lock:
             if size == self._size:
                 return size, self._entries, self._latest
-            start, kept = (self._size, self._entries) if 0 <= self._size < size else (0, ())
-        grown = (*kept, *_entries(store, start, size))
-        latest = max((parse_time(e.time) for e in grown), default=None)
+            grows = 0 <= self._size < size
+            start, kept, latest = (
+                (self._size, self._entries, self._latest) if grows else (0, (), None)
+            )
+        new = _entries(store, start, size)
+        grown = (*kept, *new)
+        times = [parse_time(e.time) for e in new] + ([latest] if latest is not None else [])
+        latest = max(times, default=None)
         with self._lock:
             if size > self._size:
                 self._size, self._entries, self._latest = size, grown, latest
-                self._folds, self._evaluation = {}, None
+                self._evaluation = None
         return size, grown, latest
 
     def fold(
-        self, size: int, now: bool, make: Callable[[], tuple[Casework, Agreement]]
+        self,
+        size: int,
+        now: bool,
+        entries: tuple[pj.Entry, ...],
+        make: Callable[[], tuple[Casework, Agreement]],
     ) -> tuple[Casework, Agreement]:
-        with self._lock:
-            found = self._folds.get(now) if size == self._size else None
+        """The fold of ``entries`` (the log's first ``size``); ``make`` folds them afresh."""
+        found = self._kept(size, now)
         if found is None:
-            found = make()
-            with self._lock:
-                if size == self._size:
-                    self._folds[now] = found
+            with self._making:
+                found = self._kept(size, now) or self._made(size, now, entries, make)
+        return found.result
+
+    def _kept(self, size: int, now: bool) -> _Folded | None:
+        with self._lock:
+            found = self._folds.get(now)
+        return found if found is not None and found.size == size else None
+
+    def _made(
+        self,
+        size: int,
+        now: bool,
+        entries: tuple[pj.Entry, ...],
+        make: Callable[[], tuple[Casework, Agreement]],
+    ) -> _Folded:
+        with self._lock:
+            base = self._folds.get(now)
+        new = entries[base.count :] if base is not None and base.size < size else None
+        if base is not None and new is not None and not _changes_agreement(new):
+            casework, agreement = base.result
+            casework = casework.copy()
+            for entry in new:
+                casework.apply(entry)
+            found = _Folded(size, len(entries), (casework, agreement))
+        else:
+            self.refolds += 1
+            found = _Folded(size, len(entries), make())
+        with self._lock:
+            if size == self._size:
+                self._folds[now] = found
         return found
 
     def evaluation(self, size: int, moment: datetime) -> Evaluation | None:
@@ -275,6 +317,10 @@ class Folds:
                 self._evaluation = (size, moment, evaluation)
 
 
+def _changes_agreement(entries: Sequence[pj.Entry]) -> bool:
+    return any(entry.type.startswith(_AGREEMENT) for entry in entries)
+
+
 def load(
     store: Store, as_of: datetime | None, folds: Folds | None = None
 ) -> tuple[Casework, Agreement]:
@@ -285,7 +331,7 @@ def load(
     size, entries, latest = folds.prefix(store)
     if as_of is not None and (latest is None or latest > as_of):
         return _load(store, _until(entries, as_of), as_of)
-    return folds.fold(size, as_of is None, lambda: _load(store, list(entries), as_of))
+    return folds.fold(size, as_of is None, entries, lambda: _load(store, list(entries), as_of))
 
 
 def _load(

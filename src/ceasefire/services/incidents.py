@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from ceasefire.geo import BorderPosition, default_boundary
 from ceasefire.linking.fold import IncidentState, Override, fold
 from ceasefire.linking.linker import Decision
 from ceasefire.services.casework import Recorded, Signer
+from ceasefire.services.entries import public_entries
 from ceasefire.services.log import submit
 from ceasefire.services.ports import Row, Store
 
@@ -103,7 +104,7 @@ class IncidentFolds:
             if size < state.size:  # another database behind the same object: start again
                 state = self._state = IncidentState()
             if size > state.size:
-                fold(state, _entries(store, state.size, size), size)
+                fold(state, public_entries(store, state.size, size, _RELEVANT), size)
             return use(state)
 
 
@@ -261,21 +262,3 @@ def _rows(store: Store, reports: list[str]) -> dict[str, Row]:
         for row in store.find(pj.REPORTS, "id", reports[start : start + 500]):
             found[row["id"]] = row
     return found
-
-
-def _entries(store: Store, start: int, end: int) -> Iterator[pj.Entry]:
-    for index, leaf in store.entries(start, end):
-        envelope = json.loads(leaf)
-        kind = str(envelope["type"])
-        if not kind.startswith(_RELEVANT) or envelope.get("body") is None:
-            continue  # sealed: confidential reports are not linked
-        yield pj.Entry(
-            index=index,
-            id=envelope["id"],
-            type=kind,
-            actor=envelope["actor"],
-            affiliation=None,
-            time=envelope["time"],
-            body=envelope.get("body"),
-            commitment=envelope.get("commitment"),
-        )

@@ -101,8 +101,10 @@ def accept(
     if idempotency_key is not None:
         store.remember_idempotency(caller.id, idempotency_key, envelope.id, terms.clock())
     accepted = appended.checkpoint.created_at
+    # the append signed its checkpoint with this key only once it matched the log's, whose
+    # verifier key names the origin: the key's name is the origin (no second trip for the head)
     return _issue(
-        store.head().identity.origin,
+        terms.log_key.name,
         appended.indices.start,
         envelope.to_leaf(),
         envelope.id,
