@@ -113,7 +113,7 @@ def test_signing_in_sets_a_strict_httponly_cookie_and_returns_to_the_page(
 
 def test_signing_in_never_redirects_off_site(client: TestClient, demo_dir: Path) -> None:
     token = token_of(demo_dir, "pk-liaison-1")
-    for target in ("https://evil.example/", "//evil.example/x"):
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example/x", "/\t/x"):
         response = client.post(
             "/signin", data={"token": token, "next": target}, follow_redirects=False
         )

@@ -21,9 +21,10 @@ SESSION_SECONDS = 12 * 3600
 
 def _local(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    # "//host" and "/\\host" both leave the site in a browser; so would a control character
+    if target is None or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target if target.isprintable() and "\\" not in target else "/"
 
 
 @router.get("/signin", response_class=HTMLResponse)
