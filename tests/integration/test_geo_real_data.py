@@ -9,15 +9,13 @@ from __future__ import annotations
 import csv
 import os
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from ceasefire.domain.report_places import GeoPrecision
 from ceasefire.geo import Gazetteer, LookupStatus, PlaceKind, Side, default_boundary, haversine_km
 from ceasefire.geo.places import provinces
-
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+from tests.real_data import REAL
 
 
 def real_rows(name: str) -> list[dict[str, str]]:

@@ -28,9 +28,9 @@ from ceasefire.log.keys import SigningKey
 from ceasefire.services import exports as export_service
 from ceasefire.services import imports as import_service
 from ceasefire.services import keys as key_service
+from tests.real_data import REAL
 from tests.record_factories import Mechanism, make_mechanism
 
-REAL: Final = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 NOW: Final = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 STANDARD: Final = {Format.ACLED: set(acled.COLUMNS), Format.UCDP: {*ucdp.COLUMNS, "iso3"}}
 

@@ -8,15 +8,14 @@ when it is absent, unless ``CI=true`` (then fails).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from ceasefire.linking import link_all
 from ceasefire.linking.goldset import border_events, calibration_events, gold_reports, read_events
 from ceasefire.linking.metrics import Scores, bcubed, pairwise
+from tests.real_data import REAL
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 GED = REAL / "ucdp_ged_pakistan_hdx_1989_2021.csv"
 # Floors: the figures measured when the test was last updated (docs/linking.md), rounded down.
 FLOORS = {

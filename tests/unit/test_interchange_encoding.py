@@ -16,8 +16,8 @@ from ceasefire.interchange.common import Context
 from ceasefire.interchange.encoding import clean_name, detect_encoding, sniff_delimiter
 from ceasefire.interchange.formats import Format, read, sniff
 from ceasefire.interchange.rows import Imported
+from tests.real_data import REAL
 
-REAL: Final = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 HEADER: Final = "event_date,event_type,latitude,longitude,fatalities"
 ROW: Final = "2025-10-12,Battles,31.0052,66.3994,2"
 
