@@ -8,7 +8,7 @@ rests on.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -18,9 +18,9 @@ from ceasefire.api.deps import FoldsDep, StoreDep
 from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
 from ceasefire.api.schemas import ListOut
+from ceasefire.domain import moments
 from ceasefire.domain.documents import plain
 from ceasefire.domain.enforcement import Evaluation
-from ceasefire.errors import InvalidInput
 from ceasefire.services import casework as casework_service
 
 router = APIRouter(
@@ -37,19 +37,7 @@ AsOf = Annotated[
 
 def parse_as_of(text: str | None) -> datetime | None:
     """``as_of``: a day means the end of that day (UTC); a time must carry its zone."""
-    if text is None:
-        return None
-    try:
-        if len(text) == len("YYYY-MM-DD"):
-            return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, found {text!r}", field="as_of"
-        ) from exc
-    if moment.utcoffset() is None:
-        raise InvalidInput(f"a time needs its zone (Z for UTC), found {text!r}", field="as_of")
-    return moment.astimezone(UTC)
+    return None if text is None else moments.parse_as_of(text)
 
 
 def _listed(values: list[Any]) -> ListOut:

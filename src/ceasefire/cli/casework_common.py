@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +15,8 @@ import typer
 from ceasefire import bootstrap
 from ceasefire.cli import output
 from ceasefire.cli.common import now, settings
+from ceasefire.domain import moments
 from ceasefire.domain.enforcement_explain import iso_time
-from ceasefire.errors import InvalidInput
 from ceasefire.services import casework
 from ceasefire.services.ports import Store
 from ceasefire.storage.keyfiles import read_key
@@ -82,20 +82,8 @@ def done(verb: str, what: str, recorded: casework.Recorded, json: bool, **extra:
 
 
 def as_of(text: str | None) -> datetime:
-    """``--as-of``: a day means the end of that day (UTC); a time must be in UTC."""
-    if text is None:
-        return now()
-    try:
-        if len(text) == len("YYYY-MM-DD"):
-            return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, found {text!r}", field="as-of"
-        ) from exc
-    if moment.utcoffset() is None:
-        raise InvalidInput(f"a time needs its zone (Z for UTC), found {text!r}", field="as-of")
-    return moment.astimezone(UTC)
+    """``--as-of``: a day means the end of that day (UTC); a time must carry its zone."""
+    return now() if text is None else moments.parse_as_of(text, field="as-of")
 
 
 def cited(indices: tuple[int, ...]) -> str:

@@ -8,7 +8,7 @@ the common context: the viewer, the language and its direction, ``_`` (gettext) 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ceasefire.errors import InvalidInput
+from ceasefire.domain import moments
 from ceasefire.settings import Settings
 from ceasefire.web import deps, i18n
 from ceasefire.web.deps import FoldsDep, IncidentFoldsDep, StoreDep, ViewerDep
@@ -103,16 +103,4 @@ def url_with(request: Request, **changes: object) -> str:
 
 def parse_as_of(text: str | None) -> datetime | None:
     """``?as_of=`` as the API reads it: a day means its end (UTC); a time carries its zone."""
-    if not text:
-        return None
-    try:
-        if len(text) == len("YYYY-MM-DD"):
-            return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, found {text!r}", field="as_of"
-        ) from exc
-    if moment.utcoffset() is None:
-        raise InvalidInput(f"a time needs its zone (Z for UTC), found {text!r}", field="as_of")
-    return moment.astimezone(UTC)
+    return moments.parse_as_of(text) if text else None
