@@ -23,9 +23,11 @@ def serve(
     from ceasefire.api import serve as api_serve  # the web stack loads only when serving
 
     config = settings(data, database_url)
-    base = f"http://{host}:{port}/api/v1"
+    site = f"http://{host}:{port}"
+    base = f"{site}/api/v1"
     output.info(
-        f"[bold]serving {config.data}[/] at {base} — API docs at {base}/docs, OpenAPI at "
-        f"{base}/openapi.json; post events with a token from `ceasefire tokens create ACTOR`"
+        f"[bold]serving {config.data}[/]: the web interface at {site}/ (sign in with an API "
+        f"token), the API at {base} — docs at {base}/docs, OpenAPI at {base}/openapi.json; "
+        f"tokens come from `ceasefire tokens create ACTOR`"
     )
     api_serve.run(config, host=host, port=port, workers=workers)
