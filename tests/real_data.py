@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Final
 
+import pytest
+
 ROOT: Final = Path(__file__).resolve().parents[1]
 
 
@@ -27,3 +29,14 @@ def _locate() -> Path:
 
 
 REAL: Final = _locate()
+
+
+def real_file(name: str) -> Path:
+    """The real data file ``name``; the test skips when it is absent, except under ``CI=true``,
+    where its absence fails the test (CI must exercise the real data)."""
+    path = REAL / name
+    if not path.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing (CI=true requires the real data)")
+        pytest.skip(f"{path} is absent")
+    return path

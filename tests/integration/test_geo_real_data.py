@@ -7,25 +7,16 @@ skip, except under ``CI=true``, where that is a failure.
 from __future__ import annotations
 
 import csv
-import os
 from functools import cache
-
-import pytest
 
 from ceasefire.domain.report_places import GeoPrecision
 from ceasefire.geo import Gazetteer, LookupStatus, PlaceKind, Side, default_boundary, haversine_km
 from ceasefire.geo.places import provinces
-from tests.real_data import REAL
+from tests.real_data import real_file
 
 
 def real_rows(name: str) -> list[dict[str, str]]:
-    path = REAL / name
-    if not path.is_file():
-        message = f"real data file {path} is absent"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: the real data is required)")
-        pytest.skip(message)
-    with path.open(encoding="utf-8", newline="") as file:
+    with real_file(name).open(encoding="utf-8", newline="") as file:
         return list(csv.DictReader(file))
 
 

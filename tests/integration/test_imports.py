@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,7 @@ from ceasefire.log.keys import SigningKey
 from ceasefire.services import exports as export_service
 from ceasefire.services import imports as import_service
 from ceasefire.services import keys as key_service
-from tests.real_data import REAL
+from tests.real_data import real_file
 from tests.record_factories import Mechanism, make_mechanism
 
 NOW: Final = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -36,12 +35,7 @@ STANDARD: Final = {Format.ACLED: set(acled.COLUMNS), Format.UCDP: {*ucdp.COLUMNS
 
 
 def real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing (CI=true requires the real data)")
-        pytest.skip(f"{path} is absent")
-    return path
+    return real_file(name)
 
 
 @pytest.fixture

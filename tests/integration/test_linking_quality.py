@@ -7,16 +7,14 @@ when it is absent, unless ``CI=true`` (then fails).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ceasefire.linking import link_all
 from ceasefire.linking.goldset import border_events, calibration_events, gold_reports, read_events
 from ceasefire.linking.metrics import Scores, bcubed, pairwise
-from tests.real_data import REAL
+from tests.real_data import real_file
 
-GED = REAL / "ucdp_ged_pakistan_hdx_1989_2021.csv"
+GED_NAME = "ucdp_ged_pakistan_hdx_1989_2021.csv"
 # Floors: the figures measured when the test was last updated (docs/linking.md), rounded down.
 FLOORS = {
     "test": {"pairwise": (0.76, 0.76), "bcubed": (0.90, 0.86)},
@@ -26,11 +24,7 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def measured() -> dict[str, dict[str, Scores]]:
-    if not GED.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{GED} is missing")
-        pytest.skip(f"{GED} is not here")
-    events = read_events(GED)
+    events = read_events(real_file(GED_NAME))
     out = {}
     for name, chosen in (
         ("test", border_events(events)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import os
 from datetime import date
 from pathlib import Path
 from typing import Final
@@ -16,7 +15,7 @@ from ceasefire.interchange.common import Context
 from ceasefire.interchange.encoding import clean_name, detect_encoding, sniff_delimiter
 from ceasefire.interchange.formats import Format, read, sniff
 from ceasefire.interchange.rows import Imported
-from tests.real_data import REAL
+from tests.real_data import real_file
 
 HEADER: Final = "event_date,event_type,latitude,longitude,fatalities"
 ROW: Final = "2025-10-12,Battles,31.0052,66.3994,2"
@@ -76,11 +75,7 @@ def test_a_latin1_file_keeps_its_accented_letters(tmp_path: Path) -> None:
 
 
 def test_the_real_gtd_file_is_latin1_with_a_mangled_bom() -> None:
-    path = REAL / "gtd_pakistan_fata_1984_2015.csv"
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing")
-        pytest.skip("no real data")
+    path = real_file("gtd_pakistan_fata_1984_2015.csv")
     assert files.encoding_of(path) == "latin-1"
     with files.open_text(path) as stream:
         header = stream.readline()
