@@ -104,3 +104,24 @@ def observation_body(**overrides: Any) -> dict[str, Any]:
         },
     }
     return body | overrides
+
+
+WITHHELD_WITNESS: dict[str, Any] = {
+    "name": "Gul Khan",
+    "kind": "witness",
+    "reliability": "C",
+    "credibility": 3,
+    "withheld": True,
+}
+"""A source whose name no public view may show (the name also appears in the narrative)."""
+
+
+def protected_body(**overrides: Any) -> dict[str, Any]:
+    """An allegation that protects its reporter: a withheld witness, named in the narrative,
+    and a place blurred to 5 km."""
+    body = allegation_body(
+        location={**SPIN_BOLDAK, "blur_km": 5},
+        sources=[dict(WITHHELD_WITNESS)],
+        narrative="Gul Khan saw the aircraft strike the compound.",
+    )
+    return body | overrides

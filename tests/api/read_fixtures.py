@@ -27,7 +27,7 @@ from ceasefire.services import casework as casework_service
 from ceasefire.settings import Settings
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.record_factories import PERSONAS, Mechanism, make_mechanism
-from tests.report_bodies import SPIN_BOLDAK, allegation_body
+from tests.report_bodies import allegation_body, protected_body
 
 with warnings.catch_warnings():
     # Starlette prefers its httpx2 fork; httpx is what the dev dependencies pin.
@@ -143,19 +143,7 @@ def build(mechanism: Mechanism, world: World) -> None:
     )
     protected = m.submit(
         "af_liaison",
-        allegation_body(
-            location={**SPIN_BOLDAK, "blur_km": 5},
-            sources=[
-                {
-                    "name": "Gul Khan",
-                    "kind": "witness",
-                    "reliability": "C",
-                    "credibility": 3,
-                    "withheld": True,
-                }
-            ],
-            narrative="Gul Khan saw the aircraft strike the compound.",
-        ),
+        protected_body(),
     )
     world.reports = {"public": public, "secret": secret, "protected": protected}
     world.files = {

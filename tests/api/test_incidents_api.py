@@ -16,7 +16,7 @@ import pytest
 
 from tests.api import read_fixtures
 from tests.api.conftest import Service, payload, serving, signed
-from tests.report_bodies import allegation_body
+from tests.report_bodies import WITHHELD_WITNESS, allegation_body
 
 module_database_url = read_fixtures.module_database_url
 
@@ -51,15 +51,7 @@ def barmal() -> dict[str, Any]:
             "country": "AF",
             "blur_km": 5,
         },
-        sources=[
-            {
-                "name": "Gul Khan",
-                "kind": "witness",
-                "reliability": "C",
-                "credibility": 3,
-                "withheld": True,
-            }
-        ],
+        sources=[dict(WITHHELD_WITNESS)],
         narrative="Gul Khan saw aircraft strike a house in Barmal district.",
     )
 

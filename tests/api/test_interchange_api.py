@@ -27,7 +27,7 @@ from ceasefire.storage.keyfiles import write_key
 from tests.api import read_fixtures
 from tests.api.conftest import Service, payload, serving, signed
 from tests.api.read_fixtures import CALLERS
-from tests.report_bodies import SPIN_BOLDAK, allegation_body
+from tests.report_bodies import allegation_body, protected_body
 
 module_database_url = read_fixtures.module_database_url
 
@@ -61,19 +61,7 @@ def ids(service: Service) -> dict[str, str]:
         ),
         "protected": m.submit(
             "af_liaison",
-            allegation_body(
-                location={**SPIN_BOLDAK, "blur_km": 5},
-                sources=[
-                    {
-                        "name": "Gul Khan",
-                        "kind": "witness",
-                        "reliability": "C",
-                        "credibility": 3,
-                        "withheld": True,
-                    }
-                ],
-                narrative="Gul Khan saw the aircraft strike the compound.",
-            ),
+            protected_body(),
         ),
     }
 
