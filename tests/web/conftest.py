@@ -18,6 +18,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
@@ -36,7 +37,15 @@ with warnings.catch_warnings():
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
-__all__ = ["AS_OF", "CHROMIUM", "TestClient", "screenshot", "sign_in", "token_of"]
+__all__ = [
+    "AS_OF",
+    "CHROMIUM",
+    "TestClient",
+    "screenshot",
+    "serving",
+    "sign_in",
+    "token_of",
+]
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 SCREENSHOTS: Final = ROOT / "docs" / "screenshots"
@@ -92,10 +101,17 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def served(demo_dir: Path) -> Iterator[str]:
     """The base URL of ``ceasefire serve`` over the demo store."""
+    with serving(demo_dir) as base:
+        yield base
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """``ceasefire serve`` over the store in ``folder`` on a free port, until the block ends."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [*_ceasefire(), "serve", "--data", str(demo_dir), "--port", str(port)],
+        [*_ceasefire(), "serve", "--data", str(folder), "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -1,7 +1,12 @@
 """What every route depends on: the store, the settings, and who is asking.
 
 The caller is found from its bearer token (``Authorization: Bearer …``); no token is the
-public. Routes take :func:`viewer` (None for the public) or :func:`caller` (an enrolled actor
+public. The web interface's scripts call the same routes with the session cookie ``/signin``
+set, and only with the header ``X-Ceasefire-Web: 1``: a page of another site can send the
+cookie (were it not SameSite=Strict) but not that header without a CORS preflight this
+server never answers, so a forged cross-site request is the public.
+
+Routes take :func:`viewer` (None for the public) or :func:`caller` (an enrolled actor
 required) and hand it to the services, whose one policy decides what it may see or do.
 
 The dependencies are ``async``: FastAPI runs a plain ``def`` dependency on a worker thread, a
@@ -13,7 +18,7 @@ a thread.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Protocol
+from typing import Annotated, Final, Protocol
 
 from fastapi import Depends, Header, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +29,7 @@ from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.ports import Store
 from ceasefire.services.reports import ReportQueries
 from ceasefire.settings import Settings
+from ceasefire.web.deps import SESSION_COOKIE
 
 
 class ApiStore(Store, ReportQueries, Protocol):
@@ -59,19 +65,29 @@ async def incident_folds(request: Request) -> IncidentFolds:
     return context(request).incidents
 
 
+WEB_HEADER: Final = "x-ceasefire-web"
+
+
 async def viewer(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> Actor | None:
-    """The actor the bearer token belongs to, or None for the public (no token)."""
-    if authorization is None:
-        return None
+    """The actor the bearer token (or, for the web interface's scripts, the session cookie)
+    belongs to, or None for the public (no token)."""
     resolve = request.app.state.resolve_token
+    if authorization is None:
+        session = request.cookies.get(SESSION_COOKIE)
+        if session is None or request.headers.get(WEB_HEADER) != "1":
+            return None
+        actor: Actor | None = await run_in_threadpool(resolve, session.strip())
+        if actor is None:
+            raise HTTPException(401, "your session has ended: sign in again")
+        return actor
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(
             401, "expected Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"}
         )
-    actor: Actor | None = await run_in_threadpool(resolve, token.strip())
+    actor = await run_in_threadpool(resolve, token.strip())
     if actor is None:
         raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
     return actor

@@ -78,6 +78,12 @@ def open_case(
     store: Store, signer: Signer, reports: list[str], *, title: str | None = None
 ) -> Recorded:
     """Open a case on reports (the first one says what the case is about)."""
+    return record(store, signer, ce.CASE_OPENED, case_opening(store, reports, title=title))
+
+
+def case_opening(store: Store, reports: list[str], *, title: str | None = None) -> dict[str, Any]:
+    """The body of a ``case.opened`` event on ``reports``, worked out from the first one: what
+    the command above signs, and what the web interface hands the browser to sign."""
     if not reports:
         raise NotFound("a case is opened on at least one report", field="reports")
     rows = store.find(pj.REPORTS, "id", [reports[0]])
@@ -101,7 +107,8 @@ def open_case(
     body["act" if allegation else "commitment"] = row["act"] if allegation else row["commitment"]
     if row["sector"]:
         body["sector"] = row["sector"]
-    return record(store, signer, ce.CASE_OPENED, body)
+    ce.PARSERS[ce.CASE_OPENED](body)
+    return body
 
 
 def _title(row: Mapping[str, Any]) -> str:
@@ -113,11 +120,16 @@ def _title(row: Mapping[str, Any]) -> str:
 
 def request_reply(store: Store, signer: Signer, case: str) -> Recorded:
     """Put the allegation to the accused party, with the deadline the agreement gives."""
-    agreement = require_in_force(store).agreement
     now = signer.clock().replace(microsecond=0)
-    due = reply_due(now, agreement)
     fixed = Signer(signer.key, signer.log_key, lambda: now)
-    return record(store, fixed, ce.REPLY_REQUESTED, {"case": case, "due": _time(due)})
+    return record(store, fixed, ce.REPLY_REQUESTED, reply_request(store, case, now))
+
+
+def reply_request(store: Store, case: str, now: datetime) -> dict[str, Any]:
+    """The body of a ``case.reply_requested`` event made at ``now``: the deadline is the
+    agreement's reply window from then."""
+    due = reply_due(now.replace(microsecond=0), require_in_force(store).agreement)
+    return {"case": case, "due": _time(due)}
 
 
 def current_finding(store: Store, case_id: str) -> str:

@@ -49,13 +49,26 @@ templates: Final = Environment(
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add the pages and ``/static`` to ``app`` (``settings``: the store the app serves)."""
     # The page modules import this one (``render``): imported here, once it is loaded.
-    from ceasefire.web import routes_dashboard, routes_log, routes_map, routes_signin
+    from ceasefire.web import (
+        routes_commitments,
+        routes_dashboard,
+        routes_drafts,
+        routes_log,
+        routes_map,
+        routes_signin,
+        routes_submit,
+        routes_work,
+    )
 
     del settings  # the pages read the store the app opened (``app.state.context``)
     app.include_router(routes_signin.router)
     app.include_router(routes_dashboard.router)
     app.include_router(routes_log.router)
     app.include_router(routes_map.router)
+    app.include_router(routes_commitments.router)
+    app.include_router(routes_submit.router)
+    app.include_router(routes_work.router)
+    app.include_router(routes_drafts.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Final, Protocol
 from fastapi import Depends, Request
 
 from ceasefire.domain.actors import Actor
+from ceasefire.log.keys import VerifierKey
 from ceasefire.services.casework import Folds
 from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.ports import Store
@@ -70,3 +71,8 @@ StoreDep = Annotated[WebStore, Depends(store)]
 FoldsDep = Annotated[Folds, Depends(folds)]
 IncidentFoldsDep = Annotated[IncidentFolds, Depends(incident_folds)]
 ViewerDep = Annotated[Actor | None, Depends(viewer)]
+
+
+def log_origin(store: Store) -> str:
+    """The log's origin line, which every envelope a page signs names (``log``)."""
+    return VerifierKey.from_text(store.head().identity.log_vkey).name
