@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from ceasefire.api.app import create_app
 from ceasefire.domain import casework_events as ce
 from ceasefire.domain.events import REPORT_SUBMITTED
 from ceasefire.log.envelope import parse_time
+from ceasefire.settings import Settings
 from ceasefire.web.deps import SESSION_COOKIE
 from tests.web.conftest import TestClient, token_of
 from tests.web.test_pages import get_as
@@ -230,3 +232,12 @@ def _case_awaiting_reply_or_investigating(client: TestClient) -> str:
     cases = client.get("/api/v1/cases").json()["items"]
     found: str = next(c["id"] for c in cases if c["state"] == "investigating")
     return found
+
+
+def test_guessing_tokens_at_the_signin_form_is_limited_per_address(demo_dir: Path) -> None:
+    settings = Settings(data=demo_dir, api_address_rate_per_minute=3)
+    with TestClient(create_app(settings)) as fresh:
+        answers = [fresh.post("/signin", data={"token": f"guess-{n}"}) for n in range(4)]
+    assert [a.status_code for a in answers] == [400, 400, 400, 429]
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    assert "Too many attempts from this address" in answers[-1].text

@@ -1,13 +1,14 @@
 """Signing in with an actor's API token, and out.
 
 The token is checked by the token service (``app.state.resolve_token``) and kept in an
-HttpOnly, SameSite=Strict cookie, so no script reads it and no other site's page sends it. The
-pages only read; a signed-in actor sees what the policy lets it see.
+HttpOnly, SameSite=Strict cookie, so no script reads it and no other site's page sends it.
+Attempts are counted per address like the API's writes: past the limit, 429 and a wait.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,12 +33,40 @@ def signin_form(request: Request, viewer: ViewerDep, next: str | None = None) ->
     return render(request, "signin.html", viewer=viewer, next=_local(next), error=None)
 
 
+class _Buckets(Protocol):
+    def take(self, key: str) -> float: ...
+
+
+def _wait(request: Request) -> int:
+    """Seconds this address must wait before trying a token again (0: it may now): the same
+    per-address bucket as the API's writes (``app.state.limits``), so guessing tokens through
+    this form is limited like guessing them through the API."""
+    limits = getattr(request.app.state, "limits", None)
+    if limits is None:
+        return 0
+    buckets: _Buckets = limits.per_address
+    wait = buckets.take(request.client.host if request.client else "unknown")
+    return math.ceil(wait) if wait else 0
+
+
 @router.post("/signin", response_class=HTMLResponse)
 def signin(
     request: Request,
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    if wait := _wait(request):
+        answer = render(
+            request,
+            "signin.html",
+            status_code=429,
+            viewer=None,
+            next=_local(next),
+            error="busy",
+            wait=wait,
+        )
+        answer.headers["Retry-After"] = str(wait)
+        return answer
     actor = resolve(request, token)
     if actor is None:
         return render(
