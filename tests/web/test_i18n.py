@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from ceasefire.web import i18n
-from tests.web.conftest import TestClient
+from ceasefire.web import i18n, phrases
+from tests.web.conftest import AS_OF, TestClient
 
 
 def catalogue(code: str) -> dict[str, str]:
@@ -25,25 +25,8 @@ def test_messages_are_found_in_the_templates_and_pages() -> None:
     assert set(i18n.messages(PAGES)) <= set(found)
 
 
-PAGES = [
-    i18n.LOCALE_DIR.parent / name
-    for name in (
-        "templates/base.html",
-        "templates/_macros.html",
-        "templates/dashboard.html",
-        "templates/log.html",
-        "templates/signin.html",
-        "app.py",
-        "routes_dashboard.py",
-        "routes_log.py",
-        "routes_signin.py",
-        "templates/map.html",
-        "templates/incident.html",
-        "routes_map.py",
-    )
-]
-"""The pages of the first slice of issue 7; the Map and Incident pages are translated with
-their own slice (their messages are in every catalogue, untranslated until then)."""
+PAGES = i18n.sources()
+"""Every page: English and Urdu are complete."""
 
 
 def test_every_message_of_the_pages_is_translated_into_urdu() -> None:
@@ -105,3 +88,40 @@ def test_numbers_and_dates_are_written_in_the_language() -> None:
     assert i18n.formatters(i18n.BY_CODE["ur"]).date(date(2025, 11, 6)) == "6 نومبر، 2025"
     assert i18n.formatters(i18n.BY_CODE["en"]).number(12345) == "12,345"
     assert Path(i18n.LOCALE_DIR).is_dir()
+
+
+def _sentences(node: dict[str, object]) -> list[str]:
+    children = node.get("children", [])
+    assert isinstance(children, list)
+    return [str(node["text"]), *(t for child in children for t in _sentences(child))]
+
+
+@pytest.mark.parametrize("as_of", ["2025-10-25", AS_OF, "2026-01-31"])
+def test_every_sentence_of_the_status_has_a_translatable_shape(
+    client: TestClient, as_of: str
+) -> None:
+    client.cookies.clear()
+    status = client.get(f"/api/v1/status?as_of={as_of}").json()
+    trees = [status["explanation"], *(p["explanation"] for p in status["parties"])]
+    trees += [c["explanation"] for c in status["commitments"]]
+    sentences = {s for tree in trees for s in _sentences(tree)}
+    assert len(sentences) > 20
+    unknown = sorted(s for s in sentences if not phrases.known(s))
+    assert not unknown, f"sentences no pattern of web/phrases.py knows: {unknown}"
+
+
+def test_a_sentence_is_said_in_the_language_with_its_parts_kept() -> None:
+    urdu = i18n.translations("ur").gettext
+    assert phrases.say("verified violations by pk: 3", urdu) == "pk کی تصدیق شدہ خلاف ورزیاں: 3"
+    english = i18n.translations("en").gettext
+    assert phrases.say("verified violations by pk: 3", english) == "verified violations by pk: 3"
+    assert phrases.say("a sentence no one wrote a pattern for", urdu) == (
+        "a sentence no one wrote a pattern for"
+    )
+
+
+def test_the_urdu_dashboard_gives_its_reasons_in_urdu(client: TestClient) -> None:
+    client.cookies.clear()
+    html = client.get(f"/?as_of={AS_OF}&lang=ur").text
+    assert "af کی حیثیت" in html and "کی تصدیق شدہ خلاف ورزیاں" in html
+    assert "standing of af" not in html

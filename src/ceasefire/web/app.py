@@ -2,8 +2,9 @@
 
 :func:`mount` adds the HTML routes (no ``/api`` prefix, none in the OpenAPI document) and
 ``/static``. Page modules use :data:`templates` and :func:`render`, which gives every template
-the common context: the viewer, the language and its direction, ``_`` (gettext) and ``fmt``
-(Babel's date and number formatters in that language).
+the common context: the viewer, the language and its direction, ``_`` (gettext), ``say`` (the
+enforcement fold's sentences, :mod:`ceasefire.web.phrases`) and ``fmt`` (Babel's date and number
+formatters in that language).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ceasefire.domain import moments
 from ceasefire.settings import Settings
-from ceasefire.web import deps, i18n
+from ceasefire.web import deps, i18n, phrases
 from ceasefire.web.deps import FoldsDep, IncidentFoldsDep, StoreDep, ViewerDep
 
 __all__ = [
@@ -94,6 +95,7 @@ def render(
         "dir": chosen.direction,
         "languages": i18n.LANGUAGES,
         "_": fmt.gettext,
+        "say": lambda text: phrases.say(text, fmt.gettext),
         "fmt": fmt,
         "url_with": lambda **changes: url_with(request, **changes),
     }
