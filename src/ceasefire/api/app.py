@@ -17,6 +17,7 @@ from ceasefire.api import (
     ratelimit,
     routes_batch,
     routes_casework,
+    routes_confirmation,
     routes_events,
     routes_evidence,
     routes_geo,
@@ -69,6 +70,7 @@ def create_app(
     app.include_router(routes_events.router, prefix=API)
     app.include_router(routes_batch.router, prefix=API)
     app.include_router(routes_log.router, prefix=API)
+    app.include_router(routes_confirmation.router, prefix=API)
     app.include_router(routes_record.router, prefix=API)
     app.include_router(routes_casework.router, prefix=API)
     app.include_router(routes_evidence.router, prefix=API)

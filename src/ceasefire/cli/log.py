@@ -17,7 +17,7 @@ from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, no
 from ceasefire.errors import InvalidInput
 from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hash
-from ceasefire.services import drafts, witnessing
+from ceasefire.services import confirmation, drafts, witnessing
 from ceasefire.services import log as log_service
 from ceasefire.services import tiles as tiles_service
 from ceasefire.storage.keyfiles import read_key
@@ -125,6 +125,13 @@ def vkey(data: DataOption = None, database_url: DatabaseOption = None) -> None:
     """Print the verifier key (C2SP vkey) that signs this log's checkpoints."""
     with bootstrap.opened(settings(data, database_url)) as store:
         output.data(store.head().identity.log_vkey)
+
+
+@app.command("policy")
+def policy(data: DataOption = None, database_url: DatabaseOption = None) -> None:
+    """Print the witness policy (C2SP tlog-policy) written from the agreement in force."""
+    with bootstrap.opened(settings(data, database_url)) as store:
+        sys.stdout.write(confirmation.store_policy(store).to_text())
 
 
 @app.command("entries")

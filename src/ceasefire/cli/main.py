@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from ceasefire.cli import (
     actors,
     agreement,
+    bundle,
     cases,
     client,
     db,
@@ -76,6 +77,7 @@ app.add_typer(incidents.app, name="incident")
 app.add_typer(geo.app, name="geo")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(log.app, name="log")
+app.add_typer(bundle.app, name="bundle")
 app.add_typer(db.app, name="db")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(client.app, name="event")

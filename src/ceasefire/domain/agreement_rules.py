@@ -296,3 +296,48 @@ class VerificationRules:
                 mediators, quorum, standards, standard, hours, True if propose is None else propose
             ),
         )
+
+
+# --- witnessing --------------------------------------------------------------------------------
+
+Count = int | str
+"""How many of a kind: a number, ``"any"`` (one) or ``"all"``."""
+
+
+def _count(f: Fields, name: str) -> Count:
+    value = f.raw(name)
+    if value in ("any", "all") or (isinstance(value, int) and not isinstance(value, bool)):
+        return value  # type: ignore[no-any-return]
+    raise InvalidInput(
+        f'expected a number, "any" or "all", found {describe(value)}', field=f.where(name)
+    )
+
+
+@dataclass(frozen=True)
+class WitnessRules:
+    """Whose witnesses must cosign a checkpoint for it to count as confirmed: ``parties`` of
+    the parties and ``mediators`` of the mediators, each through any one of its witnesses
+    (``0`` mediators: none needed). ``services.confirmation`` writes the C2SP tlog-policy from
+    it. Without a ``[witnessing]`` table an agreement needs one witness of every party."""
+
+    parties: Count = "all"
+    mediators: Count = 0
+
+    def __post_init__(self) -> None:
+        for name, value, least in (("parties", self.parties, 1), ("mediators", self.mediators, 0)):
+            if isinstance(value, int) and value < least:
+                raise InvalidInput(f"expected at least {least}, found {value}", field=name)
+
+    def needed(self, kind: str, total: int) -> int:
+        """How many of the agreement's ``total`` parties or mediators (``kind``) must have a
+        witness cosign: ``any`` is one, ``all`` is ``total``, whoever runs a witness."""
+        value = self.parties if kind == "parties" else self.mediators
+        if value == "any":
+            return 1
+        return total if value == "all" else int(value)
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> WitnessRules:
+        parties = _count(f, "parties") if f.has("parties") else "all"
+        mediators = _count(f, "mediators") if f.has("mediators") else 0
+        return build(f, lambda: cls(parties, mediators))

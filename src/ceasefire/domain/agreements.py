@@ -59,6 +59,7 @@ from ceasefire.domain.agreement_rules import (
     Commitment,
     CommitmentKind,
     VerificationRules,
+    WitnessRules,
     document,
 )
 from ceasefire.domain.fields import Fields, build
@@ -96,6 +97,7 @@ __all__ = [
     "StatusRule",
     "VerificationRules",
     "When",
+    "WitnessRules",
 ]
 
 
@@ -161,11 +163,18 @@ class Agreement:
     region: Region
     sources: tuple[str, ...] = ()
     places: tuple[AgreementPlace, ...] = ()
+    witnessing: WitnessRules | None = None
+    """Whose witnesses confirm a checkpoint; None (no ``[witnessing]`` table, as in files older
+    than it): one witness of every party, :attr:`witness_rules`."""
 
     def __post_init__(self) -> None:
         _check_cast(self)
         _check_references(self)
         _check_rules(self)
+
+    @property
+    def witness_rules(self) -> WitnessRules:
+        return self.witnessing or WitnessRules()
 
     # lookups
 
@@ -212,6 +221,7 @@ class Agreement:
         meetings = f.items("meetings", Meeting.from_fields, max_items=100)
         region = Region.from_fields(f.object("region"))
         places = f.items("places", AgreementPlace.from_fields, max_items=500)
+        witnessing = f.optional("witnessing", lambda n: WitnessRules.from_fields(f.object(n)))
         return build(
             f,
             lambda: cls(
@@ -230,6 +240,7 @@ class Agreement:
                 region=region,
                 sources=sources,
                 places=places,
+                witnessing=witnessing,
             ),
         )
 
@@ -318,6 +329,7 @@ def _check_references(a: Agreement) -> None:
                 field=f"sectors[{i}].bbox",
             )
     _check_places(a)
+    _check_witnessing(a)
     signatories = a.signatories()
     for i, meeting in enumerate(a.meetings):
         for j, decision in enumerate(meeting.decisions):
@@ -341,6 +353,22 @@ def _check_places(a: Agreement) -> None:
             )
         if place.sector is not None:
             _known(place.sector, sectors, "sector", "sectors", f"places[{i}].sector")
+
+
+def _check_witnessing(a: Agreement) -> None:
+    """A number of parties or mediators whose witnesses must cosign is one the agreement has."""
+    rules = a.witnessing
+    if rules is None:
+        return
+    for kind, value, count in (
+        ("parties", rules.parties, len(a.parties)),
+        ("mediators", rules.mediators, len(a.mediators)),
+    ):
+        if isinstance(value, int) and value > count:
+            raise InvalidInput(
+                f"expected at most {count} (the agreement's {kind}), found {value}",
+                field=f"witnessing.{kind}",
+            )
 
 
 def _check_rules(a: Agreement) -> None:

@@ -15,24 +15,35 @@ Problems are collected, not raised one by one. The *first* problem is the lowest
 then the leftmost: a changed leaf hash also makes its parent disagree with its children, and
 the row actually changed is the lower one. Its index (the first leaf it covers) is reported as
 the first bad index, with what was expected and found there.
+
+Steps 1 and 3 read only what a :class:`LogSource` gives, so they run alike on a stored log
+(:func:`verify_store`) and on an offline bundle (``services.bundle``); steps 2 and 4 and the read
+models are checks of a database's caches, which a bundle does not have.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from ceasefire.errors import CeasefireError
 from ceasefire.log.checkpoint import open_checkpoint
 from ceasefire.log.cosignature import verify_cosignature
 from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hashes, parent_hashes
-from ceasefire.log.keyring import Keyring
+from ceasefire.log.keyring import KeyRecord, Keyring
 from ceasefire.log.keys import ED25519_COSIGNATURE, VerifierKey
-from ceasefire.log.merkle import consistency_proof, root_at
+from ceasefire.log.merkle import NodeId, consistency_proof, root_at
 from ceasefire.log.note import Note, NoteSignature
 from ceasefire.log.proofs import verify_consistency
-from ceasefire.services.ports import LogHead, LogStore, Store, StoredCheckpoint
+from ceasefire.services.ports import (
+    CosignatureRow,
+    LogHead,
+    LogStore,
+    Store,
+    StoredCheckpoint,
+)
 from ceasefire.services.readmodels import compare
 
 Progress = Callable[[str, int, int], None]
@@ -82,8 +93,46 @@ class VerifyReport:
             self.problems.append(problem)
 
 
+class LogSource(Protocol):
+    """What steps 1 and 3 read: a stored log (every :class:`LogStore` is one) or a bundle."""
+
+    def head(self) -> LogHead: ...
+
+    def entry_rows(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
+        """``(index, leaf, leaf hash)`` for the entries ``start <= index < end`` held."""
+        ...
+
+    def count_entries(self) -> int: ...
+
+    def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]: ...
+
+    def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
+
+    def cosignatures(self, size: int) -> list[CosignatureRow]: ...
+
+    def key_records(self) -> list[KeyRecord]: ...
+
+
 def _no_progress(_stage: str, _done: int, _total: int) -> None:
     return None
+
+
+def verify_log(
+    source: LogSource, *, signatures: bool = True, progress: Progress = _no_progress
+) -> tuple[VerifyReport, Keyring | None]:
+    """Steps 1 and 3 (and 4's comparison of key records): the checks any copy of the log gets.
+
+    Returns the report and the keyring replayed from the entries (None without signatures),
+    which callers use to judge cosigners and key records."""
+    head = source.head()
+    report = VerifyReport(
+        size=head.size, origin=head.identity.origin, signatures_checked=signatures
+    )
+    keyring = _check_entries(source, head, report, signatures, progress)
+    _check_checkpoints(source, head, keyring, report)
+    if keyring is not None:
+        _check_key_cache(source, keyring, report)
+    return report, keyring
 
 
 def verify_store(
@@ -94,15 +143,8 @@ def verify_store(
     records: Store | None = None,
 ) -> VerifyReport:
     """Recompute the log (and, given ``records``, the read models) and list every problem."""
-    head = store.head()
-    report = VerifyReport(
-        size=head.size, origin=head.identity.origin, signatures_checked=signatures
-    )
-    keyring = _check_entries(store, head, report, signatures, progress)
-    _check_levels(store, head.size, report, progress)
-    _check_checkpoints(store, head, keyring, report)
-    if keyring is not None:
-        _check_key_cache(store, keyring, report)
+    report, _ = verify_log(store, signatures=signatures, progress=progress)
+    _check_levels(store, report.size, report, progress)
     if records is not None and report.ok:
         progress("read models", 0, 1)
         for difference in compare(records):
@@ -119,7 +161,7 @@ def verify_store(
 
 
 def _check_entries(
-    store: LogStore, head: LogHead, report: VerifyReport, signatures: bool, progress: Progress
+    store: LogSource, head: LogHead, report: VerifyReport, signatures: bool, progress: Progress
 ) -> Keyring | None:
     """Chunk by chunk: hash the leaves in bulk and compare with the stored leaf hashes; look
     row by row only where a chunk disagrees."""
@@ -265,7 +307,7 @@ def _node_problem(
 
 
 def _check_checkpoints(
-    store: LogStore, head: LogHead, keyring: Keyring | None, report: VerifyReport
+    store: LogSource, head: LogHead, keyring: Keyring | None, report: VerifyReport
 ) -> None:
     log_key = VerifierKey.from_text(head.identity.log_vkey)
     previous: StoredCheckpoint | None = None
@@ -292,7 +334,7 @@ def _check_checkpoints(
 
 
 def _check_checkpoint(
-    store: LogStore,
+    store: LogSource,
     head: LogHead,
     log_key: VerifierKey,
     checkpoint: StoredCheckpoint,
@@ -335,7 +377,7 @@ def _check_checkpoint(
 
 
 def _check_cosignatures(
-    store: LogStore, checkpoint: StoredCheckpoint, keyring: Keyring, report: VerifyReport
+    store: LogSource, checkpoint: StoredCheckpoint, keyring: Keyring, report: VerifyReport
 ) -> None:
     witnesses = {
         record.actor: VerifierKey(record.actor, ED25519_COSIGNATURE, record.public_key)
@@ -356,7 +398,7 @@ def _check_cosignatures(
             report.add(Problem(max(checkpoint.size - 1, 0), where, str(exc), level=None))
 
 
-def _check_key_cache(store: LogStore, keyring: Keyring, report: VerifyReport) -> None:
+def _check_key_cache(store: LogSource, keyring: Keyring, report: VerifyReport) -> None:
     replayed = sorted(keyring.rows(), key=lambda r: r.public_key)
     cached = sorted(store.key_records(), key=lambda r: r.public_key)
     if replayed != cached:
