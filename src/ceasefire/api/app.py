@@ -25,6 +25,7 @@ from ceasefire.api import (
     routes_interchange,
     routes_log,
     routes_record,
+    routes_witness,
 )
 from ceasefire.api.deps import Context
 from ceasefire.domain.actors import Actor
@@ -71,6 +72,7 @@ def create_app(
     app.include_router(routes_batch.router, prefix=API)
     app.include_router(routes_log.router, prefix=API)
     app.include_router(routes_confirmation.router, prefix=API)
+    app.include_router(routes_witness.router, prefix=API)
     app.include_router(routes_record.router, prefix=API)
     app.include_router(routes_casework.router, prefix=API)
     app.include_router(routes_evidence.router, prefix=API)

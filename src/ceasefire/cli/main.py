@@ -30,6 +30,7 @@ from ceasefire.cli import (
     status,
     tokens,
     verify,
+    witness,
 )
 from ceasefire.cli.common import exit_code
 from ceasefire.cli.output import error
@@ -63,6 +64,7 @@ app.command("demo")(demo.demo)
 app.command("status")(status.status)
 app.command("commitments")(status.commitments)
 app.command("serve")(serve.serve)
+app.command("witness")(witness.witness)
 app.command("import")(interchange.import_)
 app.command("export")(interchange.export)
 app.add_typer(actors.app, name="actors")
