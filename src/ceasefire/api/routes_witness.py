@@ -20,7 +20,7 @@ from ceasefire.errors import InvalidInput
 from ceasefire.log.note import NoteSignature
 from ceasefire.services import witnessing
 
-router = APIRouter(prefix="/log", tags=["log"], responses=documented(403, 404, 422))
+router = APIRouter(prefix="/log", tags=["log"], responses=documented(400, 403, 404, 422))
 
 
 class CosignatureIn(Shape):
