@@ -243,3 +243,18 @@ def test_a_proof_altered_on_the_way_is_caught_in_the_browser(page: Page) -> None
     page.goto("/log?index=42#entry")
     page.get_by_test_id("proof-status").filter(has_text="Mismatch").wait_for()
     assert page.locator("#proof.mismatch").count() == 1
+
+
+def test_the_dashboard_and_the_log_say_what_the_witnesses_confirmed(
+    client: TestClient,
+) -> None:
+    client.cookies.clear()
+    confirmation = client.get("/api/v1/log/confirmation").json()
+    dashboard_html = client.get(f"/?as_of={AS_OF}").text
+    log_html = client.get("/log").text
+    for html in (dashboard_html, log_html):
+        assert 'data-testid="witnessed"' in html
+        assert "witness-pk" in html and "witness-af" in html
+        expected = "Confirmed by the witnesses" if confirmation["quorum_met"] else "Not yet"
+        assert expected in html
+    assert "quorum" in log_html and "ceasefire verify --bundle" in log_html

@@ -17,6 +17,7 @@ from ceasefire.services import incidents as incident_service
 from ceasefire.services.reports import ReportFilter, page_reports
 from ceasefire.web.app import parse_as_of, render
 from ceasefire.web.deps import FoldsDep, IncidentFoldsDep, StoreDep, ViewerDep
+from ceasefire.web.witnessed import witnessed
 
 router = APIRouter(include_in_schema=False)
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 600, 160, 2
@@ -66,6 +67,7 @@ def dashboard_page(
     context: dict[str, Any] = {
         "as_of": as_of,
         "now": now,
+        "witnessed": witnessed(store),
         "evaluation": evaluation.to_document(),
         "names": names,
         "counts": counts,

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from ceasefire.services import log as log_service
 from ceasefire.web.app import render
 from ceasefire.web.deps import StoreDep, ViewerDep
+from ceasefire.web.witnessed import witnessed
 
 router = APIRouter(include_in_schema=False)
 PAGE = 25
@@ -97,5 +98,6 @@ def log_page(
         "newer": min(end + PAGE, note.size) if end < note.size else None,
         "chosen": chosen,
         "missing": index if index is not None and chosen is None else None,
+        "witnessed": witnessed(store),
     }
     return render(request, "log.html", viewer=viewer, **context)
