@@ -174,6 +174,9 @@ def test_a_report_becomes_a_finding_in_the_browser(
     public = _page(browser, story_url)
     public.goto("/")
     screenshot(public, "dashboard-after-finding")
+    public.goto("/commitments?as_of=2025-11-23")
+    public.locator('[data-testid="commitment"]').first.wait_for()
+    screenshot(public, "commitments")
 
     # 8. The log explorer checks the issued finding's entry in the browser.
     last = httpx.get(f"{story_url}/api/v1/log/checkpoint", timeout=10).text.split("\n")[1]
