@@ -206,7 +206,7 @@ def test_the_map_draws_the_border_and_the_incidents_offline(page: Page, served: 
     assert page.locator("path.map-sector").count() >= 6
     shown = int(page.locator("#map").get_attribute("data-incidents") or 0)
     assert shown >= 5
-    assert page.locator(".map-marker, .marker-cluster").count() >= 1
+    assert page.locator(".map-marker, .map-cluster").count() >= 1
     assert page.locator("path.map-precision").count() == shown
     assert page.locator("#map-list li").count() == shown
     screenshot(page, "map")

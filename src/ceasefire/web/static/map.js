@@ -39,11 +39,40 @@
   var countries = L.layerGroup().addTo(map);
   var sectors = L.layerGroup().addTo(map);
   var circles = L.layerGroup().addTo(map);
+  // A cluster's ring shows the share of each verification status among its incidents (a
+  // conic gradient, in the markers' colours); the number in it is how many incidents it holds.
+  var ORDER = ["verified", "case", "confirmed", "unconfirmed", "dismissed"];
+  function clusterIcon(cluster) {
+    var counts = {};
+    cluster.getAllChildMarkers().forEach(function (m) {
+      counts[m.incidentStatus] = (counts[m.incidentStatus] || 0) + 1;
+    });
+    var total = cluster.getChildCount();
+    var stops = [];
+    var at = 0;
+    var parts = [];
+    ORDER.forEach(function (status) {
+      if (!counts[status]) return;
+      var end = at + (360 * counts[status]) / total;
+      stops.push(COLOURS[status] + " " + at + "deg " + end + "deg");
+      parts.push((labels.statuses[status] || status) + ": " + counts[status]);
+      at = end;
+    });
+    var size = total < 10 ? 34 : total < 50 ? 40 : 46;
+    return L.divIcon({
+      className: "map-cluster",
+      html: '<span class="map-cluster-ring" style="background:conic-gradient(' + stops.join(",") +
+        ')"><span class="map-cluster-count" title="' + parts.join(", ") + '">' + total +
+        "</span></span>",
+      iconSize: [size, size],
+    });
+  }
   var markers = L.markerClusterGroup({
     maxClusterRadius: 40,
     disableClusteringAtZoom: 9,
     showCoverageOnHover: false,
     spiderfyOnMaxZoom: true,
+    iconCreateFunction: clusterIcon,
   }).addTo(map);
 
   function getJson(url) {
@@ -154,6 +183,7 @@
         }),
       });
       marker.incidentId = props.id;
+      marker.incidentStatus = props.status;
       marker.on("click", function () { window.location.href = href; });
       markers.addLayer(marker);
 
