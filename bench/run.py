@@ -10,13 +10,23 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import imports, linking, load, memory, persisted, proofs, record, verify
+from bench import briefs, imports, linking, load, memory, persisted, proofs, record, verify
 from bench.config import FULL, QUICK, Config
 from bench.corpus import POSTGRES, Pool, load_pool, postgres_problem, say
 from bench.measure import Section
 from bench.report import machine_text, section_text, targets_text
 
-SECTIONS = ("memory", "persisted", "proofs", "verify", "record", "load", "imports", "linking")
+SECTIONS = (
+    "memory",
+    "persisted",
+    "proofs",
+    "verify",
+    "record",
+    "load",
+    "imports",
+    "linking",
+    "briefs",
+)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +51,7 @@ def _runners(
         "load": lambda: load.run(config, postgres_problem),
         "imports": lambda: imports.run(2_000 if config is QUICK else 20_000),
         "linking": lambda: _numbered(8, linking.run(quick=config is QUICK)),
+        "briefs": lambda: _numbered(9, briefs.run(quick=config is QUICK)),
     }
 
 

@@ -27,7 +27,9 @@ FRAMEWORK_HOMES = {
     "yaml": ("ceasefire.cli",),
     "fastapi": ("ceasefire.api", "ceasefire.web"),
     "starlette": ("ceasefire.api", "ceasefire.web"),
-    "jinja2": ("ceasefire.web",),
+    "jinja2": ("ceasefire.web", "ceasefire.briefs"),
+    "matplotlib": ("ceasefire.briefs",),
+    "weasyprint": ("ceasefire.briefs",),
     "babel": ("ceasefire.web",),
     "uvicorn": ("ceasefire.api",),
     "httpx": ("ceasefire.cli.client", "ceasefire.witness"),
@@ -101,6 +103,7 @@ def test_services_depend_only_on_the_core(module: str) -> None:
             "ceasefire.interchange",
             "ceasefire.linking",
             "ceasefire.geo",
+            "ceasefire.briefs",
         )
         assert top in sys.stdlib_module_names or top == "__future__" or inward, (
             f"{module} imports {imported}: services see storage only through their ports"

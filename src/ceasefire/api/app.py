@@ -16,6 +16,7 @@ from ceasefire.api import (
     problems,
     ratelimit,
     routes_batch,
+    routes_briefs,
     routes_casework,
     routes_confirmation,
     routes_events,
@@ -79,5 +80,6 @@ def create_app(
     app.include_router(routes_incidents.router, prefix=API)
     app.include_router(routes_geo.router, prefix=API)
     app.include_router(routes_interchange.router, prefix=API)
+    app.include_router(routes_briefs.router, prefix=API)
     mount_web(app, settings)
     return app

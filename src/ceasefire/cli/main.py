@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from ceasefire.cli import (
     actors,
     agreement,
+    brief,
     bundle,
     cases,
     client,
@@ -67,6 +68,7 @@ app.command("serve")(serve.serve)
 app.command("witness")(witness.witness)
 app.command("import")(interchange.import_)
 app.command("export")(interchange.export)
+app.command("brief")(brief.brief)
 app.add_typer(actors.app, name="actors")
 app.add_typer(agreement.app, name="agreement")
 app.add_typer(reports.app, name="report")

@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.brief_events import BRIEF_NAMESPACES, BRIEF_TYPES
 from ceasefire.domain.casework_events import CASEWORK_NAMESPACES, CASEWORK_TYPES
 from ceasefire.domain.evidence import MediaMetadata
 from ceasefire.domain.fields import Fields
@@ -60,6 +61,7 @@ RECORD_TYPES: Final = (
     )
     | CASEWORK_TYPES
     | INCIDENT_TYPES
+    | BRIEF_TYPES
 )
 RECORD_NAMESPACES: Final = (
     "agreement.",
@@ -68,6 +70,7 @@ RECORD_NAMESPACES: Final = (
     "custody.",
     *CASEWORK_NAMESPACES,
     *INCIDENT_NAMESPACES,
+    *BRIEF_NAMESPACES,
 )
 PUBLIC_ONLY: Final = (
     frozenset(
@@ -75,6 +78,7 @@ PUBLIC_ONLY: Final = (
     )
     | CASEWORK_TYPES
     | INCIDENT_TYPES
+    | BRIEF_TYPES
 )
 """Types whose body must be public: a confidential agreement or custody step means nothing,
 a withdrawal must change the report's status for every mirror of the log, including the

@@ -51,6 +51,8 @@ class Action(StrEnum):
     SIGN_DECISION = "sign_decision"
     LINK_INCIDENTS = "link_incidents"
     """Confirm, split or merge the incidents the linker formed."""
+    PUBLISH_BRIEF = "publish_brief"
+    """Record a published brief's digests in the log."""
     READ = "read"
     READ_SOURCES = "read_sources"
     """See withheld source identities and unblurred locations (reporter protection)."""
@@ -104,6 +106,7 @@ _MAY: Final[dict[Action, frozenset[Role]]] = {
     Action.RUN_MEETING: frozenset({Role.MEDIATOR, Role.SECRETARIAT, Role.OPERATOR}),
     Action.SIGN_DECISION: frozenset({Role.LIAISON, Role.MEDIATOR}),
     Action.LINK_INCIDENTS: frozenset({Role.MONITOR, Role.MEDIATOR, Role.SECRETARIAT}),
+    Action.PUBLISH_BRIEF: frozenset({Role.SECRETARIAT, Role.OPERATOR}),
 }
 _OWNER_ACTIONS: Final = frozenset({Action.CORRECT_REPORT, Action.WITHDRAW_REPORT})
 

@@ -19,6 +19,7 @@ from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor, actor_from, check_enrolment
 from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, in_force
 from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.brief_events import BRIEF_TYPES, brief_published
 from ceasefire.domain.casework_events import CASEWORK_TYPES
 from ceasefire.domain.incident_events import (
     INCIDENT_TYPES,
@@ -375,6 +376,19 @@ class Admission:
                     field=where,
                 )
 
+    # -- briefs -----------------------------------------------------------------------------
+
+    def _brief(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        """A published brief names a checkpoint the log had reached before it."""
+        require(actor, Action.PUBLISH_BRIEF)
+        published = brief_published(content)
+        if published.checkpoint_size > entry.index:
+            raise InvalidInput(
+                f"the brief names checkpoint size {published.checkpoint_size}, but the log held "
+                f"{entry.index} entries when it was published",
+                field="body.checkpoint.size",
+            )
+
     def _may_see(self, actor: Actor, evidence: Row) -> bool:
         if evidence["report"] is None:
             return may_see_file(actor, file_record(evidence), None)
@@ -402,6 +416,7 @@ _CHECKS = {
     events.EVIDENCE_SUBMITTED: Admission._evidence,
     events.CUSTODY_RECORDED: Admission._custody,
     **dict.fromkeys(INCIDENT_TYPES, Admission._incident),
+    **dict.fromkeys(BRIEF_TYPES, Admission._brief),
 }
 
 

@@ -1,0 +1,218 @@
+"""9. Briefs: a weekly brief computed and rendered from a store of 1,000,000 reports.
+
+The store is made once and cached: the Istanbul agreement adopted, then 1,000,000 pre-signed
+allegations appended with ``append_leaves``, at the density of the linking benchmark (section
+8): 55 reports a day, each dated the day it is received, placed at random in the agreement's
+sectors, with varied narratives — so that the linker meets a realistic number of candidates
+(``bench.record``'s generator files a whole day's reports in one sector and date, which no
+linker can block). 1,000,000 reports are then about fifty years of them: the weekly brief
+ending on the last full day covers about 385 reports, and must still read, fold and link the
+whole log up to its checkpoint.
+
+It is timed end to end as the CLI and the API run it — read the log's leaves up to the
+checkpoint, fold reports, casework and incidents, render HTML and Markdown — and, for a
+same-run ratio, against the raw limit of the database: one SQL ``GROUP BY`` counting the same
+week's reports by act over the read-model table, with no log read, no linking and no rendering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import func, select
+
+from bench.corpus import T0, cached, say, schema, sqlite_url
+from bench.linking import WORDS
+from bench.measure import Rate, Section, Target, timed
+from bench.record import ORIGIN, Cast, _agreement, _event_id, _jcs, record_log
+from ceasefire import bootstrap
+from ceasefire.briefs.model import Brief
+from ceasefire.briefs.render import Format
+from ceasefire.log.envelope import SIGNING_PREFIX, b64encode, format_time
+from ceasefire.services import briefs, readmodels
+from ceasefire.services import log as log_service
+from ceasefire.services.incidents import IncidentFolds
+from ceasefire.settings import Settings
+from ceasefire.storage.log_store import SqlLogStore
+from ceasefire.storage.tables import rm_reports
+
+FULL_SIZE: Final = 100_000
+"""The target names 1,000,000 reports; at the cost measured (see ``docs/benchmarks.md``) a
+brief over them takes tens of minutes cold, so ``make bench`` measures 100,000 and says so.
+``python -m bench.briefs --size 1000000`` runs the full size."""
+QUICK_SIZE: Final = 5_000
+TARGET_SECONDS: Final = 10.0
+CORPUS: Final = "b1"
+"""Names the generator below: change it when the reports it makes change."""
+SPACING: Final = 86_400 // 55
+"""Seconds between two reports: 55 a day, the linking benchmark's density."""
+_CHUNK: Final = 10_000
+
+
+def report_leaf(cast: Cast, number: int) -> bytes:
+    """Allegation ``number``, signed by one party's liaison against the other."""
+    rng = random.Random(number)
+    actor = ("pk-liaison", "af-liaison")[number % 2]
+    key = cast.keys[actor]
+    agreement = _agreement()
+    when = T0 + timedelta(seconds=number * SPACING)
+    sector = rng.choice(agreement.sectors)
+    west, south, east, north = sector.bbox
+    day = when.date().isoformat()
+    body = {
+        "kind": "allegation",
+        "dates": {"start": day, "end": day, "precision": "day"},
+        "location": {
+            "latitude": round(rng.uniform(south, north), 5),
+            "longitude": round(rng.uniform(west, east), 5),
+            "precision": "near",
+            "country": "AF" if actor == "pk-liaison" else "PK",
+            "sector": sector.id,
+        },
+        "act": rng.choice(agreement.acts).id,
+        "alleged_party": "af" if actor == "pk-liaison" else "pk",
+        "actors": ["unidentified armed group"],
+        "targets": ["border post"],
+        "casualties": {"killed": {"civilian": rng.randrange(5)}},
+        "narrative": " ".join(rng.sample(WORDS, 8)),
+        "language": "en",
+        "sources": [
+            {
+                "name": f"source-{rng.randrange(40)}",
+                "kind": "party",
+                "reliability": "C",
+                "credibility": 3,
+            }
+        ],
+        "clauses": ["1"],
+    }
+    doc = {
+        "v": 1,
+        "id": _event_id(number),
+        "log": ORIGIN,
+        "type": "report.submitted",
+        "actor": key.name,
+        "key": b64encode(key.public_key),
+        "time": format_time(when),
+        "body": body,
+    }
+    doc["sig"] = b64encode(key.sign(SIGNING_PREFIX + _jcs(doc)))
+    return _jcs(doc)
+
+
+def brief_store(size: int) -> SqlLogStore:
+    """A SQLite log of ``size`` signed allegations after the adopted agreement, read models
+    current (for the SQL baseline), built once and cached."""
+
+    def build(folder: Path) -> None:
+        cast = Cast.generate()
+        cast.save(folder / "keys.json")
+        store = record_log(sqlite_url(folder), cast)
+        first = store.head().size
+        for start in range(0, size, _CHUNK):
+            end = min(start + _CHUNK, size)
+            leaves = [report_leaf(cast, n) for n in range(start, end)]
+            with store.appending() as tx:
+                log_service.append_leaves(tx, leaves, cast.log_key, T0)
+            if start // _CHUNK % 10 == 0:
+                say(f"  … {first + start + len(leaves):,} entries")
+        say(f"  … replaying {size:,} reports once into the read models (the SQL baseline)")
+        readmodels.rebuild(store)
+        store.engine.dispose()
+
+    folder = cached(f"briefs-{size}-{CORPUS}-{schema()}", build)
+    return bootstrap.open_store(Settings(data=folder))
+
+
+def the_week(size: int) -> date:
+    """The last full day of the store's reports: the weekly brief's date."""
+    return (T0 + timedelta(seconds=size * SPACING)).date() - timedelta(days=1)
+
+
+def _sql_count(store: SqlLogStore, day: date) -> Callable[[], object]:
+    start = (day - timedelta(days=6)).isoformat()
+    end = (day + timedelta(days=1)).isoformat()
+
+    def count() -> object:
+        query = (
+            select(rm_reports.c.act, func.count())
+            .where(rm_reports.c.time >= start, rm_reports.c.time < end)
+            .group_by(rm_reports.c.act)
+        )
+        with store.engine.connect() as connection:
+            return connection.execute(query).all()
+
+    return count
+
+
+def run(quick: bool = False, size: int | None = None) -> Section:
+    """Time the weekly brief over a store of ``size`` reports (default: by ``quick``): cold
+    (everything folded from the log) and warm (the incidents kept by the process, as the API
+    keeps them for the map), against a raw SQL count of the same week."""
+    size = size or (QUICK_SIZE if quick else FULL_SIZE)
+    store = brief_store(size)
+    day = the_week(size)
+    request = briefs.brief_request("weekly", day.isoformat())
+    section = Section(f"Briefs: a weekly brief over {size:,} reports", rate_unit="reports/s")
+    section.baseline = "SQL GROUP BY of the same week"
+    found: list[Brief] = []
+
+    def brief(folds: IncidentFolds | None) -> Callable[[], None]:
+        def work() -> None:
+            made = briefs.compute_brief(store, request, incident_folds=folds)
+            briefs.render_brief(made, Format.HTML)
+            briefs.render_brief(made, Format.MD)
+            found.append(made)
+
+        return work
+
+    cold = timed(brief(None))
+    folds = IncidentFolds()
+    linking = timed(lambda: folds.read(store, lambda state: state.size))
+    warm = timed(brief(folds))
+    sql = min(timed(_sql_count(store, day)) for _ in range(3))
+    store.engine.dispose()
+    assert found[0] == found[1], "the warm brief must be the cold one"
+    made = found[0]
+    section.rates.append(Rate("weekly brief, cold", size / cold, size / sql))
+    section.rates.append(Rate("weekly brief, incidents kept", size / warm, size / sql))
+    section.rates.append(Rate("SQL GROUP BY act, same week", size / sql, size / sql))
+    section.notes += [
+        f"weekly brief of {day}: {made.received:,} reports in the week, "
+        f"{made.received_before:,} in the week before, {size:,} in the log "
+        f"(checkpoint {made.checkpoint.size:,})",
+        f"cold (read the leaves, fold reports and casework, link every report into incidents, "
+        f"render HTML and Markdown): {cold:.1f} s; linking alone, as the process keeps it: "
+        f"{linking:.1f} s; warm (incidents kept): {warm:.1f} s",
+        f"raw SQL GROUP BY act over the same week's rows (rm_reports): {sql * 1000:.1f} ms; the "
+        f"cold brief takes ×{cold / sql:,.0f} as long, the warm one ×{warm / sql:,.0f} (it "
+        "reads the log itself, not the read models, so that it is a pure function of the "
+        "checkpoint)",
+    ]
+    section.targets.append(
+        Target(
+            f"weekly brief over {size:,} reports in < {TARGET_SECONDS:.0f} s (cold)",
+            f"{cold:.1f} s",
+            cold < TARGET_SECONDS,
+        )
+    )
+    return section
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.briefs", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a store of 5,000 reports")
+    parser.add_argument("--size", type=int, help="the store's size (reports)")
+    args = parser.parse_args(argv)
+    from bench.report import section_text
+
+    print(section_text(run(quick=args.quick, size=args.size)))
+
+
+if __name__ == "__main__":
+    main()
