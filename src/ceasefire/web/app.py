@@ -51,6 +51,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Add the pages and ``/static`` to ``app`` (``settings``: the store the app serves)."""
     # The page modules import this one (``render``): imported here, once it is loaded.
     from ceasefire.web import (
+        routes_briefs,
         routes_commitments,
         routes_dashboard,
         routes_drafts,
@@ -67,6 +68,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(routes_log.router)
     app.include_router(routes_map.router)
     app.include_router(routes_commitments.router)
+    app.include_router(routes_briefs.router)
     app.include_router(routes_submit.router)
     app.include_router(routes_work.router)
     app.include_router(routes_drafts.router)
