@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Final, assert_never
 
 from ceasefire.domain.agreement_conditions import AllOf, AnyOf, Condition, Metric, When
@@ -31,7 +32,7 @@ from ceasefire.domain.enforcement_explain import (
     utc,
     utc_day,
 )
-from ceasefire.domain.facts import ATTRIBUTING, CaseKind, Facts, IssuedFinding
+from ceasefire.domain.facts import ATTRIBUTING, Allegation, CaseKind, Facts, IssuedFinding
 
 # --- the findings that count ------------------------------------------------------------------
 
@@ -80,6 +81,9 @@ def finding_node(finding: IssuedFinding) -> Explanation:
 
 # --- the ledger -------------------------------------------------------------------------------
 
+
+OPEN_KEPT: Final = 65_536
+"""Open allegations whose counted form is kept between evaluations (a few MB at most)."""
 
 _LABELS: Final = {
     Metric.VERIFIED_VIOLATIONS: ("verified violations by {party}", " of "),
@@ -155,16 +159,22 @@ def _evidence(
         yield (Metric.VERIFIED_VIOLATIONS, finding.party), counted
     for allegation in sorted(facts.allegations, key=lambda a: a.index):
         if allegation.resolved_at is None:
-            text = f"allegation {allegation.report}: {allegation.act} on {allegation.day}, open"
-            node = Explanation(text, None, (allegation.index,))
-            counted = Counted(allegation.day, (allegation.act,), node)
-            yield (Metric.ALLEGED_VIOLATIONS, allegation.party), counted
+            yield (Metric.ALLEGED_VIOLATIONS, allegation.party), _open(allegation)
     for request in sorted(facts.reply_requests, key=lambda r: r.index):
         if request.replied_at is None and utc(request.due) < as_of:
             due = iso_time(request.due)
             text = f"no reply from {request.party} in case {request.case}, due {due}"
             node = Explanation(text, None, (request.index,))
             yield (Metric.REPLIES_MISSED, request.party), Counted(utc_day(request.due), (), node)
+
+
+@lru_cache(maxsize=OPEN_KEPT)
+def _open(allegation: Allegation) -> Counted:
+    """An open allegation as counted: the same value for the same allegation in every
+    evaluation, so it is made once (a status after each new report would make them all again)."""
+    text = f"allegation {allegation.report}: {allegation.act} on {allegation.day}, open"
+    node = Explanation(text, None, (allegation.index,))
+    return Counted(allegation.day, (allegation.act,), node)
 
 
 def _add(

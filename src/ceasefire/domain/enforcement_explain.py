@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import Any
 
 
@@ -30,11 +31,21 @@ class Explanation:
     children: tuple[Explanation, ...] = ()
 
     def all_indices(self) -> tuple[int, ...]:
-        """Every index cited anywhere in the tree, ascending, each once."""
-        found: set[int] = set(self.indices)
-        for child in self.children:
-            found.update(child.all_indices())
-        return tuple(sorted(found))
+        """Every index cited anywhere in the tree, ascending, each once. Kept once worked out:
+        the tree is immutable, and a count cites the same items' indices in every tally."""
+        kept: tuple[int, ...] | None = self.__dict__.get("_all_indices")
+        if kept is None:
+            if not self.children:
+                kept = (
+                    self.indices if _ascending(self.indices) else tuple(sorted(set(self.indices)))
+                )
+            else:
+                found: set[int] = set(self.indices)
+                for child in self.children:
+                    found.update(child.all_indices())
+                kept = tuple(sorted(found))
+            object.__setattr__(self, "_all_indices", kept)
+        return kept
 
     def to_document(self) -> dict[str, Any]:
         """The tree as JSON-able data; an unknown ``holds``, no indices, no children are left
@@ -57,6 +68,10 @@ class Counted:
     day: date
     keys: tuple[str, ...]
     explanation: Explanation
+
+
+def _ascending(indices: tuple[int, ...]) -> bool:
+    return all(a < b for a, b in pairwise(indices))
 
 
 def cite(*groups: Iterable[int | None]) -> tuple[int, ...]:
