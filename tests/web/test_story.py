@@ -68,6 +68,12 @@ def _sign(page: Page, scope: Locator, button: str) -> None:
         pytest.fail(f"{button!r} did not go through: {[t for t in shown if t.strip()]}")
 
 
+def _verified_on_dashboard(page: Page, party: str) -> int:
+    """The "Verified violations" figure of ``party``'s card on the dashboard."""
+    card = page.locator(f'article[aria-labelledby="party-{party}"]')
+    return int(card.locator("dd").first.inner_text().replace(",", ""))
+
+
 def _standing(base: str, party: str) -> dict[str, object]:
     status = httpx.get(f"{base}/api/v1/status", timeout=10).json()
     found: dict[str, object] = next(p for p in status["parties"] if p["party"] == party)
@@ -78,6 +84,9 @@ def test_a_report_becomes_a_finding_in_the_browser(
     browser: Browser, story_dir: Path, story_url: str, tmp_path: Path
 ) -> None:
     before = _standing(story_url, "af")
+    public = _page(browser, story_url)
+    public.goto("/")
+    shown_before = _verified_on_dashboard(public, "af")
 
     # 1. The Pakistani liaison signs in, loads his key, and reports with a photo.
     liaison = _page(browser, story_url)
@@ -171,8 +180,8 @@ def test_a_report_becomes_a_finding_in_the_browser(
     after = _standing(story_url, "af")
     assert after != before
     assert after["verified_violations"] == before["verified_violations"] + 1  # type: ignore[operator]
-    public = _page(browser, story_url)
     public.goto("/")
+    assert _verified_on_dashboard(public, "af") == shown_before + 1
     screenshot(public, "dashboard-after-finding")
     public.goto("/commitments?as_of=2025-11-23")
     public.locator('[data-testid="commitment"]').first.wait_for()
