@@ -62,6 +62,28 @@ def test_a_published_brief_is_listed_and_regenerates_to_its_recorded_digest(
     assert hashlib.sha256(markdown.content).hexdigest() == recorded["sha256"]["md"]
 
 
+def test_a_brief_is_confirmed_once_the_witnesses_cosign_past_its_entry(
+    published_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "demo"
+    shutil.copytree(published_dir, folder)
+    with TestClient(create_app(Settings(data=folder))) as fresh:
+        assert "Not yet confirmed" in _witnessed_cell(fresh.get("/briefs").text)
+    for witness in ("witness-pk", "witness-af"):
+        subprocess.run(
+            [sys.executable, "-c", "from ceasefire.cli.main import run; run()", "log", "cosign",
+             "--data", str(folder), "--key", str(folder / "keys" / f"{witness}.key")],
+            cwd=ROOT, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    with TestClient(create_app(Settings(data=folder))) as fresh:
+        assert ">Confirmed<" in _witnessed_cell(fresh.get("/briefs").text)
+
+
+def _witnessed_cell(html: str) -> str:
+    start = html.index('data-testid="brief-witnessed"')
+    return html[start : html.index("</td>", start)]
+
+
 def test_the_form_goes_to_the_brief_and_names_a_wrong_field(briefs_client: TestClient) -> None:
     answer = briefs_client.get(
         f"/briefs/go?period=daily&day={DAY}&edition=public&format=pdf", follow_redirects=False

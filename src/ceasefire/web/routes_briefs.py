@@ -2,7 +2,10 @@
 
 Each published brief is listed with the checkpoint it was computed from, the agreement version
 and the SHA-256 of its HTML and Markdown as the log records them; "open" regenerates it here at
-that checkpoint, so a reader sees the digest the log holds beside the one just computed. The
+that checkpoint, so a reader sees the digest the log holds beside the one just computed; and
+whether the parties' witnesses have confirmed it: a witness that cosigns a checkpoint has
+checked the whole tree up to it, every brief digest recorded in it included, so a brief is
+confirmed once a checkpoint at least as large as its own meets the witness policy. The
 form makes a brief for any period and day; the confidential edition only for whom the policy
 lets read every confidential record (``services.briefs``).
 """
@@ -23,6 +26,7 @@ from ceasefire.errors import InvalidInput
 from ceasefire.services import briefs as brief_service
 from ceasefire.web.app import render
 from ceasefire.web.deps import IncidentFoldsDep, StoreDep, ViewerDep
+from ceasefire.web.witnessed import witnessed
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,6 +39,7 @@ def briefs_page(request: Request, store: StoreDep, viewer: ViewerDep) -> HTMLRes
         "briefs.html",
         viewer=viewer,
         published=published,
+        witnessed=witnessed(store),
         periods=[p.value for p in BriefPeriod],
         editions=[e.value for e in Edition],
         formats=[f.value for f in Format],
