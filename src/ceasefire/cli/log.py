@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from ceasefire.services import confirmation, drafts, witnessing
 from ceasefire.services import log as log_service
 from ceasefire.services import tiles as tiles_service
 from ceasefire.storage.keyfiles import read_key
+from ceasefire.witness.push import push_all
 
 app = typer.Typer(rich_markup_mode=None, help="The signed Merkle log.", no_args_is_help=True)
 proof_app = typer.Typer(
@@ -132,6 +134,29 @@ def policy(data: DataOption = None, database_url: DatabaseOption = None) -> None
     """Print the witness policy (C2SP tlog-policy) written from the agreement in force."""
     with bootstrap.opened(settings(data, database_url)) as store:
         sys.stdout.write(confirmation.store_policy(store).to_text())
+
+
+@app.command("push-witness")
+def push_witness(
+    urls: Annotated[list[str], typer.Argument(help="Each witness's add-checkpoint prefix URL.")],
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Offer the latest checkpoint to witnesses that speak C2SP add-checkpoint and attach the
+    cosignatures of enrolled witnesses; exit 7 unless every witness cosigned."""
+    with bootstrap.opened(settings(data, database_url)) as store:
+        answers = push_all(store, urls)
+    if json_output:
+        output.json_line([asdict(a) for a in answers])
+    else:
+        for a in answers:
+            said = ", ".join(a.cosigned_by) or a.detail or "no cosignature"
+            output.info(f"{a.url}: {a.status} at size {a.size}: {said}")
+            for refused in a.refused:
+                output.info(f"  not kept: {refused}")
+    if not all(a.ok for a in answers):
+        raise typer.Exit(7)
 
 
 @app.command("entries")
