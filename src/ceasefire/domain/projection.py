@@ -14,6 +14,7 @@ in, and by ``verify``); it only extracts columns, so a replay runs at database s
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -22,6 +23,7 @@ from ceasefire.domain import events
 from ceasefire.domain.casework_events import CASEWORK_TYPES, subject_of
 from ceasefire.domain.incident_events import INCIDENT_TYPES
 from ceasefire.log.canonical import canonical_json
+from ceasefire.log.envelope import body_text
 
 EVENTS: Final = "rm_events"
 AGREEMENTS: Final = "rm_agreements"
@@ -72,6 +74,30 @@ class Entry:
     @property
     def content(self) -> Mapping[str, Any] | None:
         return self.body if self.body is not None else self.sealed
+
+
+def entry_of(
+    index: int,
+    leaf: bytes,
+    affiliations: Mapping[str, str | None],
+    sealed: str | None = None,
+) -> Entry:
+    """The entry at ``index`` as the projection sees it, from its leaf (the canonical JSON of
+    its envelope) and, for a confidential one, the canonical JSON of its sealed body where the
+    reader holds it (``sealed``); ``affiliations`` by actor."""
+    envelope = json.loads(leaf)
+    return Entry(
+        index=index,
+        id=envelope["id"],
+        type=envelope["type"],
+        actor=envelope["actor"],
+        affiliation=affiliations.get(envelope["actor"]),
+        time=envelope["time"],
+        body=envelope.get("body"),
+        commitment=envelope.get("commitment"),
+        sealed=json.loads(sealed) if sealed is not None else None,
+        text=body_text(leaf) if "body" in envelope else sealed,
+    )
 
 
 @dataclass(frozen=True, slots=True)

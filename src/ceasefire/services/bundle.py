@@ -40,7 +40,7 @@ from ceasefire.errors import CeasefireError, InvalidInput, NotFound
 from ceasefire.log import bundle_format as bf
 from ceasefire.log.checkpoint import Checkpoint
 from ceasefire.log.cosignature import cosignature_timestamp
-from ceasefire.log.envelope import body_text, parse_time
+from ceasefire.log.envelope import parse_time
 from ceasefire.log.keyring import KeyRecord, Keyring
 from ceasefire.log.merkle import MemoryTree, NodeId
 from ceasefire.log.note import Note, NoteSignature
@@ -434,19 +434,7 @@ def _project_entries(source: BundleLog, keyring: Keyring, size: int) -> Iterator
     store, with no sealed content: a bundle holds none)."""
     affiliations = {r.actor: r.affiliation for r in keyring.rows()}
     for index, leaf in source.entries(0, size):
-        envelope = json.loads(leaf)
-        yield pj.Entry(
-            index=index,
-            id=envelope["id"],
-            type=envelope["type"],
-            actor=envelope["actor"],
-            affiliation=affiliations.get(envelope["actor"]),
-            time=envelope["time"],
-            body=envelope.get("body"),
-            commitment=envelope.get("commitment"),
-            sealed=None,
-            text=body_text(leaf) if "body" in envelope else None,
-        )
+        yield pj.entry_of(index, leaf, affiliations)
 
 
 def _replay(

@@ -9,13 +9,11 @@ parses each leaf once with the standard JSON parser and runs at database speed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ceasefire.domain import projection as pj
-from ceasefire.log.envelope import body_text
 from ceasefire.services.ports import LogStore, Row, Store
 
 Progress = Callable[[str, int, int], None]
@@ -118,17 +116,4 @@ def _entries(
 def _entry(
     index: int, leaf: bytes, affiliations: Mapping[str, str | None], sealed: Mapping[int, str]
 ) -> pj.Entry:
-    envelope = json.loads(leaf)
-    content = sealed.get(index)
-    return pj.Entry(
-        index=index,
-        id=envelope["id"],
-        type=envelope["type"],
-        actor=envelope["actor"],
-        affiliation=affiliations.get(envelope["actor"]),
-        time=envelope["time"],
-        body=envelope.get("body"),
-        commitment=envelope.get("commitment"),
-        sealed=json.loads(content) if content is not None else None,
-        text=body_text(leaf) if "body" in envelope else content,
-    )
+    return pj.entry_of(index, leaf, affiliations, sealed.get(index))
