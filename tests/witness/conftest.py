@@ -1,5 +1,6 @@
 """Real processes on 127.0.0.1: ``ceasefire serve`` over a copy of the demo store, and the
-parties' witnesses run with ``ceasefire witness --once`` against it.
+parties' witnesses run with ``ceasefire witness --once`` against it; and, for the follower's
+checks one by one, the app in process over a copy of the same store (``setup``).
 
 The demo is played once per session (about 4 s); each test works on its own copy, so an attack
 in one test never leaks into another.
@@ -12,19 +13,36 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import pytest
 
+from ceasefire import bootstrap
+from ceasefire.api.app import create_app
+from ceasefire.log.keys import SigningKey
+from ceasefire.settings import Settings
 from ceasefire.storage.keyfiles import read_key
+from ceasefire.storage.log_store import SqlLogStore
+from ceasefire.witness.alarms import AlarmLog
+from ceasefire.witness.follower import Config, Follower
+from ceasefire.witness.mirror import Mirror
+from ceasefire.witness.remote import Server
+from ceasefire.witness.state import StateFile
 from tests.web.conftest import serving
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 PARTIES: Final = {"pk": "witness-pk", "af": "witness-af"}
+NOW: Final = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
 def ceasefire(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -161,3 +179,44 @@ def world(baseline: Path, tmp_path: Path) -> Iterator[World]:
         found = World(data, url, tmp_path)
         with found.stack:
             yield found
+
+
+@dataclass
+class Setup:
+    data: Path
+    server_store: SqlLogStore
+    client: TestClient
+    store: SqlLogStore
+    folder: Path
+
+    def follower(self, server: Server | None = None, **config: object) -> Follower:
+        key = config.pop("key", None) or read_key(self.data / "keys" / "witness-pk.key")
+        return Follower(
+            server or Server("http://testserver", self.client),
+            Mirror(self.store),
+            StateFile(self.folder),
+            AlarmLog(self.folder),
+            Config(key, **config),  # type: ignore[arg-type]
+            lambda: NOW,
+            lambda peer: Path(peer).read_text(),
+        )
+
+    @property
+    def log_key(self) -> SigningKey:
+        return read_key(self.data / "keys" / "log.key")
+
+
+@pytest.fixture
+def setup(tmp_path: Path, baseline: Path, database_url: str) -> Iterator[Setup]:
+    data = tmp_path / "server"
+    shutil.copytree(baseline / "server", data)
+    settings = Settings(data=data)
+    witness = Settings(data=tmp_path / "witness", database_url=database_url)
+    server_store = bootstrap.open_store(settings)
+    store = bootstrap.create_store(witness)
+    try:
+        with TestClient(create_app(settings)) as client:
+            yield Setup(data, server_store, client, store, tmp_path / "witness")
+    finally:
+        store.close()
+        server_store.close()

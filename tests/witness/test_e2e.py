@@ -4,6 +4,7 @@ growing between cycles, then each attack of the operator caught within one witne
 from __future__ import annotations
 
 import base64
+import hashlib
 import socket
 import sqlite3
 import subprocess
@@ -15,12 +16,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from ceasefire import bootstrap
+from ceasefire.domain.brief_events import BRIEF_PUBLISHED
 from ceasefire.log.checkpoint import Checkpoint, sign_checkpoint
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.hashing import leaf_hash
 from ceasefire.log.keys import SigningKey
 from ceasefire.log.note import Note
 from ceasefire.log.receipt import Receipt, sign_receipt
+from ceasefire.services.log import submit
+from ceasefire.settings import Settings
 from ceasefire.storage.keyfiles import read_key
 from tests.witness.conftest import World
 
@@ -156,6 +161,43 @@ def test_a_figure_the_log_does_not_support_is_caught(world: World) -> None:
     assert found["details"]["figure"] == "incidents"
     assert (found["expected"], found["found"]) == (f'"{act}"', '"airstrike"')
     assert found["events"] == [index] and found["size"] == size
+
+
+def test_a_brief_the_log_does_not_support_is_caught(world: World) -> None:
+    size = _both_cosign(world)
+    secretariat = world.data / "keys" / "secretariat-1.key"
+    true = world.cli(
+        "brief", "--period", "weekly", "--date", "2025-11-20",
+        "--publish", "--key", str(secretariat),
+    )  # fmt: skip
+    assert true["index"] == size
+    clean = world.witness("pk")
+    assert (clean.code, clean.outcome["cosigned"], clean.alarms) == (0, True, [])
+
+    # the secretariat may sign a brief.published event; a kinder brief than the log supports
+    # is caught all the same
+    body = {key: value for key, value in true.items() if key != "index"}
+    body["sha256"] = {**body["sha256"], "md": hashlib.sha256(b"All is calm.").hexdigest()}
+    store = bootstrap.open_store(Settings(data=world.data))
+    try:
+        appended, _ = submit(
+            store,
+            read_key(secretariat),
+            BRIEF_PUBLISHED,
+            body,
+            log_key=read_key(world.data / "keys" / "log.key"),
+            clock=lambda: datetime.now(UTC).replace(microsecond=0),
+        )
+    finally:
+        store.close()
+    index = appended.indices[0]
+    cycle = world.witness("pk")
+    assert cycle.code == ALARM_EXIT and cycle.outcome["cosigned"] is False
+    alarm = cycle.first("brief")
+    assert (alarm["index"], alarm["events"], alarm["size"]) == (index, [index], size + 2)
+    assert (alarm["expected"], alarm["found"]) == (true["sha256"]["md"], body["sha256"]["md"])
+    assert (alarm["details"]["period"], alarm["details"]["date"]) == ("weekly", "2025-11-20")
+    assert f"entry {index}" in cycle.stderr and "md sha256" in cycle.stderr
 
 
 def test_a_dropped_entry_is_caught(world: World) -> None:

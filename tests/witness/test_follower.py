@@ -3,17 +3,12 @@ the witness's own copy on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from ceasefire import bootstrap
-from ceasefire.api.app import create_app
 from ceasefire.log.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from ceasefire.log.cosignature import cosign
 from ceasefire.log.envelope import sign_event
@@ -23,64 +18,18 @@ from ceasefire.log.merkle import MemoryTree
 from ceasefire.log.receipt import Receipt, sign_receipt
 from ceasefire.services.ports import LogIdentity
 from ceasefire.services.verify import verify_store
-from ceasefire.settings import Settings
 from ceasefire.storage.keyfiles import read_key
-from ceasefire.storage.log_store import SqlLogStore
-from ceasefire.witness.alarms import AlarmLog, Check, Refused
-from ceasefire.witness.follower import Config, Follower, Outcome
+from ceasefire.witness.alarms import Check, Refused
+from ceasefire.witness.follower import Outcome
 from ceasefire.witness.mirror import Mirror
 from ceasefire.witness.receipts import check_receipts
 from ceasefire.witness.remote import Server, Unreachable
-from ceasefire.witness.state import StateFile
+from tests.witness.conftest import NOW, Setup
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Using `httpx` with `starlette.testclient`")
-    from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.slow  # the demo store is played once, in a process
-
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Setup:
-    data: Path
-    server_store: SqlLogStore
-    client: TestClient
-    store: SqlLogStore
-    folder: Path
-
-    def follower(self, server: Server | None = None, **config: object) -> Follower:
-        key = config.pop("key", None) or read_key(self.data / "keys" / "witness-pk.key")
-        return Follower(
-            server or Server("http://testserver", self.client),
-            Mirror(self.store),
-            StateFile(self.folder),
-            AlarmLog(self.folder),
-            Config(key, **config),  # type: ignore[arg-type]
-            lambda: NOW,
-            lambda peer: Path(peer).read_text(),
-        )
-
-    @property
-    def log_key(self) -> SigningKey:
-        return read_key(self.data / "keys" / "log.key")
-
-
-@pytest.fixture
-def setup(tmp_path: Path, baseline: Path, database_url: str) -> Iterator[Setup]:
-    data = tmp_path / "server"
-    shutil.copytree(baseline / "server", data)
-    settings = Settings(data=data)
-    witness = Settings(data=tmp_path / "witness", database_url=database_url)
-    server_store = bootstrap.open_store(settings)
-    store = bootstrap.create_store(witness)
-    try:
-        with TestClient(create_app(settings)) as client:
-            yield Setup(data, server_store, client, store, tmp_path / "witness")
-    finally:
-        store.close()
-        server_store.close()
 
 
 def _only(outcome: Outcome, check: Check) -> dict[str, object]:

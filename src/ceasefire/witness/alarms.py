@@ -41,6 +41,8 @@ class Check(StrEnum):
     """2. An entry's envelope is not signed by a key valid at its index."""
     FIGURES = "figures"
     """3. A published figure differs from the witness's recomputation."""
+    BRIEF = "brief"
+    """3. A published brief's digests differ from the witness's regeneration of it."""
     COSIGNATURE = "cosignature"
     """4. The server refused the witness's cosignature."""
     RECEIPT = "receipt"

@@ -8,7 +8,7 @@ the same ``as_of``. Every difference is reported with its path in the document, 
 log supports and the one published, and the log indices of the events the figure rests on (each
 figure carries them, design idea 4).
 
-Brief digests join this list when the briefs land (docs/witness.md).
+The published briefs are checked next to these figures, by ``witness.briefs``.
 """
 
 from __future__ import annotations
@@ -130,11 +130,11 @@ def compare(server: Server, store: Store, as_of: datetime, size: int) -> list[Fi
             findings.append(
                 Finding(
                     Check.FIGURES,
-                    f"the server publishes {path} = {_short(have)}, but its log (size {size}) "
-                    f"gives {_short(want)}",
+                    f"the server publishes {path} = {short(have)}, but its log (size {size}) "
+                    f"gives {short(want)}",
                     size=size,
-                    expected=_short(want),
-                    found=_short(have),
+                    expected=short(want),
+                    found=short(have),
                     events=events_of(expected, path.split("/")[1:]),
                     details={"figure": figure.name, "path": path, "as_of": moment},
                 )
@@ -167,7 +167,7 @@ def _normal(value: Any) -> Any:
     return json.loads(json.dumps(plain(value), default=str))
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= 200 else text[:197] + "..."
 

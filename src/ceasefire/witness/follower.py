@@ -8,7 +8,8 @@
    a rewritten history is caught here). Old bundles are fetched again, a few each cycle
    (``audit``), and must hold the bytes the copy holds: an entry rewritten in the operator's
    database is caught the cycle its bundle comes round.
-3. The published figures are compared with the witness's recomputation (``figures``).
+3. The published figures are compared with the witness's recomputation (``figures``), and
+   each brief published since the last cosigned tree with its regeneration (``briefs``).
 4. Only then is the checkpoint cosigned (tlog-cosignature), the state persisted and the
    cosignature posted back to the server.
 
@@ -40,6 +41,7 @@ from ceasefire.services import witnessing
 from ceasefire.services.ports import LogIdentity
 from ceasefire.witness import figures
 from ceasefire.witness.alarms import Alarm, AlarmLog, Check, Finding, Refused
+from ceasefire.witness.briefs import Briefs
 from ceasefire.witness.checks import check_not_behind, not_prefix, opened, rewritten
 from ceasefire.witness.mirror import Mirror
 from ceasefire.witness.peers import check_peer
@@ -93,6 +95,7 @@ class Follower:
         self.server, self.mirror, self.state, self.alarm_log = server, mirror, state, alarms
         self.config, self.clock, self.fetch_peer = config, clock, fetch_peer
         self._checked: dict[Bundle, list[bytes]] = {}
+        self.briefs = Briefs()
 
     def cycle(self) -> Outcome:
         """Run checks 1–4, receipts and peers; record and return every alarm."""
@@ -148,6 +151,7 @@ class Follower:
         if findings:
             return checkpoint.size, False, findings
         findings = figures.compare(self.server, self.mirror.store, self.clock(), checkpoint.size)
+        findings += self.briefs.check(self.server, self.mirror.store, known.size, checkpoint.size)
         if findings and self._grew(checkpoint):
             raise _Moved
         if findings:

@@ -82,6 +82,13 @@ class Server:
     def document(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self._get(path, params).json()
 
+    def rendered(
+        self, path: str, params: Mapping[str, Any], header: str
+    ) -> tuple[bytes, str | None]:
+        """A document as bytes, with one header's value (a rendered brief and its digest)."""
+        response = self._get(path, params)
+        return response.content, response.headers.get(header)
+
     def post_cosignature(self, size: int, signature: NoteSignature) -> None:
         """Send the cosignature back: ``POST /log/cosignatures`` (api.routes_witness)."""
         url = f"{self.url}/log/cosignatures"
