@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import random
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from sqlalchemy import func, select
 
@@ -31,8 +32,16 @@ from bench.linking import WORDS
 from bench.measure import Rate, Section, Target, timed
 from bench.record import ORIGIN, Cast, _agreement, _event_id, _jcs, record_log
 from ceasefire import bootstrap
+from ceasefire.briefs import record
+from ceasefire.briefs.content import TICK
 from ceasefire.briefs.model import Brief
+from ceasefire.briefs.periods import window
 from ceasefire.briefs.render import Format
+from ceasefire.briefs.standing import assess_standing, casework_at
+from ceasefire.domain.brief_events import BriefPeriod
+from ceasefire.domain.enforcement import assess
+from ceasefire.linking.fold import IncidentState
+from ceasefire.linking.fold import fold as fold_incidents
 from ceasefire.log.envelope import SIGNING_PREFIX, b64encode, format_time
 from ceasefire.services import briefs, readmodels
 from ceasefire.services import log as log_service
@@ -52,6 +61,7 @@ CORPUS: Final = "b1"
 SPACING: Final = 86_400 // 55
 """Seconds between two reports: 55 a day, the linking benchmark's density."""
 _CHUNK: Final = 10_000
+T = TypeVar("T")
 
 
 def report_leaf(cast: Cast, number: int) -> bytes:
@@ -150,11 +160,15 @@ def _sql_count(store: SqlLogStore, day: date) -> Callable[[], object]:
     return count
 
 
-def run(quick: bool = False, size: int | None = None) -> Section:
+def run(quick: bool = False, size: int | None = None, cold_only: bool = False) -> Section:
     """Time the weekly brief over a store of ``size`` reports (default: by ``quick``): cold
     (everything folded from the log) and warm (the incidents kept by the process, as the API
-    keeps them for the map), against a raw SQL count of the same week."""
+    keeps them for the map), against a raw SQL count of the same week. ``cold_only``: the cold
+    brief and the SQL count only (at 1,000,000 reports each linking of the whole log takes tens
+    of minutes)."""
     size = size or (QUICK_SIZE if quick else FULL_SIZE)
+    if cold_only:
+        return _cold_only(size)
     store = brief_store(size)
     day = the_week(size)
     request = briefs.brief_request("weekly", day.isoformat())
@@ -204,14 +218,104 @@ def run(quick: bool = False, size: int | None = None) -> Section:
     return section
 
 
+def _cold_only(size: int) -> Section:
+    store = brief_store(size)
+    day = the_week(size)
+    request = briefs.brief_request("weekly", day.isoformat())
+    section = Section(f"Briefs: a weekly brief over {size:,} reports, cold", rate_unit="reports/s")
+    section.baseline = "SQL GROUP BY of the same week"
+    sql_before = min(timed(_sql_count(store, day)) for _ in range(3))
+    say(f"  SQL GROUP BY act, same week: {sql_before * 1000:.1f} ms")
+    found: list[Brief] = []
+
+    def work() -> None:
+        made = briefs.compute_brief(store, request)
+        briefs.render_brief(made, Format.HTML)
+        briefs.render_brief(made, Format.MD)
+        found.append(made)
+
+    cold = timed(work)
+    say(f"  weekly brief, cold: {cold:.1f} s")
+    sql_after = min(timed(_sql_count(store, day)) for _ in range(3))
+    store.engine.dispose()
+    sql = min(sql_before, sql_after)
+    made = found[0]
+    section.rates.append(Rate("weekly brief, cold", size / cold, size / sql))
+    section.rates.append(Rate("SQL GROUP BY act, same week", size / sql, size / sql))
+    section.notes += [
+        f"weekly brief of {day}: {made.received:,} reports in the week, "
+        f"{made.received_before:,} in the week before, {len(made.incidents):,} new incidents, "
+        f"{size:,} in the log (checkpoint {made.checkpoint.size:,})",
+        f"cold (read the leaves, fold reports and casework, link every report into incidents, "
+        f"render HTML and Markdown): {cold:.1f} s",
+        f"raw SQL GROUP BY act over the same week's rows (rm_reports): {sql * 1000:.1f} ms "
+        f"(best of 3 before and 3 after); the cold brief takes ×{cold / sql:,.0f} as long",
+    ]
+    section.targets.append(
+        Target(
+            f"weekly brief over {size:,} reports in < {TARGET_SECONDS:.0f} s (cold)",
+            f"{cold:.1f} s",
+            cold < TARGET_SECONDS,
+        )
+    )
+    return section
+
+
+def stages(size: int, link: bool = True) -> list[tuple[str, float]]:
+    """Each step of a cold brief timed on its own over the whole log, as ``compute`` runs it
+    (``link``: with the linking of every report, the longest)."""
+    store = brief_store(size)
+    day = the_week(size)
+    timings: list[tuple[str, float]] = []
+
+    def step(label: str, work: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        result = work()
+        timings.append((label, time.perf_counter() - start))
+        say(f"  {label}: {timings[-1][1]:.2f} s")
+        return result
+
+    checkpoint = briefs.checkpoint_of(store, None)
+    step("SQL GROUP BY act, same week", _sql_count(store, day))
+    entries = step(
+        "read and parse the leaves",
+        lambda: briefs.entries_until(store, checkpoint.size, sealed=False),
+    )
+    store.engine.dispose()
+    agreement = step("agreement in force", lambda: record.agreement_at(entries)).agreement
+    step("reports at the checkpoint", lambda: record.reports(entries))
+    current = window(BriefPeriod.WEEKLY, day)
+    first, last = current.start - TICK, current.end - TICK
+    _, casework = step(
+        "casework at start and end (one pass)",
+        lambda: casework_at(agreement, entries, first, last),
+    )
+    facts = step("facts", casework.facts)
+    step("standing from the deciding allegations", lambda: assess_standing(agreement, facts, last))
+    step("standing over every allegation (assess)", lambda: assess(agreement, facts, last))
+    if link:
+        step("link every report", lambda: fold_incidents(IncidentState(), entries, checkpoint.size))
+    return timings
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.briefs", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a store of 5,000 reports")
     parser.add_argument("--size", type=int, help="the store's size (reports)")
+    parser.add_argument(
+        "--cold-only", action="store_true", help="time the cold brief and the SQL count only"
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="time each step of a cold brief on its own"
+    )
+    parser.add_argument("--no-link", action="store_true", help="with --stages: skip linking")
     args = parser.parse_args(argv)
+    if args.stages:
+        stages(args.size or (QUICK_SIZE if args.quick else FULL_SIZE), link=not args.no_link)
+        return
     from bench.report import section_text
 
-    print(section_text(run(quick=args.quick, size=args.size)))
+    print(section_text(run(quick=args.quick, size=args.size, cold_only=args.cold_only)))
 
 
 if __name__ == "__main__":

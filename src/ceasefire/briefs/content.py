@@ -35,16 +35,20 @@ from ceasefire.briefs.model import (
 )
 from ceasefire.briefs.periods import Window, previous, window
 from ceasefire.briefs.record import BriefReport
+from ceasefire.briefs.standing import assess_standing, casework_at
 from ceasefire.briefs.summary import summarise
 from ceasefire.domain.actors import Actor
 from ceasefire.domain.agreement_rules import Attribution
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.brief_events import BriefPeriod, Edition
-from ceasefire.domain.casework import Casework, fold
-from ceasefire.domain.enforcement import Evaluation, assess
+from ceasefire.domain.casework import Casework
+from ceasefire.domain.enforcement import Evaluation
 from ceasefire.domain.projection import Entry
 from ceasefire.linking.fold import IncidentState
 from ceasefire.linking.fold import fold as link
+
+TICK = timedelta(microseconds=1)
+"""The period's end is exclusive: the casework and the standing are taken just before it."""
 
 
 def compute(
@@ -66,13 +70,10 @@ def compute(
     agreement = adoption.agreement
     current, before = window(period, day), previous(period, day)
     everything = record.reports(entries).by_id.values()
-    casework = fold(agreement, entries, current.end - timedelta(microseconds=1))
-    evaluation = assess(agreement, casework.facts(), current.end - timedelta(microseconds=1))
-    opening = assess(
-        agreement,
-        fold(agreement, entries, current.start - timedelta(microseconds=1)).facts(),
-        current.start - timedelta(microseconds=1),
-    )
+    first, last = current.start - TICK, current.end - TICK
+    started, casework = casework_at(agreement, entries, first, last)
+    evaluation = assess_standing(agreement, casework.facts(), last)
+    opening = assess_standing(agreement, started.facts(), first)
     counted = _Counted(everything, current, before, viewer)
     brief = Brief(
         period=period,
