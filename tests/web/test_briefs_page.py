@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ceasefire.api.app import create_app
+from ceasefire.cli.demo import WEEKS
 from ceasefire.settings import Settings
 from ceasefire.web.deps import SESSION_COOKIE
 from tests.web.conftest import ROOT, TestClient, screenshot, serving, token_of
@@ -26,7 +27,8 @@ DAY = "2025-11-23"
 
 @pytest.fixture(scope="module")
 def published_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the demo store in which the secretariat has published the week to 23 November."""
+    """A copy of the demo store in which the secretariat has published the week to 23 November
+    once more, at the checkpoint after the demo's own briefs (newest first on the page)."""
     folder = tmp_path_factory.mktemp("briefs") / "demo"
     shutil.copytree(demo_dir, folder)
     subprocess.run(
@@ -48,10 +50,10 @@ def test_a_published_brief_is_listed_and_regenerates_to_its_recorded_digest(
     briefs_client: TestClient,
 ) -> None:
     listed = briefs_client.get("/api/v1/briefs").json()["items"]
-    assert len(listed) == 1
-    recorded = listed[0]
+    assert len(listed) == len(WEEKS) + 1  # the demo's weekly briefs, and this one
+    recorded = listed[-1]
     html = briefs_client.get("/briefs").text
-    assert html.count('data-testid="published-brief"') == 1
+    assert html.count('data-testid="published-brief"') == len(listed)
     assert recorded["sha256"]["html"] in html and f'href="/log?index={recorded["index"]}"' in html
     size = recorded["checkpoint"]["size"]
     page = briefs_client.get(f"/briefs/weekly/{DAY}?checkpoint={size}")
@@ -116,6 +118,7 @@ def test_the_confidential_edition_is_for_the_mediators_side(
 
 def test_the_briefs_page_is_in_urdu(briefs_client: TestClient) -> None:
     html = briefs_client.get("/briefs?lang=ur").text
+    briefs_client.cookies.clear()
     assert 'dir="rtl"' in html and "شائع شدہ بریفس" in html
 
 
@@ -125,7 +128,7 @@ def test_the_briefs_page_and_a_brief_in_the_browser(browser: Browser, published_
         try:
             page = context.new_page()
             page.goto("/briefs")
-            page.locator('[data-testid="published-brief"]').wait_for()
+            page.locator('[data-testid="published-brief"]').first.wait_for()
             screenshot(page, "briefs")
             page.get_by_label("Period", exact=True).select_option("weekly")
             page.get_by_label("Ending on", exact=True).fill(DAY)

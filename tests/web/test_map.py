@@ -156,6 +156,7 @@ def test_the_incident_page_shows_each_report_with_its_evidence(
 
 def test_the_incident_page_is_in_urdu_when_asked(client: TestClient, luqman: str) -> None:
     html = client.get(f"/incidents/{luqman}", params={"lang": "ur"}).text
+    client.cookies.clear()  # the page remembered the language: the next test must not inherit it
     assert 'dir="rtl"' in html
     assert "کس نے کیا کہا" in html  # "Who says what"
 

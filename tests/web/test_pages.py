@@ -206,7 +206,7 @@ def test_a_mediator_sees_the_confidential_claims_and_switches_to_urdu(
 
 def test_the_log_explorer_verifies_an_inclusion_proof_in_the_browser(page: Page) -> None:
     page.goto("/log")
-    page.get_by_role("link", name="Check entry 100").click()
+    page.get_by_role("link", name="Check entry 110").click()
     status = page.get_by_test_id("proof-status")
     status.filter(has_text="Verified in your browser").wait_for()
     assert page.locator("#proof.verified").count() == 1

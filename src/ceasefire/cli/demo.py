@@ -24,9 +24,9 @@ import shutil
 import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 
@@ -36,17 +36,20 @@ from ceasefire.cli import demo_story as story
 from ceasefire.cli.common import b64
 from ceasefire.cli.scenario import DEFAULT, parse
 from ceasefire.domain.actors import Actor
+from ceasefire.domain.brief_events import BriefPeriod, Edition
 from ceasefire.errors import Conflict, VerificationError
 from ceasefire.log.checkpoint import open_checkpoint
 from ceasefire.log.envelope import Envelope, Sealed
 from ceasefire.log.keys import VerifierKey
 from ceasefire.log.proofs import verify_consistency, verify_inclusion
 from ceasefire.services import agreements as agreement_service
+from ceasefire.services import briefs as brief_service
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import log as log_service
 from ceasefire.services import reports as report_service
 from ceasefire.services import tokens as token_service
 from ceasefire.services import witnessing
+from ceasefire.services.casework import Signer
 from ceasefire.services.readmodels import compare, rebuild
 from ceasefire.services.scenario import Done, Loaded, Ref, Scenario
 from ceasefire.services.verify import verify_store
@@ -55,6 +58,10 @@ from ceasefire.storage.log_store import SqlLogStore
 
 _MARKER = ".ceasefire-demo"
 _REPORTS = ("report", "correct")
+
+
+WEEKS: Final = tuple(date(2025, 10, 26) + timedelta(weeks=n) for n in range(5))
+"""The Sundays that end the story's weeks (26 October to 23 November 2025)."""
 
 
 def demo(
@@ -129,6 +136,7 @@ class _Demo:
         self._evidence_flags()
         self._tables()
         report = self._first_report()
+        self._briefs(loaded)
         self._proofs(loaded, report)
         self._verify_and_rebuild()
         self._catch_tampering(report)
@@ -220,6 +228,23 @@ class _Demo:
             output.info("")
             rows = [story.row(view) for view in sorted(views, key=lambda v: v.index)]
             output.table(f"The reports as {title} sees them", story.COLUMNS, rows)
+
+    def _briefs(self, loaded: Loaded) -> None:
+        """The secretariat publishes the weekly briefs of the story, as the record stands at its
+        end: each brief's digests go into the log, for the witnesses to regenerate and check."""
+        _chapter("The secretariat publishes the weekly briefs")
+        secretariat = next(p.id for p in self.scenario.personas if p.role == "secretariat")
+        assert loaded.ended is not None
+        moment = loaded.ended + timedelta(minutes=30)
+        signer = Signer(loaded.keys[secretariat], loaded.log_key, lambda: moment)
+        for day in WEEKS:
+            asked = brief_service.BriefRequest(BriefPeriod.WEEKLY, day, Edition.PUBLIC)
+            appended, published = brief_service.publish(self.store, signer, asked)
+            _line(
+                appended.indices.start,
+                f"{secretariat} publishes the weekly brief to {day:%-d %B} (checkpoint "
+                f"{published.checkpoint_size}, HTML {published.html_sha256[:16]}…)",
+            )
 
     def _proofs(self, loaded: Loaded, report: tuple[str, Done]) -> None:
         _chapter("Checking the record with nothing but the log's verifier key")
