@@ -8,6 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from ceasefire.cli.demo import WEEKS
 from ceasefire.cli.main import app
 from tests.briefs.conftest import BUSY_WEEK, WEEK
 
@@ -122,8 +123,10 @@ def test_publish_records_the_digests_and_lists_them(own_demo: Path, tmp_path: Pa
     assert hashlib.sha256(md.read_bytes()).hexdigest() == recorded["sha256"]["md"]
     listed = runner.invoke(app, ["brief", "--data", str(own_demo), "--published", "--json"])
     assert listed.exit_code == 0, listed.output
-    (entry,) = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert entry["index"] == recorded["index"] and entry["actor"] == "secretariat-1"
+    entries = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(entries) == len(WEEKS) + 1  # the demo's weekly briefs, and this one
+    (entry,) = [e for e in entries if e["index"] == recorded["index"]]
+    assert entry["actor"] == "secretariat-1"
     assert entry["sha256"] == recorded["sha256"]
 
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ceasefire.briefs.model import Brief
 
@@ -62,6 +63,9 @@ def timeline_svg(brief: Brief) -> str:
         axes.set_xticks(range(0, len(days), step), [d[5:] for d in days[::step]])
         axes.set_ylabel("reports")
         axes.set_xlim(-0.5, len(days) - 0.5)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # reports come whole
+        top = max(bottom, default=0)
+        axes.set_ylim(0, max(1, top) * 1.35)  # headroom: the legend never sits on a bar
         if parties:
             axes.legend(loc="upper left", frameon=False, ncols=len(parties))
         axes.set_title("Reports received per day (shaded: this period)", loc="left")

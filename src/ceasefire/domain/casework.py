@@ -158,7 +158,10 @@ class Casework:
 
     def _take_effect(self, meeting: mt.Meeting, decision_id: str, event: Event) -> None:
         decision = meeting.decision(decision_id)
-        assert decision is not None
+        if decision is None:
+            # Folded as of a moment, a record can come without its proposal when the entries'
+            # times run out of their order in the log: a decision not proposed has no effect.
+            return
         match decision.proposed.effect:
             case ce.Impose(party, level):
                 self.decided_penalties.append(
