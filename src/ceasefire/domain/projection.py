@@ -81,10 +81,13 @@ def entry_of(
     leaf: bytes,
     affiliations: Mapping[str, str | None],
     sealed: str | None = None,
+    *,
+    with_text: bool = True,
 ) -> Entry:
     """The entry at ``index`` as the projection sees it, from its leaf (the canonical JSON of
     its envelope) and, for a confidential one, the canonical JSON of its sealed body where the
-    reader holds it (``sealed``); ``affiliations`` by actor."""
+    reader holds it (``sealed``); ``affiliations`` by actor. ``with_text``: keep the content's
+    canonical JSON (what the read models store), which a fold that does not store it skips."""
     envelope = json.loads(leaf)
     return Entry(
         index=index,
@@ -96,7 +99,7 @@ def entry_of(
         body=envelope.get("body"),
         commitment=envelope.get("commitment"),
         sealed=json.loads(sealed) if sealed is not None else None,
-        text=body_text(leaf) if "body" in envelope else sealed,
+        text=(body_text(leaf) if "body" in envelope else sealed) if with_text else None,
     )
 
 

@@ -100,21 +100,7 @@ def entries_until(
         end = min(start + _CHUNK, size)
         bodies = store.sealed_bodies(start, end) if sealed else {}
         for index, leaf in store.entries(start, end):
-            envelope = json.loads(leaf)
-            content = bodies.get(index)
-            found.append(
-                pj.Entry(
-                    index=index,
-                    id=envelope["id"],
-                    type=envelope["type"],
-                    actor=envelope["actor"],
-                    affiliation=affiliations.get(envelope["actor"]),
-                    time=envelope["time"],
-                    body=envelope.get("body"),
-                    commitment=envelope.get("commitment"),
-                    sealed=json.loads(content) if content is not None else None,
-                )
-            )
+            found.append(pj.entry_of(index, leaf, affiliations, bodies.get(index), with_text=False))
         progress("reading the log", end, size)
     return found
 

@@ -13,14 +13,13 @@ and commitments are all the log holds).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
 from ceasefire.domain import projection as pj
 from ceasefire.errors import CeasefireError, NotFound
 from ceasefire.log.checkpoint import Checkpoint
-from ceasefire.log.envelope import Envelope, body_text
+from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hashes
 from ceasefire.log.keyring import Genesis, KeyRecord, Keyring
 from ceasefire.log.keys import VerifierKey
@@ -131,16 +130,4 @@ def _admit(keyring: Keyring, identity: LogIdentity, leaf: bytes, index: int) -> 
 
 def _entry(index: int, leaf: bytes, affiliations: dict[str, str | None]) -> pj.Entry:
     """The entry as the projection sees it; a confidential one as its commitment only."""
-    envelope = json.loads(leaf)
-    return pj.Entry(
-        index=index,
-        id=envelope["id"],
-        type=envelope["type"],
-        actor=envelope["actor"],
-        affiliation=affiliations.get(envelope["actor"]),
-        time=envelope["time"],
-        body=envelope.get("body"),
-        commitment=envelope.get("commitment"),
-        sealed=None,
-        text=body_text(leaf) if "body" in envelope else None,
-    )
+    return pj.entry_of(index, leaf, affiliations)
