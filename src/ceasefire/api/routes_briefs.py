@@ -15,8 +15,7 @@ from ceasefire.api.deps import IncidentFoldsDep, StoreDep, ViewerDep
 from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
 from ceasefire.api.schemas import ListOut
-from ceasefire.briefs.render import MEDIA_TYPES, Format
-from ceasefire.errors import InvalidInput
+from ceasefire.briefs.render import MEDIA_TYPES
 from ceasefire.services import briefs as brief_service
 
 router = APIRouter(
@@ -61,12 +60,7 @@ def brief(
 ) -> Response:
     """A brief rendered on demand from the log at a checkpoint: the same checkpoint and
     options always give the same bytes."""
-    try:
-        kind = Format(format)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"expected html, pdf or md, found {format!r:.20}", field="format"
-        ) from exc
+    kind = brief_service.parse_format(format)
     request = brief_service.brief_request(period, day, edition, checkpoint)
     rendered = brief_service.brief_document(store, request, kind, viewer, incident_folds)
     return Response(

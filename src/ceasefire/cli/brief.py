@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from ceasefire.briefs.render import Format
 from ceasefire.cli import output
 from ceasefire.cli.casework_common import reading, signing
 from ceasefire.cli.common import AsOption, DatabaseOption, DataOption, JsonOption
@@ -60,7 +59,7 @@ def brief(
     if period is None or day is None:
         raise InvalidInput("name the brief: --period and --date", field="period")
     request = briefs.brief_request(period, day, edition, checkpoint)
-    kind = _format(format)
+    kind = briefs.parse_format(format)
     if publish:
         _publish(request, key, data, database_url, json)
         return
@@ -85,13 +84,6 @@ def brief(
             f"checkpoint {found.checkpoint.size}: sha256 {rendered.sha256}"
             + (f" → {where}" if where else "")
         )
-
-
-def _format(text: str) -> Format:
-    try:
-        return Format(text)
-    except ValueError as exc:
-        raise InvalidInput(f"expected html, pdf or md, found {text!r:.20}", field="format") from exc
 
 
 def _write(content: bytes, out: Path | None) -> str | None:

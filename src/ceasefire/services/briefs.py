@@ -209,6 +209,14 @@ def parse_day(text: str, field: str = "date") -> date:
         raise InvalidInput(f"expected a date YYYY-MM-DD, found {text!r:.40}", field=field) from exc
 
 
+def parse_format(text: str) -> rd.Format:
+    """A brief's format from the edges' text (html, pdf or md), named where wrong."""
+    try:
+        return rd.Format(text)
+    except ValueError as exc:
+        raise InvalidInput(f"expected html, pdf or md, found {text!r:.20}", field="format") from exc
+
+
 def brief_request(
     period: str, day: str, edition: str = "public", checkpoint: int | None = None
 ) -> BriefRequest:

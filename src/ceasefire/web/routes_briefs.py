@@ -22,7 +22,6 @@ from starlette.concurrency import run_in_threadpool
 
 from ceasefire.briefs.render import Format
 from ceasefire.domain.brief_events import BriefPeriod, Edition
-from ceasefire.errors import InvalidInput
 from ceasefire.services import briefs as brief_service
 from ceasefire.web.app import render
 from ceasefire.web.deps import IncidentFoldsDep, StoreDep, ViewerDep
@@ -56,7 +55,8 @@ def brief_form(
 ) -> RedirectResponse:
     """The form's answer: the brief's own address, checked first so a mistake is named."""
     asked = brief_service.brief_request(period, day, edition)
-    query = urlencode({"edition": asked.edition.value, "format": _format(format).value})
+    kind = brief_service.parse_format(format)
+    query = urlencode({"edition": asked.edition.value, "format": kind.value})
     return RedirectResponse(f"/briefs/{asked.period.value}/{asked.day}?{query}", status_code=303)
 
 
@@ -73,12 +73,7 @@ async def brief_page(
 ) -> Response:
     """The brief itself, as the signed-in viewer may read it (the API's ``get_brief`` reads
     only bearer tokens; this one the session cookie)."""
-    try:
-        kind = Format(format)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"expected html, pdf or md, found {format!r:.20}", field="format"
-        ) from exc
+    kind = brief_service.parse_format(format)
     asked = brief_service.brief_request(period, day, edition, checkpoint)
     rendered = await run_in_threadpool(
         brief_service.brief_document, store, asked, kind, viewer, incident_folds
@@ -88,10 +83,3 @@ async def brief_page(
         media_type=rendered.media_type,
         headers={"Digest-SHA256": rendered.sha256, "Cache-Control": "private, no-cache"},
     )
-
-
-def _format(text: str) -> Format:
-    try:
-        return Format(text)
-    except ValueError as exc:
-        raise InvalidInput(f"expected html, pdf or md, found {text!r:.20}", field="format") from exc
