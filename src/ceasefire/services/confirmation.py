@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from ceasefire.domain.agreements import Agreement
 from ceasefire.errors import CeasefireError, Conflict
@@ -123,26 +124,27 @@ def confirm_latest(
     cosignatures: Callable[[int], Sequence[CosignatureRow]],
     *,
     problem: str | None = None,
+    ordered: bool = False,
 ) -> Confirmation:
-    """The latest of ``checkpoints`` (any order), its cosigners, and the latest one whose
-    cosigners meet ``policy``'s quorum, looked for from the newest down (so a log whose
-    witnesses keep up answers after one or two checkpoints)."""
-    newest_first = sorted(checkpoints, key=lambda c: c.size, reverse=True)
-    if not newest_first:
+    """The latest of ``checkpoints`` (any order; ``ordered``: newest first already, read only
+    as far as needed), its cosigners, and the latest one whose cosigners meet ``policy``'s
+    quorum, looked for from the newest down (so a log whose witnesses keep up answers after
+    one or two checkpoints)."""
+    newest_first = iter(
+        checkpoints if ordered else sorted(checkpoints, key=lambda c: c.size, reverse=True)
+    )
+    latest = next(newest_first, None)
+    if latest is None:
         return Confirmation(0, (), False, None, policy, problem)
-    names: tuple[str, ...] = ()
-    met, confirmed = False, None
-    for position, checkpoint in enumerate(newest_first):
-        found = _cosigners(policy, checkpoint, cosignatures)
-        holds = policy is not None and policy.satisfied(found)
-        if position == 0:
-            names, met = tuple(sorted(found)), holds
-        if holds:
-            confirmed = checkpoint.size
-            break
-        if policy is None:
-            break
-    return Confirmation(newest_first[0].size, names, met, confirmed, policy, problem)
+    found = _cosigners(policy, latest, cosignatures)
+    names, met = tuple(sorted(found)), policy is not None and policy.satisfied(found)
+    confirmed = latest.size if met else None
+    if policy is not None and not met:
+        for checkpoint in newest_first:
+            if policy.satisfied(_cosigners(policy, checkpoint, cosignatures)):
+                confirmed = checkpoint.size
+                break
+    return Confirmation(latest.size, names, met, confirmed, policy, problem)
 
 
 def _cosigners(
@@ -172,8 +174,9 @@ def confirmation(store: Store, size: int | None = None) -> Confirmation:
         policy, problem = store_policy(store), None
     except Conflict as exc:
         policy, problem = None, exc.message
-    limit = store.head().size if size is None else size
-    if size is not None:
-        store.checkpoint(size)  # NotFound names a size with no checkpoint
-    checkpoints = (c for c in store.checkpoints() if c.size <= limit)
-    return confirm_latest(policy, checkpoints, store.cosignatures, problem=problem)
+    latest = store.latest_checkpoint() if size is None else store.checkpoint(size)
+    # Only the latest checkpoint and the cosigned ones can be confirmed: the others are never
+    # read (a page asks this on every view; a long log has a checkpoint per append).
+    cosigned = (store.checkpoint(s) for s in store.cosigned_sizes(latest.size) if s != latest.size)
+    checkpoints = chain([latest], cosigned)
+    return confirm_latest(policy, checkpoints, store.cosignatures, problem=problem, ordered=True)

@@ -208,6 +208,21 @@ class SqlLogStore:
             ).all()
         return [CosignatureRow(r.size, r.name, r.key_id, r.timestamp, r.line) for r in rows]
 
+    def cosigned_sizes(self, at_most: int) -> Iterator[int]:
+        """The sizes up to ``at_most`` whose checkpoints carry a cosignature, newest first
+        (read from the cosignatures' key, a batch at a time)."""
+        query = (
+            select(log_cosignatures.c.size)
+            .where(log_cosignatures.c.size <= at_most)
+            .distinct()
+            .order_by(log_cosignatures.c.size.desc())
+        )
+        with self._engine.connect() as connection:
+            for partition in (
+                connection.execution_options(yield_per=256).execute(query).partitions()
+            ):
+                yield from (row.size for row in partition)
+
     def add_cosignature(self, row: CosignatureRow) -> None:
         """Attach (or replace, for a newer timestamp) a witness's cosignature of a checkpoint."""
         key = and_(
