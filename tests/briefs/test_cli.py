@@ -43,6 +43,8 @@ def test_brief_regenerated_gives_the_same_digest(demo_dir: Path, tmp_path: Path)
         first = _brief(demo_dir, tmp_path / f"a.{kind}", "--format", kind)
         second = _brief(demo_dir, tmp_path / f"b.{kind}", "--format", kind)
         assert first == second
+        every = _brief(demo_dir, tmp_path / f"c.{kind}", "--format", kind, "--every-entry")
+        assert every == first, "folding every entry gives the same brief"
     assert (tmp_path / "a.md").read_text().startswith("# Weekly brief, 2025-11-03 to 2025-11-09")
 
 

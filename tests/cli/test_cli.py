@@ -217,7 +217,7 @@ def test_db_upgrade_brings_a_database_to_the_current_schema(tmp_path: Path) -> N
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = runner.invoke(app, ["db", "upgrade", "--data", str(tmp_path), "--database-url", url])
     assert result.exit_code == 0, result.output
-    assert "schema at revision 0005" in result.output
+    assert "schema at revision 0006" in result.output
 
 
 def test_an_actor_rotates_its_key_and_only_the_new_one_signs(cli: Cli, tmp_path: Path) -> None:

@@ -74,15 +74,7 @@ def assess_standing(agreement: Agreement, facts: Facts, as_of: datetime) -> Eval
 def deciding(agreement: Agreement, facts: Facts, as_of: datetime) -> Facts:
     """``facts`` with, among the allegations, only the first ``at_least`` (in index order)
     that each ``alleged_violations`` condition counts for each party it may count them for."""
-    conditions = [
-        c
-        for when in (
-            *(step.when for step in agreement.penalties),
-            *(rule.when for rule in agreement.status_rules),
-        )
-        for c in _leaves(when)
-        if c.metric is Metric.ALLEGED_VIOLATIONS
-    ]
+    conditions = allegation_conditions(agreement)
     parties = {p.id for p in agreement.parties}
     """The ledger counts only for the parties the agreement names (``_add``)."""
     today = utc(as_of).date()
@@ -109,6 +101,19 @@ def deciding(agreement: Agreement, facts: Facts, as_of: datetime) -> Facts:
         if take:
             kept.append(allegation)
     return replace(facts, allegations=tuple(kept))
+
+
+def allegation_conditions(agreement: Agreement) -> list[Condition]:
+    """Every ``alleged_violations`` condition of the penalty ladder and the status rules."""
+    return [
+        c
+        for when in (
+            *(step.when for step in agreement.penalties),
+            *(rule.when for rule in agreement.status_rules),
+        )
+        for c in _leaves(when)
+        if c.metric is Metric.ALLEGED_VIOLATIONS
+    ]
 
 
 def _counts(condition: Condition, allegation: Allegation, today: date) -> bool:

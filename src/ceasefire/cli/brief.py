@@ -47,6 +47,14 @@ def brief(
             envvar="CEASEFIRE_KEY",
         ),
     ] = None,
+    every_entry: Annotated[
+        bool,
+        typer.Option(
+            "--every-entry",
+            help="Fold every entry up to the checkpoint, not only those the read models find "
+            "the brief needs (slower on a large log; the same brief).",
+        ),
+    ] = False,
     reader: AsOption = None,
     data: DataOption = None,
     database_url: DatabaseOption = None,
@@ -65,7 +73,7 @@ def brief(
         return
     with reading(data, database_url) as store, output.progress_bar() as bar:
         viewer = viewer_of(store, reader)
-        found = briefs.compute_brief(store, request, viewer, progress=bar)
+        found = briefs.compute_brief(store, request, viewer, progress=bar, every_entry=every_entry)
         rendered = briefs.render_brief(found, kind)
     where = _write(rendered.content, out)
     if json:

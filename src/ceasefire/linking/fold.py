@@ -85,21 +85,17 @@ def _apply(state: IncidentState, entry: pj.Entry) -> None:
     body = entry.body
     if body is None:
         return  # sealed: confidential reports are not linked
+    added = version_of(entry)
+    if added is not None:  # the new version first: it takes the old one's place
+        _add(state, *added, entry.index)
     match entry.type:
-        case events.REPORT_SUBMITTED:
-            _add(state, entry.id, entry.index, body)
-        case events.REPORT_CORRECTED:  # the new version first: it takes the old one's place
-            _add(state, entry.id, entry.index, body["report"])
+        case events.REPORT_CORRECTED:
             _drop(state, str(body["corrects"]), f"corrected by {entry.id}")
         case events.REPORT_WITHDRAWN:
             _drop(state, str(body["report"]), f"withdrawn at index {entry.index}")
         case events.REPORT_DISCLOSED:
-            content = body["body"]
-            corrects = content.get("corrects")
+            corrects = body["body"].get("corrects")
             if corrects is not None:  # a sealed correction, now public
-                content = content["report"]
-            _add(state, str(body["report"]), entry.index, content)
-            if corrects is not None:
                 _drop(state, str(corrects), f"corrected by {body['report']}")
         case kind if kind in INCIDENT_TYPES:
             _decide(state, entry, body)
@@ -107,9 +103,29 @@ def _apply(state: IncidentState, entry: pj.Entry) -> None:
             pass
 
 
-def _add(state: IncidentState, report_id: str, index: int, body: Mapping[str, Any]) -> None:
-    if report_id in state.indexes or body.get("kind") == "compliance_claim":
-        return  # a claim of compliance is not an event on the ground
+def version_of(entry: pj.Entry) -> tuple[str, Mapping[str, Any]] | None:
+    """The public report version ``entry`` hands the linker — its report id and content — if
+    any: a submission, a correction (under its own id) or a disclosure (under the disclosed
+    report's id). Claims of compliance are not events on the ground, and are not linked."""
+    body = entry.body
+    if body is None:
+        return None
+    match entry.type:
+        case events.REPORT_SUBMITTED:
+            found = entry.id, body
+        case events.REPORT_CORRECTED:
+            found = entry.id, body["report"]
+        case events.REPORT_DISCLOSED:
+            content = body["body"]
+            found = str(body["report"]), content["report"] if "corrects" in content else content
+        case _:
+            return None
+    return None if found[1].get("kind") == "compliance_claim" else found
+
+
+def _add(state: IncidentState, report_id: str, body: Mapping[str, Any], index: int) -> None:
+    if report_id in state.indexes:
+        return
     state.decisions[report_id] = state.linker.add(sighting_from_body(report_id, body))
     state.indexes[report_id] = index
 

@@ -18,6 +18,7 @@ from typing import TypeVar
 from ceasefire.briefs import render as rd
 from ceasefire.briefs.content import compute
 from ceasefire.briefs.model import Brief, Checkpoint
+from ceasefire.briefs.periods import previous, window
 from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor
 from ceasefire.domain.brief_events import (
@@ -30,6 +31,7 @@ from ceasefire.domain.brief_events import (
 from ceasefire.domain.policy import Action, Record, decide
 from ceasefire.errors import InvalidInput, PermissionDenied
 from ceasefire.linking.fold import IncidentState
+from ceasefire.services.brief_scope import scoped_entries
 from ceasefire.services.casework import Signer
 from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.log import Appended, submit
@@ -111,15 +113,31 @@ def compute_brief(
     viewer: Actor | None = None,
     progress: Progress = _no_progress,
     incident_folds: IncidentFolds | None = None,
+    *,
+    every_entry: bool = False,
 ) -> Brief:
     """The brief ``request`` asks for, computed from the log at its checkpoint.
 
+    The entries are those the brief reads (``services.brief_scope``): the same brief as from
+    every entry, from a part of a large log. ``every_entry``, or read models behind the
+    checkpoint: every entry up to the checkpoint is read and folded.
     ``incident_folds``: this process's live incidents (the API keeps one). When they stand at
-    exactly the checkpoint's size they are used rather than linking the log's reports again —
+    exactly the checkpoint's size they are used rather than linking every report again —
     the same state, so the same brief; otherwise the incidents are folded here."""
     reader = reader_of(request.edition, viewer)
     checkpoint = checkpoint_of(store, request.checkpoint)
     sealed = request.edition is Edition.CONFIDENTIAL
+    current, before = window(request.period, request.day), previous(request.period, request.day)
+    scoped = (
+        None
+        if every_entry
+        else scoped_entries(store, checkpoint.size, current, before, sealed=sealed)
+    )
+    if scoped is not None:
+        progress("computing the brief", 0, 1)
+        brief = compute(scoped, checkpoint, request.period, request.day, request.edition, reader)
+        progress("computing the brief", 1, 1)
+        return brief
     entries = entries_until(store, checkpoint.size, sealed=sealed, progress=progress)
     progress("computing the brief", 0, 1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -167,6 +167,31 @@ class LogStore(Protocol):
         """The sealed content held for entries ``start <= index < end``, by index."""
         ...
 
+    def entries_at(self, indices: Collection[int]) -> list[tuple[int, bytes]]:
+        """``(index, leaf)`` of the stored entries among ``indices``, in order."""
+        ...
+
+    def sealed_bodies_at(self, indices: Collection[int]) -> dict[int, str]:
+        """The sealed content held for the entries among ``indices``, by index."""
+        ...
+
+
+class BriefIndex(Protocol):
+    """The read-model queries that find the entries a brief reads (``services.brief_scope``;
+    ``storage.brief_queries``): log indices or rows below ``size``, never fewer than asked."""
+
+    def not_submissions(self, size: int) -> list[int]: ...
+
+    def casework_reports(self, size: int) -> list[int]: ...
+
+    def received(self, first: date, last: date, size: int) -> list[int]: ...
+
+    def dated(self, first: date, last: date, size: int) -> list[Row]: ...
+
+    def allegations_after(self, party: str, size: int, after: int) -> list[Row]: ...
+
+    def allegations_dated(self, party: str, first: date, last: date, size: int) -> list[Row]: ...
+
 
 class RecordStore(Protocol):
     """The read models outside an append: rebuilding them and reading them."""
@@ -182,6 +207,8 @@ class RecordStore(Protocol):
         ...
 
     def find(self, table: str, column: str, values: Collection[Any]) -> list[Row]: ...
+
+    def brief_index(self) -> BriefIndex: ...
 
 
 class BlobRef(Protocol):

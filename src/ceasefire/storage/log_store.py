@@ -48,6 +48,7 @@ from ceasefire.services.ports import (
 )
 from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
 from ceasefire.storage import report_queries, token_rows, tree_rows
+from ceasefire.storage.brief_queries import SqlBriefIndex
 from ceasefire.storage.engine import WRITE
 from ceasefire.storage.record_rows import SqlRecordView
 from ceasefire.storage.tables import (
@@ -62,6 +63,8 @@ from ceasefire.storage.tables import (
 
 _HEAD_ID: Final = 1
 _CHUNK: Final = 5_000
+_IN_CHUNK: Final = 900
+"""Indices per ``IN (…)`` list: under SQLite's default limit of host parameters."""
 _NOT_INITIALISED = "the store holds no log yet: run `ceasefire init` first"
 
 # The statements every append runs, built once: building them costs more than running them.
@@ -141,6 +144,31 @@ class SqlLogStore:
                 ).all()
             for row in rows:
                 yield row.idx, bytes(row.leaf)
+
+    def entries_at(self, indices: Collection[int]) -> list[tuple[int, bytes]]:
+        wanted = sorted(set(indices))
+        found: list[tuple[int, bytes]] = []
+        with self._engine.connect() as connection:
+            for low in range(0, len(wanted), _IN_CHUNK):
+                query = select(log_entries.c.idx, log_entries.c.leaf).where(
+                    log_entries.c.idx.in_(wanted[low : low + _IN_CHUNK])
+                )
+                found.extend((row.idx, bytes(row.leaf)) for row in connection.execute(query))
+        return sorted(found)
+
+    def sealed_bodies_at(self, indices: Collection[int]) -> dict[int, str]:
+        wanted = sorted(set(indices))
+        found: dict[int, str] = {}
+        with self._engine.connect() as connection:
+            for low in range(0, len(wanted), _IN_CHUNK):
+                query = select(sealed_bodies.c.idx, sealed_bodies.c.body).where(
+                    sealed_bodies.c.idx.in_(wanted[low : low + _IN_CHUNK])
+                )
+                found.update((row.idx, row.body) for row in connection.execute(query))
+        return found
+
+    def brief_index(self) -> SqlBriefIndex:
+        return SqlBriefIndex(self._engine)
 
     def entry_rows(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
         """``(index, leaf, leaf hash)`` of the entries stored in ``[start, end)``, in order."""

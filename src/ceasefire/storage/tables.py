@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 NAMING_CONVENTION = {
@@ -130,6 +131,9 @@ rm_progress = Table(
     Column("applied", BigInteger, nullable=False),
 )
 
+_CASEWORK_REPORTS = "kind = 'compliance_claim' OR disclosed_at IS NOT NULL"
+"""Reports the casework reads whatever the period: claims of compliance, and disclosures."""
+
 rm_events = Table(
     "rm_events",
     metadata,
@@ -139,6 +143,12 @@ rm_events = Table(
     Column("actor", String(64), nullable=False),
     Column("time", String(32), nullable=False),
     Index("ix_rm_events_id", "id", unique=True),
+    Index(
+        "ix_rm_events_not_reports",
+        "idx",
+        sqlite_where=text("type != 'report.submitted'"),
+        postgresql_where=text("type != 'report.submitted'"),
+    ),
 )
 
 rm_agreements = Table(
@@ -189,6 +199,14 @@ rm_reports = Table(
     Column("body", Text, nullable=True),
     Column("digest", String(80), nullable=True, index=True),
     Column("origin", String(300), nullable=True, index=True),
+    Index("ix_rm_reports_time", "time"),
+    Index("ix_rm_reports_dates", "end_date", "start_date"),
+    Index(
+        "ix_rm_reports_casework",
+        "idx",
+        sqlite_where=text(_CASEWORK_REPORTS),
+        postgresql_where=text(_CASEWORK_REPORTS),
+    ),
 )
 
 rm_evidence = Table(
