@@ -14,6 +14,7 @@ same client: what the HTTP stack and the client cost before any of our code runs
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
@@ -24,14 +25,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
 import httpx
 
-from bench.config import Config
+from bench.config import FULL, Config
 from bench.corpus import T0, postgres_schema, say
 from bench.load_client import (
     READS,
@@ -545,3 +546,106 @@ def _errors(run: Run) -> str:
         for kind, n in outcome.errors().items()
     ]
     return ", ".join(found) or "none (every answer 200 or 201)"
+
+
+# -- one phase alone, to iterate on the write path ------------------------------------------------
+
+
+def writes_only(config: Config, *, postgres: bool, workers: int, hello: bool) -> str:
+    """The closed-loop "writes only" phase alone, on a fresh store (and, with ``hello``, the
+    bare hello with as many workers after it): a summary line per server."""
+    cast = Cast.generate()
+    count = config.load_preload + config.load_writes
+    say(f"  … signing {count:,} reports")
+    leaves = [event_leaf(cast, number, mixed=False) for number in range(count)]
+    engine = Engine("PostgreSQL" if postgres else "SQLite", workers, postgres=postgres)
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="ceasefire-bench-") as name, _database(postgres) as url:
+        folder = Path(name)
+        settings = Settings(data=_mkdir(folder / "store"), database_url=url)
+        preload, pool = leaves[: config.load_preload], leaves[config.load_preload :]
+        stage = _prepare(settings, cast, preload)
+        writes = _writes(stage, pool)
+        store = bootstrap.open_store(settings)
+        try:
+            before = store.head().size
+            with _serving(_serve_argv(engine, settings), LIMITS, folder / "server.log") as (
+                base,
+                pid,
+            ):
+                say(f"  … {_name_of(engine)}: writes only, {config.load_seconds:.0f} s")
+                server, database = _cpu_seconds(pid), _postgres_cpu()
+                outcome = run_phase(
+                    base,
+                    Workload(_reads(stage), 1.0),
+                    writes,
+                    config.load_clients,
+                    config.load_seconds,
+                )
+                server, database = _cpu_seconds(pid) - server, _postgres_cpu() - database
+            check = _check(store, before, [outcome]) or "no submission lost or duplicated"
+        finally:
+            store.close()
+        done = outcome.count(WRITE)
+        lines.append(
+            f"{_name_of(engine)}: writes only: {outcome.rate(WRITE):,.1f} submissions/s, "
+            f"server CPU {1000 * server / max(done, 1):.2f} ms per submission; "
+            f"{_cpu(outcome, server)}, PostgreSQL {database / outcome.seconds:.2f}; "
+            f"errors: {_errors_of(outcome)}; {check}"
+        )
+        if hello:
+            raw, raw_cpu = _hello(workers, config, folder)
+            lines.append(
+                f"bare uvicorn hello, {workers} worker(s): {raw.rate(READS):,.1f} requests/s; "
+                f"{_cpu(raw, raw_cpu)}"
+            )
+    return "\n".join(lines)
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every process named postgres on this machine (0 if none is visible)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(" (", 1)[1].split(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name == "postgres":
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def _database(postgres: bool) -> Iterator[str | None]:
+    if not postgres:
+        yield None
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+def _name_of(engine: Engine) -> str:
+    return f"{engine.name}, {engine.workers} worker{'s' * (engine.workers > 1)}"
+
+
+def _errors_of(outcome: Outcome) -> str:
+    return ", ".join(f"{kind} ×{n}" for kind, n in outcome.errors().items()) or "none"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench.load --writes-only``: the writes-only phase alone (about a minute)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=main.__doc__)
+    parser.add_argument("--writes-only", action="store_true", required=True)
+    parser.add_argument("--sqlite", action="store_true", help="SQLite, 1 worker (default PG)")
+    parser.add_argument("--workers", type=int, help="server workers (default 2 on PG, 1 SQLite)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--hello", action="store_true", help="the bare hello after, same load")
+    args = parser.parse_args(argv)
+    workers = args.workers or (1 if args.sqlite else 2)
+    config = replace(FULL, load_seconds=args.seconds, load_writes=int(args.seconds * 1_500))
+    print(writes_only(config, postgres=not args.sqlite, workers=workers, hello=args.hello))
+
+
+if __name__ == "__main__":
+    main()

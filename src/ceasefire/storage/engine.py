@@ -9,7 +9,7 @@ transaction handling is switched off so that SQLAlchemy's ``begin`` emits our BE
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
@@ -20,6 +20,16 @@ WRITE = {"ceasefire_write": True}
 """Execution options for a connection that will append: SQLite then begins IMMEDIATE."""
 
 _BUSY_TIMEOUT_MS = 60_000
+_POOL: Final = {"pool_size": 20, "max_overflow": 20}
+"""Connections a process keeps open, and how many more it may open for a burst.
+
+The API runs blocking database work on a thread pool of 40 (anyio's default), and under load
+most of those threads want a connection at once (the token lookup, then the append). With
+SQLAlchemy's default pool (5 kept, 10 more) every connection beyond the fifth was closed when
+it was handed back and opened again for the next request: on PostgreSQL a TCP connection and a
+new backend process per request, which cost more server and database CPU than the request's
+own statements. Twenty are kept (a PostgreSQL server's default limit is 100: four workers
+fit), and a burst may reach the thread pool's size."""
 
 
 def make_engine(url: str) -> Engine:
@@ -27,7 +37,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, **_POOL)
     raise StorageError(
         f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL"
     )
@@ -35,11 +45,13 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: str) -> Engine:
     database = make_url(url).database
+    pool: dict[str, int] = {}  # an in-memory database has one connection per thread
     if database and database != ":memory:":
         folder = Path(database).parent
         if not folder.is_dir():
             raise StorageError(f"the folder for the SQLite database does not exist: {folder}")
-    engine = create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000})
+        pool = _POOL
+    engine = create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000}, **pool)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
