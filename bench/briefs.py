@@ -202,8 +202,8 @@ def run(quick: bool = False, size: int | None = None) -> Section:
         f"{size:,} reports in the log (checkpoint {made.checkpoint.size:,})",
         f"the brief read {len(part):,} entries of {made.checkpoint.size:,}, {read:,} of them "
         "report submissions (the two weeks' reports, their incidents' strong-link "
-        "components, the allegations that decide the standing); every other entry kind is "
-        "read whole",
+        "components, the allegations that decide the standing), the rest the agreement's "
+        "and the casework's entries",
         f"first brief in the process {first:.2f} s, again {again:.2f} s (compute, render HTML "
         f"and Markdown); raw SQL GROUP BY act over the same week's rows (rm_reports): "
         f"{sql * 1000:.1f} ms, so the brief takes ×{first / sql:,.0f} as long",

@@ -6,8 +6,8 @@ Most of a large log is report submissions, and most of those change nothing a br
 about one period. The brief's answer is the same over a subset of the entries that holds
 (``services.brief_scope`` gathers it; ``tests/briefs/test_scope.py`` compares the two):
 
-- every entry that is not a report submission (the agreement, casework, corrections,
-  withdrawals, disclosures, incident decisions — few, and each may matter);
+- every entry of the other kinds a brief folds (:data:`FOLDED`: the agreement, casework,
+  corrections, withdrawals, disclosures, incident decisions — few, and each may matter);
 - the reports received in the period and in the one before (what is counted and listed);
 - every claim of compliance and every disclosed report (the commitments' evidence, and facts
   that appear when disclosed);
@@ -23,14 +23,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Final
 
 from ceasefire.briefs.standing import allegation_conditions
 from ceasefire.domain import casework_events as ce
+from ceasefire.domain import events
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.enforcement_explain import utc
 from ceasefire.domain.incident_events import INCIDENT_TYPES
 from ceasefire.domain.projection import Entry
 
+FOLDED: Final = frozenset(
+    {
+        events.AGREEMENT_PROPOSED,
+        events.AGREEMENT_SIGNED,
+        events.REPORT_CORRECTED,
+        events.REPORT_WITHDRAWN,
+        events.REPORT_DISCLOSED,
+        *ce.CASEWORK_TYPES,
+        *INCIDENT_TYPES,
+    }
+)
+"""The kinds of entry besides report submissions that a brief's folds read
+(``record.agreement_at``, ``record.reports``, ``domain.casework``, ``linking.fold``); evidence,
+custody, keys and the rest change nothing a brief says."""
 SPLIT_MARK = "~"
 """A split-off incident is named after its first report, with ``~n`` added where that name is
 taken (``Linker._fresh_name``)."""

@@ -60,7 +60,7 @@ def scoped_entries(
         return None
     index = store.brief_index()
     read = entry_reader(store, sealed=sealed)
-    chosen: dict[int, pj.Entry] = {e.index: e for e in read(index.not_submissions(size))}
+    chosen: dict[int, pj.Entry] = {e.index: e for e in read(index.folded(scope.FOLDED, size))}
     base = list(chosen.values())
     agreement = record.agreement_at(sorted(base, key=lambda e: e.index)).agreement
 

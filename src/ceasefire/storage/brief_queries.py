@@ -10,7 +10,7 @@ whole days with a day's margin on either side. A query over a range of dates or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
@@ -25,10 +25,12 @@ _r = rm_reports.c
 _PAGE = 500
 
 
-def not_submissions(connection: Connection, size: int) -> list[int]:
-    """Every entry below ``size`` that is not a report submission."""
+def folded(connection: Connection, types: Collection[str], size: int) -> list[int]:
+    """Every entry below ``size`` of one of ``types`` (none a report submission)."""
     query = select(rm_events.c.idx).where(
-        rm_events.c.type != REPORT_SUBMITTED, rm_events.c.idx < size
+        rm_events.c.type != REPORT_SUBMITTED,
+        rm_events.c.type.in_(sorted(types)),
+        rm_events.c.idx < size,
     )
     return list(connection.execute(query).scalars())
 
@@ -111,9 +113,9 @@ class SqlBriefIndex:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def not_submissions(self, size: int) -> list[int]:
+    def folded(self, types: Collection[str], size: int) -> list[int]:
         with self._engine.connect() as connection:
-            return not_submissions(connection, size)
+            return folded(connection, types, size)
 
     def casework_reports(self, size: int) -> list[int]:
         with self._engine.connect() as connection:

@@ -145,6 +145,7 @@ rm_events = Table(
     Index("ix_rm_events_id", "id", unique=True),
     Index(
         "ix_rm_events_not_reports",
+        "type",
         "idx",
         sqlite_where=text("type != 'report.submitted'"),
         postgresql_where=text("type != 'report.submitted'"),

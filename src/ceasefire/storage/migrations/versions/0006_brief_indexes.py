@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_rm_events_not_reports",
         "rm_events",
-        ["idx"],
+        ["type", "idx"],
         unique=False,
         sqlite_where=sa.text(_NOT_REPORTS),
         postgresql_where=sa.text(_NOT_REPORTS),
