@@ -633,16 +633,63 @@ def _errors_of(outcome: Outcome) -> str:
     return ", ".join(f"{kind} ×{n}" for kind, n in outcome.errors().items()) or "none"
 
 
+def open_loop_only(config: Config, *, postgres: bool, workers: int, offered: Offered) -> str:
+    """One open-loop phase alone, on a fresh store prepared as the section prepares it: a
+    summary line with the reads' p50/p95/p99, each kind of read's, and the server's CPU."""
+    cast = Cast.generate()
+    count = config.load_preload + config.load_writes
+    say(f"  … signing {count:,} reports")
+    leaves = [event_leaf(cast, number, mixed=False) for number in range(count)]
+    engine = Engine("PostgreSQL" if postgres else "SQLite", workers, postgres=postgres)
+    with tempfile.TemporaryDirectory(prefix="ceasefire-bench-") as name, _database(postgres) as url:
+        folder = Path(name)
+        settings = Settings(data=_mkdir(folder / "store"), database_url=url)
+        stage = _prepare(settings, cast, leaves[: config.load_preload])
+        writes = _writes(stage, leaves[config.load_preload :])
+        argv = _serve_argv(engine, settings)
+        with _serving(argv, LIMITS, folder / "server.log") as (base, pid):
+            say(f"  … {_name_of(engine)}: {open_name(offered)}, {config.load_seconds:.0f} s")
+            server = _cpu_seconds(pid)
+            outcome = run_open_phase(
+                base, _reads(stage), writes, offered, config.load_clients, config.load_seconds
+            )
+            server = _cpu_seconds(pid) - server
+    kinds = [*sorted(k for k in outcome.times if k != WRITE), READS, WRITE]
+    rows = [outcome.latency(kind, 0, kind) for kind in kinds]
+    return "\n".join(
+        [
+            f"{_name_of(engine)}: {open_name(offered)}: achieved {outcome.rate(READS):.1f} "
+            f"reads/s + {outcome.rate(WRITE):.1f} submissions/s; {_cpu(outcome, server)}; "
+            f"errors: {_errors_of(outcome)}; load average {os.getloadavg()[0]:.1f}",
+            *(
+                f"  {r.label:24s} p50 {r.median_ms:8.1f}  p95 {r.p95_ms:8.1f}  "
+                f"p99 {r.p99_ms or 0:8.1f} ms  ({r.samples} samples)"
+                for r in rows
+            ),
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m bench.load --writes-only``: the writes-only phase alone (about a minute)."""
+    """``python -m bench.load --writes-only``: the writes-only phase alone (about a minute);
+    ``--open-loop 50,10``: one open-loop phase alone (reads/s, submissions/s offered)."""
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=main.__doc__)
-    parser.add_argument("--writes-only", action="store_true", required=True)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--writes-only", action="store_true")
+    mode.add_argument("--open-loop", metavar="READS,WRITES", help="offered reads/s,submissions/s")
     parser.add_argument("--sqlite", action="store_true", help="SQLite, 1 worker (default PG)")
     parser.add_argument("--workers", type=int, help="server workers (default 2 on PG, 1 SQLite)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--hello", action="store_true", help="the bare hello after, same load")
     args = parser.parse_args(argv)
     workers = args.workers or (1 if args.sqlite else 2)
+    if args.open_loop:
+        reads, writes = (float(rate) for rate in args.open_loop.split(","))
+        spare = int(args.seconds * writes * 2) + 100
+        config = replace(FULL, load_seconds=args.seconds, load_writes=spare)
+        offered = Offered(reads, writes)
+        print(open_loop_only(config, postgres=not args.sqlite, workers=workers, offered=offered))
+        return
     config = replace(FULL, load_seconds=args.seconds, load_writes=int(args.seconds * 1_500))
     print(writes_only(config, postgres=not args.sqlite, workers=workers, hello=args.hello))
 

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from ceasefire.api.deps import FoldsDep, StoreDep
 from ceasefire.api.problems import documented
@@ -92,8 +91,9 @@ def status(
         return _json(kept[1], response)
     # The document holds an explanation per open allegation: rendered once per evaluation
     # (``Folds`` keeps one per log size and second), straight to JSON — it is plain data, so
-    # FastAPI's validation of it against ``dict[str, Any]`` on every request is left out.
-    body = bytes(JSONResponse(evaluation.to_document()).body)
+    # FastAPI's validation of it against ``dict[str, Any]`` on every request is left out — and
+    # from each explanation's kept JSON (the bytes ``JSONResponse`` would write for it).
+    body = evaluation.to_json().encode()
     if as_of is None:
         request.app.state.status_body = (evaluation, body)
     return _json(body, response)

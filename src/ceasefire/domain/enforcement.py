@@ -35,7 +35,15 @@ from ceasefire.domain.enforcement_commitments import (
     judge_commitments,
 )
 from ceasefire.domain.enforcement_counts import Ledger, Step, evaluate
-from ceasefire.domain.enforcement_explain import Counted, Explanation, cite, iso_time, utc
+from ceasefire.domain.enforcement_explain import (
+    Counted,
+    Explanation,
+    cite,
+    document,
+    iso_time,
+    utc,
+    write_json,
+)
 from ceasefire.domain.facts import Facts, ImposedPenalty
 from ceasefire.errors import InvalidInput, NotFound
 
@@ -69,6 +77,12 @@ class PartyStanding:
     explanation: Explanation
 
     def to_document(self) -> dict[str, Any]:
+        found: dict[str, Any] = document(self.parts())
+        return found
+
+    def parts(self) -> dict[str, Any]:
+        """The document with its explanation not yet written (:func:`document`,
+        :func:`write_json`)."""
         return {
             "party": self.party,
             "verified_violations": self.verified_violations,
@@ -80,7 +94,7 @@ class PartyStanding:
             "step_name": self.step_name,
             "imposed": self.imposed,
             "imposed_name": self.imposed_name,
-            "explanation": self.explanation.to_document(),
+            "explanation": self.explanation,
         }
 
 
@@ -97,13 +111,18 @@ class PartyStatus:
     explanation: Explanation
 
     def to_document(self) -> dict[str, Any]:
+        found: dict[str, Any] = document(self.parts())
+        return found
+
+    def parts(self) -> dict[str, Any]:
+        """The document with its explanation not yet written."""
         return {
             "party": self.party,
             "status": self.status.value,
             "declared_by": self.declared_by,
             "reason": self.reason,
             "rule": self.rule,
-            "explanation": self.explanation.to_document(),
+            "explanation": self.explanation,
         }
 
 
@@ -139,6 +158,17 @@ class Evaluation:
     def to_document(self) -> dict[str, Any]:
         """The evaluation as JSON-able data: dates YYYY-MM-DD, times YYYY-MM-DDTHH:MM:SSZ,
         every key present (None as null), lists in the agreement's order."""
+        found: dict[str, Any] = document(self.parts())
+        return found
+
+    def to_json(self) -> str:
+        """:meth:`to_document` as compact JSON (:func:`json_text` of it, character for
+        character), written from each explanation's kept text: the document holds an
+        explanation per open allegation, and those are the same in every evaluation."""
+        return write_json(self.parts())
+
+    def parts(self) -> dict[str, Any]:
+        """The document with its explanations not yet written."""
         return {
             "agreement": self.agreement,
             "version": self.version,
@@ -149,10 +179,10 @@ class Evaluation:
             "declared_by": self.declared_by,
             "reason": self.reason,
             "rule": self.rule,
-            "explanation": self.explanation.to_document(),
-            "parties": [p.to_document() for p in self.parties],
-            "party_statuses": [p.to_document() for p in self.party_statuses],
-            "commitments": [c.to_document() for c in self.commitments],
+            "explanation": self.explanation,
+            "parties": [p.parts() for p in self.parties],
+            "party_statuses": [p.parts() for p in self.party_statuses],
+            "commitments": [c.parts() for c in self.commitments],
         }
 
 

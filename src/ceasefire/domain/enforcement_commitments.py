@@ -29,6 +29,7 @@ from ceasefire.domain.enforcement_explain import (
     Counted,
     Explanation,
     cite,
+    document,
     iso_time,
     listing,
     utc,
@@ -59,6 +60,12 @@ class CommitmentStatus:
     explanation: Explanation
 
     def to_document(self) -> dict[str, Any]:
+        found: dict[str, Any] = document(self.parts())
+        return found
+
+    def parts(self) -> dict[str, Any]:
+        """The document with its explanation not yet written (:func:`document`,
+        :func:`write_json`)."""
         return {
             "id": self.id,
             "party": self.party,
@@ -66,7 +73,7 @@ class CommitmentStatus:
             "status": self.status.value,
             "next_deadline": self.next_deadline.isoformat() if self.next_deadline else None,
             "missed": [day.isoformat() for day in self.missed],
-            "explanation": self.explanation.to_document(),
+            "explanation": self.explanation,
         }
 
 

@@ -26,6 +26,7 @@ from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.enforcement_explain import (
     Counted,
     Explanation,
+    Run,
     cite,
     iso_time,
     listing,
@@ -113,6 +114,9 @@ class Ledger:
     as_of: datetime
     items: Mapping[tuple[Metric, str], tuple[Counted, ...]]
     steps: Mapping[str, Step] = field(default_factory=dict)
+    runs: Mapping[tuple[Metric, str], Run] = field(default_factory=dict)
+    """The explanations of some of ``items``, with what they add up to kept (the open
+    allegations, carried from one evaluation to the next)."""
 
     @classmethod
     def build(
@@ -131,10 +135,24 @@ class Ledger:
                 items[metric, party.id] = []
             items[Metric.COMMITMENTS_OVERDUE, party.id] = list(overdue.get(party.id, ()))
             items[Metric.COMMITMENTS_BREACHED, party.id] = list(breached.get(party.id, ()))
-        for key, counted in _evidence(agreement, facts, as_of):
-            _add(items, key, counted)
+        for key, item in _evidence(agreement, facts, as_of):
+            _add(items, key, item)
         frozen = {key: tuple(value) for key, value in items.items()}
-        return cls(as_of, frozen)
+        allegations = open_allegations(facts.allegations)
+        runs = {}
+        for party in agreement.parties:
+            alleged, run = allegations.get(party.id, ((), Run(())))
+            frozen[Metric.ALLEGED_VIOLATIONS, party.id] = alleged
+            runs[Metric.ALLEGED_VIOLATIONS, party.id] = run
+        return cls(as_of, frozen, runs=runs)
+
+    def run(self, metric: Metric, party: str, counted: tuple[Counted, ...]) -> Run:
+        """The explanations of ``counted`` (all or some of the items of ``metric`` for
+        ``party``) as a run: the kept one when they are all of them."""
+        kept = self.runs.get((metric, party))
+        if kept is not None and counted is self.items.get((metric, party)):
+            return kept
+        return Run(tuple(c.explanation for c in counted))
 
     def counted(self, metric: Metric, party: str) -> tuple[Counted, ...]:
         return self.items.get((metric, party), ())
@@ -144,28 +162,85 @@ class Ledger:
         counted items: the penalty step is in :attr:`steps`)."""
         counted = self.counted(metric, party)
         label = _LABELS[metric][0].format(party=party)
-        nodes = tuple(c.explanation for c in counted)
         text = f"{label}: {len(counted)}"
-        return len(counted), Explanation(text, None, _indices(nodes), nodes)
+        return len(counted), Explanation.over(text, None, self.run(metric, party, counted))
 
 
 def _evidence(
     agreement: Agreement, facts: Facts, as_of: datetime
 ) -> Iterator[tuple[tuple[Metric, str | None], Counted]]:
     """The facts' own items, each with the metric and party it counts for, in index order:
-    violations established, allegations still open, replies due before ``as_of`` and missing."""
+    violations established and replies due before ``as_of`` and missing (the allegations still
+    open are counted by :func:`open_allegations`)."""
     for finding in violations(agreement, facts):
         counted = Counted(finding.day, finding.acts, finding_node(finding))
         yield (Metric.VERIFIED_VIOLATIONS, finding.party), counted
-    for allegation in sorted(facts.allegations, key=lambda a: a.index):
-        if allegation.resolved_at is None:
-            yield (Metric.ALLEGED_VIOLATIONS, allegation.party), _open(allegation)
     for request in sorted(facts.reply_requests, key=lambda r: r.index):
         if request.replied_at is None and utc(request.due) < as_of:
             due = iso_time(request.due)
             text = f"no reply from {request.party} in case {request.case}, due {due}"
             node = Explanation(text, None, (request.index,))
             yield (Metric.REPLIES_MISSED, request.party), Counted(utc_day(request.due), (), node)
+
+
+@dataclass(frozen=True)
+class _OpenRun:
+    """The allegations one count of open allegations was made from, the highest index among
+    them, and the count: each party's open allegations as counted, in index order."""
+
+    source: tuple[Allegation, ...]
+    last: int
+    by_party: Mapping[str, tuple[tuple[Counted, ...], Run]]
+
+
+_last: dict[str, _OpenRun] = {}
+"""The latest count ("run"), kept so that the next, over the same allegations and a few more,
+only counts those (a status after each new report would otherwise go over them all)."""
+
+
+def open_allegations(
+    allegations: tuple[Allegation, ...],
+) -> Mapping[str, tuple[tuple[Counted, ...], Run]]:
+    """Each accused party's open allegations as counted, in index order, and their
+    explanations as a run. When ``allegations``
+    begin with the ones counted last time (the same values: an allegation resolved since is no
+    longer equal) and the others all come after them, the last count is extended by the
+    others; otherwise every allegation is counted. Either way the answer is the same."""
+    run = _last.get("run")
+    if run is not None and _extends(allegations, run):
+        rest = allegations[len(run.source) :]
+        by_party = dict(run.by_party)
+        for party, more in _grouped(rest).items():
+            counted, kept = by_party.get(party, ((), Run(())))
+            by_party[party] = (counted + more, kept.extended(_nodes(more)))
+        last = max((a.index for a in rest), default=run.last)
+    else:
+        by_party = {p: (more, Run(_nodes(more))) for p, more in _grouped(allegations).items()}
+        last = max((a.index for a in allegations), default=-1)
+    _last["run"] = _OpenRun(allegations, last, by_party)
+    return by_party
+
+
+def _extends(allegations: tuple[Allegation, ...], run: _OpenRun) -> bool:
+    """Whether ``allegations`` are ``run.source`` followed by allegations of later indices
+    only (so that counting them after the others keeps the index order)."""
+    size = len(run.source)
+    if len(allegations) < size or allegations[:size] != run.source:
+        return False
+    return all(a.index > run.last for a in allegations[size:])
+
+
+def _nodes(counted: tuple[Counted, ...]) -> tuple[Explanation, ...]:
+    return tuple(c.explanation for c in counted)
+
+
+def _grouped(allegations: tuple[Allegation, ...]) -> dict[str, tuple[Counted, ...]]:
+    """The open ones of ``allegations``, counted, by accused party, in index order."""
+    found: dict[str, list[Counted]] = {}
+    for allegation in sorted(allegations, key=lambda a: a.index):
+        if allegation.resolved_at is None:
+            found.setdefault(allegation.party, []).append(_open(allegation))
+    return {party: tuple(counted) for party, counted in found.items()}
 
 
 @lru_cache(maxsize=OPEN_KEPT)
@@ -186,11 +261,6 @@ def _add(
     metric, party = key
     if party is not None and (metric, party) in items:
         items[metric, party].append(counted)
-
-
-def _indices(nodes: tuple[Explanation, ...]) -> tuple[int, ...]:
-    """What a count rests on: every index its items cite, however deep."""
-    return cite(*(n.all_indices() for n in nodes))
 
 
 # --- conditions -------------------------------------------------------------------------------
@@ -227,8 +297,8 @@ def _condition(condition: Condition, party: str, ledger: Ledger) -> tuple[bool, 
     narrowing = _LABELS[condition.metric][1] + listing(wanted) if wanted else ""
     window = _window(condition.window_days, ledger.as_of)
     text = f"{label}{narrowing}{window}: {len(counted)} (at least {condition.at_least} needed)"
-    nodes = tuple(c.explanation for c in counted)
-    return holds, Explanation(text, holds, _indices(nodes), nodes)
+    run = ledger.run(condition.metric, party, counted)
+    return holds, Explanation.over(text, holds, run)
 
 
 def _within(
@@ -236,6 +306,8 @@ def _within(
 ) -> tuple[Counted, ...]:
     """The items a condition counts: those of its acts or commitments (all if it names none),
     dated within its window (``as_of - window < day <= as_of``, in days) if it has one."""
+    if not (condition.acts or condition.commitments or condition.window_days):
+        return counted
     wanted = set(condition.acts or condition.commitments)
     today = as_of.date()
     start = today - timedelta(days=condition.window_days) if condition.window_days else None

@@ -13,11 +13,12 @@ let a condition narrow what it counts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import pairwise
-from typing import Any
+from typing import Any, Final
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,85 @@ class Explanation:
             doc["children"] = [child.to_document() for child in self.children]
         return doc
 
+    def to_json(self) -> str:
+        """:meth:`to_document` written by :func:`json_text`, character for character. Kept once
+        written, as its indices are: an open allegation's node is shared by every evaluation
+        (``enforcement_counts._open``), so a status after one new report writes only the nodes
+        that are new, and joins the others' kept text."""
+        kept: str | None = self.__dict__.get("_json")
+        if kept is None:
+            parts = ['{"text":', json_text(self.text)]
+            if self.holds is not None:
+                parts.append(',"holds":true' if self.holds else ',"holds":false')
+            if self.indices:
+                parts += [',"indices":', json_text(self.indices)]
+            if self.children:
+                run: Run | None = self.__dict__.get("_run")
+                written = run.json() if run is not None else _joined(self.children)
+                parts += [',"children":[', written, "]"]
+            parts.append("}")
+            kept = "".join(parts)
+            object.__setattr__(self, "_json", kept)
+        return kept
+
+    @classmethod
+    def over(cls, text: str, holds: bool | None, run: Run) -> Explanation:
+        """A statement resting on the explanations of ``run``, citing every index they cite:
+        what a count says of the items it counts. The run's indices and JSON, kept with it,
+        are this statement's."""
+        node = cls(text, holds, run.indices(), run.nodes)
+        object.__setattr__(node, "_run", run)
+        object.__setattr__(node, "_all_indices", node.indices)
+        return node
+
+
+@dataclass(frozen=True)
+class Run:
+    """Explanations in a row — the items one count counts — with the indices they cite and
+    their JSON, each worked out once and kept. A longer run made from a shorter one
+    (:meth:`extended`) works out only what the new explanations add: the open allegations of a
+    party grow by one with each report, and are counted in every evaluation."""
+
+    nodes: tuple[Explanation, ...]
+
+    def indices(self) -> tuple[int, ...]:
+        """Every index the explanations cite, however deep, ascending, each once."""
+        kept: tuple[int, ...] | None = self.__dict__.get("_indices")
+        if kept is None:
+            kept = cite(*(n.all_indices() for n in self.nodes))
+            object.__setattr__(self, "_indices", kept)
+        return kept
+
+    def json(self) -> str:
+        """The explanations written as the items of a JSON array, comma-separated."""
+        kept: str | None = self.__dict__.get("_json")
+        if kept is None:
+            kept = _joined(self.nodes)
+            object.__setattr__(self, "_json", kept)
+        return kept
+
+    def extended(self, more: tuple[Explanation, ...]) -> Run:
+        """This run followed by ``more``; what this one has kept is kept for the longer one,
+        with only ``more``'s part worked out."""
+        if not more:
+            return self
+        longer, added = Run(self.nodes + more), Run(more)
+        mine: tuple[int, ...] | None = self.__dict__.get("_indices")
+        if mine is not None:
+            theirs = added.indices()
+            joined = not mine or not theirs or mine[-1] < theirs[0]
+            object.__setattr__(longer, "_indices", mine + theirs if joined else cite(mine, theirs))
+        written: str | None = self.__dict__.get("_json")
+        if written is not None:
+            object.__setattr__(
+                longer, "_json", f"{written},{added.json()}" if written else added.json()
+            )
+        return longer
+
+
+def _joined(nodes: tuple[Explanation, ...]) -> str:
+    return ",".join([node.to_json() for node in nodes])
+
 
 @dataclass(frozen=True)
 class Counted:
@@ -68,6 +148,41 @@ class Counted:
     day: date
     keys: tuple[str, ...]
     explanation: Explanation
+
+
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def json_text(value: Any) -> str:
+    """``value`` as compact JSON with non-ASCII kept: how an evaluation is written for the API
+    (the text FastAPI's ``JSONResponse`` writes for the same value)."""
+    return _ENCODER.encode(value)
+
+
+def write_json(value: Any) -> str:
+    """``value`` — dicts with string keys, lists, tuples and plain values, with explanations
+    anywhere inside — as :func:`json_text` writes it once each explanation is replaced by its
+    :meth:`Explanation.to_document`; an explanation is written by its kept
+    :meth:`Explanation.to_json`."""
+    if isinstance(value, Explanation):
+        return value.to_json()
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json_text(k)}:{write_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(write_json(v) for v in value) + "]"
+    return json_text(value)
+
+
+def document(value: Any) -> Any:
+    """``value`` with each explanation inside it replaced by its :meth:`Explanation.to_document`:
+    the plain data :func:`write_json` writes."""
+    if isinstance(value, Explanation):
+        return value.to_document()
+    if isinstance(value, dict):
+        return {k: document(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [document(v) for v in value]
+    return value
 
 
 def _ascending(indices: tuple[int, ...]) -> bool:

@@ -247,6 +247,8 @@ class Folds:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._making = threading.Lock()
+        self.evaluating = threading.Lock()
+        """Held while an evaluation is made (``status``)."""
         self._size = -1
         self._entries: tuple[pj.Entry, ...] = ()
         self._latest: datetime | None = None
@@ -368,9 +370,14 @@ def status(store: Store, as_of: datetime | None = None, folds: Folds | None = No
     size = store.head().size
     found = folds.evaluation(size, moment)
     if found is None:
-        casework, agreement = load(store, moment, folds)
-        found = assess(agreement, casework.facts(), moment)
-        folds.keep(size, moment, found)
+        # one evaluation at a time: requests that meet the same new size wait for the first
+        # one's rather than each making their own on the same cores
+        with folds.evaluating:
+            found = folds.evaluation(size, moment)
+            if found is None:
+                casework, agreement = load(store, moment, folds)
+                found = assess(agreement, casework.facts(), moment)
+                folds.keep(size, moment, found)
     return found
 
 
