@@ -250,3 +250,44 @@ def test_template_words_do_not_make_two_texts_similar() -> None:
     a = sighting("a", text="Militants attacked the security forces, officials said, 3 killed")
     b = sighting("b", text="Security forces were attacked by militants; 3 killed, officials said")
     assert compare(a, b).text_similarity is None
+
+
+def test_candidate_pairs_of_a_large_batch_are_those_of_its_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Boxes are expanded in slices of rows when a batch is large; the pairs are the same
+    as from one slice (here: slices of 97 rows against one of 5,000)."""
+    import random
+
+    import numpy as np
+
+    from ceasefire.linking import index
+    from ceasefire.linking.columns import Columns
+
+    rng = random.Random(3)
+    precisions = list(LocationPrecision)
+    cols = Columns()
+    days = [DAY + timedelta(days=rng.randrange(60)) for _ in range(5_000)]
+    cols.extend(
+        sighting(
+            f"r{n}",
+            start=days[n],
+            end=days[n] + timedelta(days=rng.choice((0, 0, 6))),
+            latitude=rng.uniform(30.0, 34.0) if n % 7 else None,
+            longitude=rng.uniform(66.0, 71.0) if n % 7 else None,
+            location_precision=rng.choice(precisions),
+        )
+        for n in range(5_000)
+    )
+
+    def pairs() -> set[tuple[int, int]]:
+        found: set[tuple[int, int]] = set()
+        for left, right in index.batch_pairs(cols):
+            found.update(zip(left.tolist(), right.tolist(), strict=True))
+        return found
+
+    whole = pairs()
+    monkeypatch.setattr(index, "_EXPAND_ROWS", 97)
+    assert pairs() == whole
+    assert len(whole) > 5_000
+    assert np.all(np.array(sorted(whole))[:, 0] < np.array(sorted(whole))[:, 1])

@@ -35,6 +35,7 @@ _LON_KM: Final = KM_PER_DEGREE_LON * math.cos(math.radians(LATITUDE_LIMIT))
 so a cell is never narrower than ``CELL_KM`` on the ground where the grid is used."""
 _OFFSET: Final = 1 << 11
 _CHUNK: Final = 1 << 18
+_EXPAND_ROWS: Final = 1 << 15
 
 
 def _boxes(cols: Columns, rows: Ints, level: int) -> tuple[Ints, ...]:
@@ -59,7 +60,21 @@ def _key(t: Ints, x: Ints, y: Ints) -> Ints:
 
 
 def _expand(cols: Columns, rows: Ints, level: int) -> tuple[Ints, Ints, Ints]:
-    """Every (row, key) of the rows' boxes, and the box's low key of each (for dedup)."""
+    """Every (row, key) of the rows' boxes, and the box's low key of each (for dedup).
+
+    Made ``_EXPAND_ROWS`` rows at a time: over a whole million-row array the temporaries
+    outgrow the CPU's caches and the same arithmetic takes five times as long."""
+    if len(rows) <= _EXPAND_ROWS:
+        return _expand_some(cols, rows, level)
+    parts = [
+        _expand_some(cols, rows[start : start + _EXPAND_ROWS], level)
+        for start in range(0, len(rows), _EXPAND_ROWS)
+    ]
+    owners, keys, lows = zip(*parts, strict=True)
+    return np.concatenate(owners), np.concatenate(keys), np.concatenate(lows)
+
+
+def _expand_some(cols: Columns, rows: Ints, level: int) -> tuple[Ints, Ints, Ints]:
     t_lo, t_hi, x_lo, x_hi, y_lo, y_hi = _boxes(cols, rows, level)
     nt, nx, ny = t_hi - t_lo + 1, x_hi - x_lo + 1, y_hi - y_lo + 1
     counts = nt * nx * ny
