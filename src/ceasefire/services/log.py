@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -130,11 +130,14 @@ def append(
 def _append_now(
     store: LogStore, submissions: Sequence[Submission], log_key: SigningKey, clock: Clock
 ) -> Appended:
-    for number, submission in enumerate(submissions):
-        _check_submission(submission, number)
     with store.appending() as tx:
         _check_log_key(tx.head, log_key)
         return _admit_and_write(tx, submissions, log_key, clock())
+
+
+def _check_batch(submissions: Sequence[Submission]) -> None:
+    for number, submission in enumerate(submissions):
+        _check_submission(submission, number)
 
 
 # -- group commit ---------------------------------------------------------------------------------
@@ -162,10 +165,14 @@ class _Pending:
 class _GroupCommit:
     """Appends that arrive while another is being written wait, and go in together.
 
-    The first caller leads: it writes its own batch at once (no caller ever waits for a timer).
-    Callers arriving meanwhile queue; when the leader is done it hands the lead to the oldest,
-    who writes every queued batch that shares its log key and clock (up to ``MAX_GROUP``
-    entries) as one transaction with one checkpoint. Each caller's batch stays all or nothing
+    The first caller leads: it takes the append lock at once (no caller ever waits for a
+    timer). Callers arriving meanwhile queue; when the leader holds the lock it takes every
+    queued batch that shares its log key and clock (up to ``MAX_GROUP`` entries, its own
+    first) and writes them as one transaction with one checkpoint, then hands the lead to the
+    oldest batch still queued. The group is taken once the lock is held, not before: with
+    several processes appending, the lock is often held by another, and what arrives while
+    the leader waits for it goes in with the leader's batch instead of waiting for the next
+    turn. Each caller's batch stays all or nothing
     and is judged as if appended alone, in arrival order: when a group is refused at
     ``batch[k]``, the batches before the one holding ``k`` are written together, that one alone
     (so its error is exactly what it would be alone), and the rest as a group again. Each
@@ -181,6 +188,7 @@ class _GroupCommit:
     def append(
         self, store: LogStore, submissions: list[Submission], log_key: SigningKey, clock: Clock
     ) -> Appended:
+        _check_batch(submissions)  # what needs no lock, before queueing
         mine = _Pending(submissions, log_key, clock)
         with self._lock:
             self._queue.append(mine)
@@ -190,10 +198,15 @@ class _GroupCommit:
             mine.wake.wait()
             if not mine.lead:
                 return mine.outcome()
-        with self._lock:
-            group = self._take()
+        group: list[_Pending] = []
+
+        def take() -> list[_Pending]:  # kept in ``group``, so whatever happens all are woken
+            with self._lock:
+                group.extend(self._take())
+            return group
+
         try:
-            _commit(store, group)
+            _commit_gathering(store, take)
         finally:
             with self._lock:
                 if self._queue:
@@ -237,6 +250,27 @@ def _group_of(store: LogStore) -> _GroupCommit:
         return found
 
 
+def _commit_gathering(store: LogStore, take: Callable[[], list[_Pending]]) -> None:
+    """Take the append lock, then the group (``take``), and write it; a refused group is
+    split as :func:`_commit` splits it."""
+    group: list[_Pending] = []
+    try:
+        with store.appending() as tx:
+            group = take()
+            head = group[0]
+            _check_log_key(tx.head, head.log_key)
+            subs = [s for p in group for s in p.submissions]
+            appended = _admit_and_write(tx, subs, head.log_key, head.clock())
+    except BaseException as exc:
+        if not group:  # the lock was never held (the database refused): as if taken first
+            group = take()
+            _commit(store, group)
+        else:
+            _refused(store, group, exc)
+        return
+    _hand_out(group, appended)
+
+
 def _commit(store: LogStore, group: list[_Pending]) -> None:
     """Write ``group`` as one append, or as the pieces its refusal shows (see _GroupCommit)."""
     head = group[0]
@@ -245,20 +279,30 @@ def _commit(store: LogStore, group: list[_Pending]) -> None:
             store, [s for p in group for s in p.submissions], head.log_key, head.clock
         )
     except BaseException as exc:
-        if len(group) == 1:
-            head.error = exc
-            return
-        culprit = _culprit(group, exc)
-        if culprit is None:  # not one batch's fault (the database, a crash): each alone
-            for pending in group:
-                _commit(store, [pending])
-            return
-        if culprit > 0:
-            _commit(store, group[:culprit])
-        _commit(store, [group[culprit]])
-        if culprit + 1 < len(group):
-            _commit(store, group[culprit + 1 :])
+        _refused(store, group, exc)
         return
+    _hand_out(group, appended)
+
+
+def _refused(store: LogStore, group: list[_Pending], exc: BaseException) -> None:
+    """``group`` was refused with ``exc``: each batch's outcome is what it gets alone, or in
+    the pieces before and after the one the refusal names."""
+    if len(group) == 1:
+        group[0].error = exc
+        return
+    culprit = _culprit(group, exc)
+    if culprit is None:  # not one batch's fault (the database, a crash): each alone
+        for pending in group:
+            _commit(store, [pending])
+        return
+    if culprit > 0:
+        _commit(store, group[:culprit])
+    _commit(store, [group[culprit]])
+    if culprit + 1 < len(group):
+        _commit(store, group[culprit + 1 :])
+
+
+def _hand_out(group: list[_Pending], appended: Appended) -> None:
     start = appended.indices.start
     for pending in group:
         end = start + len(pending.submissions)

@@ -260,6 +260,10 @@ class TokenStore(Protocol):
 
     def token_by_digest(self, digest: bytes) -> TokenRow | None: ...
 
+    def token_with_keys(self, digest: bytes) -> tuple[TokenRow, list[KeyRecord]] | None:
+        """The token and its actor's unrevoked keys, oldest first, read together."""
+        ...
+
     def revoke_token(self, token_id: str, at: datetime) -> bool:
         """Mark an unrevoked token revoked; False if there is no such unrevoked token."""
         ...

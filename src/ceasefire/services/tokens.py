@@ -59,14 +59,15 @@ def list_tokens(store: TokenStore) -> list[TokenRow]:
 def resolve(store: TokenStore, token: str) -> Actor | None:
     """The actor a bearer token belongs to; None if it is unknown or revoked, or if every key
     of its actor has been revoked."""
-    found = store.token_by_digest(digest(token))
+    secret = digest(token)
+    found = store.token_with_keys(secret)  # one query: the token, and its actor's valid keys
+    if found is None:
+        return None
+    row, valid = found
     # The lookup is by hash, so a timing difference reveals nothing of the secret; compare
     # anyway, as a guard should the store ever match loosely.
-    if found is None or not hmac.compare_digest(found.digest, digest(token)):
+    if not hmac.compare_digest(row.digest, secret) or row.revoked_at is not None:
         return None
-    if found.revoked_at is not None:
-        return None
-    valid = _valid_records(store, found.actor)
     if not valid:
         return None
     record = valid[-1]

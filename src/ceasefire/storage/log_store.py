@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ceasefire.errors import Conflict, NotFound, StorageError
 from ceasefire.log.keyring import KeyRecord
-from ceasefire.log.merkle import NodeId
+from ceasefire.log.merkle import NodeId, root_ids
 from ceasefire.services.ports import (
     AppendWrite,
     CosignatureRow,
@@ -50,7 +50,7 @@ from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
 from ceasefire.storage import report_queries, token_rows, tree_rows
 from ceasefire.storage.brief_queries import SqlBriefIndex
 from ceasefire.storage.engine import WRITE
-from ceasefire.storage.record_rows import SqlRecordView
+from ceasefire.storage.record_rows import DriverWrite, Known, SqlRecordView, run_writes
 from ceasefire.storage.tables import (
     log_checkpoints,
     log_cosignatures,
@@ -58,6 +58,8 @@ from ceasefire.storage.tables import (
     log_head,
     log_keys,
     log_nodes,
+    rm_agreement_signatures,
+    rm_agreements,
     sealed_bodies,
 )
 
@@ -97,6 +99,7 @@ class SqlLogStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._cache = _AppendCache()
 
     @property
     def engine(self) -> Engine:
@@ -119,7 +122,9 @@ class SqlLogStore:
             ):
                 if create is not None:
                     _create_head(connection, create)
-                yield _SqlAppend(connection, _lock_head(connection))
+                tx = _SqlAppend(connection, _lock_head(connection), self._cache)
+                yield tx
+                tx.flush()
         except OperationalError as exc:
             raise StorageError(f"the database refused the append: {exc.orig}") from exc
 
@@ -290,6 +295,9 @@ class SqlLogStore:
     def token_by_digest(self, digest: bytes) -> TokenRow | None:
         return token_rows.token_by_digest(self._engine, digest)
 
+    def token_with_keys(self, digest: bytes) -> tuple[TokenRow, list[KeyRecord]] | None:
+        return token_rows.token_with_keys(self._engine, digest)
+
     def revoke_token(self, token_id: str, at: datetime) -> bool:
         return token_rows.revoke_token(self._engine, token_id, at)
 
@@ -365,32 +373,212 @@ class _SqlRead:
 
 @dataclass
 class _SqlAppend:
-    """One append transaction, with the head row locked."""
+    """One append transaction, with the head row locked.
+
+    What admission reads of the store before it writes comes in one statement, read once the
+    lock is held (:func:`_read_state`): the read models' progress, the right edge of the tree,
+    and markers of the tables admission reads whole (keys, agreements, their signatures), which
+    are served from this process's :class:`_AppendCache` while their markers are unchanged.
+    Each statement is a round trip made while every other appender waits, so the fewer the
+    better. Once this transaction writes, its reads go to the database again."""
 
     connection: Connection
     head: LogHead
+    cache: _AppendCache
+    _state: _State | None = None
+    _deferred: list[DriverWrite] = field(default_factory=list)
+
+    def _read(self) -> _State:
+        if self._state is None:
+            self._state = _read_state(self.connection, self.head.size, self.cache)
+        return self._state
 
     def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
+        edge = self._state.edge if self._state is not None else {}
+        if edge and all(node in edge for node in ids):
+            return {node: edge[node] for node in ids}
         return tree_rows.read_nodes(self.connection, ids)
 
     def key_records(self) -> list[KeyRecord]:
-        return _key_records(self.connection)
+        if self._state is None or self._state.keys is None:
+            return _key_records(self.connection)
+        return list(self._state.keys)
 
     def record(self) -> SqlRecordView:
-        return SqlRecordView(self.connection)
+        """The read models in this transaction; on PostgreSQL what it applies is sent with
+        this append's own writes (:meth:`write`)."""
+        state = self._read()
+        postgres = self.connection.dialect.name == "postgresql"
+        return SqlRecordView(
+            self.connection, state.known, deferred=self._deferred if postgres else None
+        )
+
+    def flush(self) -> None:
+        """Send the read models' writes still held (an append that applied but never wrote)."""
+        run_writes(self.connection, self._deferred)
+        self._deferred.clear()
 
     def write(self, append: AppendWrite) -> None:
+        self._state = None  # what it read is about to change
         old, new = self.head.size, append.start + len(append.leaves)
         if append.start != old:
             raise Conflict(f"append starts at index {append.start} but the log size is {old}")
+        pipelined = len(append.leaves) <= _PIPELINE_MAX and not append.keys and not append.sealed
         try:
-            _insert_rows(self.connection, append)
+            if pipelined and self.connection.dialect.name == "postgresql":
+                moved = _write_pipelined(
+                    self.connection, [*self._deferred, *_tree_writes(append)], old, new
+                )
+                self._deferred.clear()
+            else:
+                self.flush()
+                _insert_rows(self.connection, append)
+                moved = self.connection.execute(_MOVE_HEAD, {"old": old, "new": new}).rowcount
         except IntegrityError as exc:
             raise Conflict(f"the append clashed with rows already stored: {exc.orig}") from exc
-        moved = self.connection.execute(_MOVE_HEAD, {"old": old, "new": new}).rowcount
+        except self.connection.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+            raise Conflict(f"the append clashed with rows already stored: {exc}") from exc
         if moved != 1:
             raise Conflict(f"the log size moved from {old} during the append; nothing was written")
         self.head = LogHead(self.head.identity, new)
+
+
+_PIPELINE_MAX: Final = 1_000
+"""Up to this many entries, a PostgreSQL append sends its rows as INSERTs in one pipeline (one
+round trip with the head's move); a larger one (an import, a rebuild) takes ``COPY``, whose
+per-row cost is lower but which costs two round trips a table."""
+
+
+def _tree_writes(append: AppendWrite) -> list[DriverWrite]:
+    leaf_hashes = [node for level, _, node in append.nodes if level == 0]
+    entries = list(
+        zip(
+            range(append.start, append.start + len(append.leaves)),
+            append.leaves,
+            leaf_hashes,
+            strict=True,
+        )
+    )
+    interior = [node for node in append.nodes if node[0] > 0]
+    checkpoint = append.checkpoint
+    writes = [DriverWrite("INSERT INTO log_entries (idx, leaf, hash) VALUES (%s, %s, %s)", entries)]
+    if interior:
+        writes.append(
+            DriverWrite(
+                "INSERT INTO log_nodes (level, idx, hash) VALUES (%s, %s, %s)", list(interior)
+            )
+        )
+    writes.append(
+        DriverWrite(
+            "INSERT INTO log_checkpoints (size, root, note, created_at) VALUES (%s, %s, %s, %s)",
+            [
+                (
+                    checkpoint.size,
+                    checkpoint.root,
+                    checkpoint.note,
+                    checkpoint.created_at.astimezone(UTC),
+                )
+            ],
+        )
+    )
+    return writes
+
+
+def _write_pipelined(connection: Connection, writes: list[DriverWrite], old: int, new: int) -> int:
+    """Every write of a PostgreSQL append and the head's move, in one pipeline: psycopg sends
+    them together and the server runs them in order, so the append lock is held for one round
+    trip instead of one (or two, for a ``COPY``) per statement. Returns the rows the head's
+    move changed."""
+    raw: Any = connection.connection.driver_connection  # psycopg
+    with raw.cursor() as cursor, raw.cursor() as head:
+        with raw.pipeline():
+            for write in writes:
+                if len(write.rows) == 1:
+                    cursor.execute(write.sql, write.rows[0])
+                else:
+                    cursor.executemany(write.sql, write.rows)
+            head.execute(
+                "UPDATE log_head SET size = %s WHERE id = %s AND size = %s", (new, _HEAD_ID, old)
+            )
+        return int(head.rowcount)
+
+
+_Marker = tuple[int, ...]
+
+
+class _AppendCache:
+    """This process's copies of the tables admission reads whole on every append, each with
+    the marker it was read at. These tables only change by appends (a key enrolled, rotated
+    or revoked; an agreement proposed or signed), each of which moves a marker (a count, or a
+    sum of log indices, which only grow), and a marker is read under the append lock, in the
+    transaction that uses the copy. Entries are replaced, never changed, so a reader in
+    another thread keeps a consistent copy."""
+
+    def __init__(self) -> None:
+        self.keys: tuple[_Marker, list[KeyRecord]] | None = None
+        self.tables: dict[str, tuple[_Marker, list[RecordRow]]] = {}
+
+
+@dataclass(frozen=True)
+class _State:
+    known: Known
+    keys: list[KeyRecord] | None
+    edge: dict[NodeId, bytes]
+
+
+_WHOLE_TABLES: Final = (rm_agreements.name, rm_agreement_signatures.name)
+_MARKERS: Final = (
+    "(SELECT applied FROM rm_progress WHERE id = 1), "
+    "(SELECT count(*) FROM log_keys), "
+    "(SELECT coalesce(sum(enrolled_at), 0) FROM log_keys), "
+    "(SELECT count(revoked_at) FROM log_keys), "
+    "(SELECT coalesce(sum(revoked_at), 0) FROM log_keys), "
+    + ", ".join(
+        f"(SELECT count(*) FROM {name}), (SELECT coalesce(sum(idx), 0) FROM {name})"
+        for name in _WHOLE_TABLES
+    )
+)
+_KEY_MARKER: Final = slice(1, 5)
+_TABLE_MARKERS: Final = {name: slice(5 + 2 * n, 7 + 2 * n) for n, name in enumerate(_WHOLE_TABLES)}
+_EDGE_FROM: Final = 5 + 2 * len(_WHOLE_TABLES)
+
+
+def _read_state(connection: Connection, size: int, cache: _AppendCache) -> _State:
+    """Progress, markers and the tree's right edge in one statement; the cached tables
+    reloaded only where their markers moved. On PostgreSQL the same statement switches
+    sequential scans off for the transaction (see ``SqlRecordView._by_key``)."""
+    edge_ids = root_ids(size)
+    postgres = connection.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    columns = [_MARKERS]
+    params: list[int] = []
+    for level, index in edge_ids:
+        if level == 0:
+            columns.append(f"(SELECT hash FROM log_entries WHERE idx = {mark})")
+            params.append(index)
+        else:
+            columns.append(f"(SELECT hash FROM log_nodes WHERE level = {mark} AND idx = {mark})")
+            params += [level, index]
+    if postgres:
+        columns.append("set_config('enable_seqscan', 'off', true)")
+    row = connection.exec_driver_sql(f"SELECT {', '.join(columns)}", tuple(params)).one()
+    edge = {
+        node: bytes(value)
+        for node, value in zip(edge_ids, row[_EDGE_FROM : _EDGE_FROM + len(edge_ids)], strict=True)
+        if value is not None
+    }
+    marker = tuple(int(v) for v in row[_KEY_MARKER])
+    if cache.keys is None or cache.keys[0] != marker:
+        cache.keys = (marker, _key_records(connection))
+    tables: dict[str, list[RecordRow]] = {}
+    for name, where in _TABLE_MARKERS.items():
+        marker = tuple(int(v) for v in row[where])
+        cached = cache.tables.get(name)
+        if cached is None or cached[0] != marker:
+            cached = cache.tables[name] = (marker, SqlRecordView(connection).all_rows(name))
+        tables[name] = cached[1]
+    applied = None if row[0] is None else int(row[0])
+    return _State(Known(applied, tables, by_key=postgres), cache.keys[1], edge)
 
 
 def _create_head(connection: Connection, identity: LogIdentity) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Final
@@ -33,12 +34,50 @@ def table(name: str) -> Table:
     return found
 
 
-class SqlRecordView:
-    """Implements :class:`ceasefire.services.ports.RecordView` on one open transaction."""
+@dataclass(frozen=True)
+class Known:
+    """What an append read under its lock before admission asked (``log_store``'s state
+    read): the read models' progress, whole small tables, and whether lookups by key are
+    already forced. Valid until the view writes."""
 
-    def __init__(self, connection: Connection) -> None:
+    applied: int | None
+    tables: dict[str, list[Row]]
+    by_key: bool
+
+
+@dataclass(frozen=True)
+class DriverWrite:
+    """One statement for the driver and its rows of parameters; ``target`` names the table an
+    insert fills, which PostgreSQL may fill with a ``COPY`` instead."""
+
+    sql: str
+    rows: list[tuple[Any, ...]]
+    target: Table | None = None
+
+
+class SqlRecordView:
+    """Implements :class:`ceasefire.services.ports.RecordView` on one open transaction.
+
+    With ``deferred``, :meth:`apply` adds its writes to that list instead of running them: the
+    append that owns the list sends them with its own (``log_store``), in one round trip."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        known: Known | None = None,
+        *,
+        deferred: list[DriverWrite] | None = None,
+    ) -> None:
         self.connection = connection
-        self._lookups_by_key = False
+        self._known = known
+        self._deferred = deferred
+        self._lookups_by_key = known is not None and known.by_key
+
+    def _flush(self) -> None:
+        """Writes deferred by :meth:`apply` go out before a read, which must see them."""
+        if self._deferred:
+            run_writes(self.connection, self._deferred)
+            self._deferred.clear()
 
     def _by_key(self) -> None:
         """Lookups by key use the index, whatever PostgreSQL's statistics say.
@@ -55,12 +94,17 @@ class SqlRecordView:
         self._lookups_by_key = True
 
     def applied(self) -> int:
-        value = self.connection.execute(_READ_PROGRESS).scalar_one_or_none()
+        self._flush()
+        if self._known is not None:
+            value = self._known.applied
+        else:
+            value = self.connection.execute(_READ_PROGRESS).scalar_one_or_none()
         if value is None:
             raise StorageError("the read models have no progress row: run `ceasefire db upgrade`")
         return int(value)
 
     def event_indices(self, ids: Collection[str]) -> dict[str, int]:
+        self._flush()
         found: dict[str, int] = {}
         self._by_key()
         for chunk in _chunks(list(ids)):
@@ -69,6 +113,7 @@ class SqlRecordView:
         return found
 
     def rows(self, table_name: str, column: str, values: Collection[Any]) -> list[Row]:
+        self._flush()
         source = table(table_name)
         found: list[Row] = []
         self._by_key()
@@ -78,6 +123,10 @@ class SqlRecordView:
         return found
 
     def all_rows(self, table_name: str) -> list[Row]:
+        self._flush()
+        known = self._known.tables.get(table_name) if self._known is not None else None
+        if known is not None:  # copies: the caller may change them, the cache is shared
+            return [dict(row) for row in known]
         source = table(table_name)
         query = select(source).order_by(*_key(source))
         return [dict(row._mapping) for row in self.connection.execute(query)]
@@ -88,6 +137,14 @@ class SqlRecordView:
         wherever it matters: an update only ever touches a row inserted before it (a report is
         corrected, withdrawn or disclosed after it was submitted), and no row is inserted
         twice."""
+        self._known = None
+        writes = self._writes(ops, applied)
+        if self._deferred is not None:
+            self._deferred.extend(writes)
+        else:
+            run_writes(self.connection, writes)
+
+    def _writes(self, ops: Sequence[Op], applied: int) -> list[DriverWrite]:
         inserts: dict[str, list[dict[str, Any]]] = {}
         updates: list[Update] = []
         for op in ops:
@@ -95,48 +152,24 @@ class SqlRecordView:
                 inserts.setdefault(op.table, []).append(op.row)
             else:
                 updates.append(op)
-        for name in [n for n in RECORD_TABLES if n in inserts]:
-            self._insert(table(name), inserts[name])
-        for run in _runs(updates):
-            self._update(run)
-        self.connection.execute(
-            update(rm_progress).where(rm_progress.c.id == 1).values(applied=applied)
+        paramstyle = self.connection.dialect.paramstyle
+        writes = [
+            _insert(table(name), inserts[name], paramstyle)
+            for name in RECORD_TABLES
+            if name in inserts
+        ]
+        writes += [_update(run, paramstyle) for run in _runs(updates)]
+        marker = _marker(paramstyle)
+        writes.append(
+            DriverWrite(f"UPDATE rm_progress SET applied = {marker} WHERE id = 1", [(applied,)])
         )
-
-    def _update(self, run: list[Update]) -> None:
-        """Updates of one table that set the same columns: one executemany."""
-        first = run[0]
-        target = table(first.table)
-        assignments = ", ".join(f"{column} = {{m}}" for column in first.values)
-        where = " AND ".join(f"{column} = {{m}}" for column in first.key)
-        marker = "?" if self.connection.dialect.paramstyle == "qmark" else "%s"
-        statement = f"UPDATE {target.name} SET {assignments} WHERE {where}".replace("{m}", marker)
-        values = [(*op.values.values(), *op.key.values()) for op in run]
-        self.connection.exec_driver_sql(statement, values)
+        return writes
 
     def project_in_database(self, start: int, end: int) -> list[tuple[int, bytes]]:
         return record_replay.project_in_database(self.connection, start, end)
 
-    def _insert(self, target: Table, rows: list[dict[str, Any]]) -> None:
-        """Rows straight to the driver, in bulk: the read models' one hot path (every admitted
-        event and every replayed entry), where SQLAlchemy's per-row processing would cost more
-        than the database's own work. SQLite takes an ``executemany``; PostgreSQL a ``COPY``,
-        since psycopg runs an ``executemany`` as one pipelined INSERT per row. The columns are
-        plain types (text, numbers, bool), which ``COPY``'s text format carries as they are."""
-        columns = [c.name for c in target.columns]
-        pick = itemgetter(*columns)
-        try:
-            values = [pick(row) for row in rows]
-        except KeyError:  # a row that leaves out a column: NULL, the slow way
-            values = [tuple(row.get(c) for c in columns) for row in rows]
-        if self.connection.dialect.name == "postgresql":
-            _copy(self.connection, target, values)
-            return
-        self.connection.exec_driver_sql(
-            _insert_sql(target, self.connection.dialect.paramstyle), values
-        )
-
     def clear(self) -> None:
+        self._known = None
         with self._large_cache():
             for source in reversed(list(RECORD_TABLES.values())):
                 self.connection.execute(delete(source))
@@ -172,6 +205,46 @@ class SqlRecordView:
             self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
+def run_writes(connection: Connection, writes: Sequence[DriverWrite]) -> None:
+    """Rows straight to the driver, in bulk: the read models' one hot path (every admitted
+    event and every replayed entry), where SQLAlchemy's per-row processing would cost more
+    than the database's own work. SQLite takes an ``executemany``; PostgreSQL a ``COPY`` for
+    an insert, since psycopg runs an ``executemany`` as one pipelined INSERT per row. The
+    columns are plain types (text, numbers, bool), which ``COPY``'s text format carries as
+    they are."""
+    postgres = connection.dialect.name == "postgresql"
+    for write in writes:
+        if postgres and write.target is not None:
+            _copy(connection, write.target, write.rows)
+        else:
+            connection.exec_driver_sql(write.sql, write.rows)
+
+
+def _insert(target: Table, rows: list[dict[str, Any]], paramstyle: str) -> DriverWrite:
+    columns = [c.name for c in target.columns]
+    pick = itemgetter(*columns)
+    try:
+        values = [pick(row) for row in rows]
+    except KeyError:  # a row that leaves out a column: NULL, the slow way
+        values = [tuple(row.get(c) for c in columns) for row in rows]
+    return DriverWrite(_insert_sql(target, paramstyle), values, target)
+
+
+def _update(run: list[Update], paramstyle: str) -> DriverWrite:
+    """Updates of one table that set the same columns: one executemany."""
+    first = run[0]
+    target = table(first.table)
+    assignments = ", ".join(f"{column} = {{m}}" for column in first.values)
+    where = " AND ".join(f"{column} = {{m}}" for column in first.key)
+    statement = f"UPDATE {target.name} SET {assignments} WHERE {where}"
+    values = [(*op.values.values(), *op.key.values()) for op in run]
+    return DriverWrite(statement.replace("{m}", _marker(paramstyle)), values)
+
+
+def _marker(paramstyle: str) -> str:
+    return "?" if paramstyle == "qmark" else "%s"
+
+
 def _copy(connection: Connection, target: Table, values: list[tuple[Any, ...]]) -> None:
     raw: Any = connection.connection.driver_connection  # psycopg
     names = ", ".join(c.name for c in target.columns)
@@ -182,7 +255,7 @@ def _copy(connection: Connection, target: Table, values: list[tuple[Any, ...]]) 
 
 @lru_cache(maxsize=32)
 def _insert_sql(target: Table, paramstyle: str) -> str:
-    marker = "?" if paramstyle == "qmark" else "%s"
+    marker = _marker(paramstyle)
     names = ", ".join(c.name for c in target.columns)
     return (
         f"INSERT INTO {target.name} ({names}) VALUES ({', '.join(marker for _ in target.columns)})"

@@ -5,12 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, insert, select, update
+from sqlalchemy import Engine, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ceasefire.log.keyring import KeyRecord
 from ceasefire.services.ports import TokenRow
 from ceasefire.storage.engine import WRITE
-from ceasefire.storage.tables import api_idempotency, api_tokens
+from ceasefire.storage.tables import api_idempotency, api_tokens, log_keys
+
+_TOKEN_WITH_KEYS = (
+    select(
+        api_tokens,
+        log_keys.c.public_key,
+        log_keys.c.role,
+        log_keys.c.enrolled_at,
+        log_keys.c.affiliation,
+    )
+    .outerjoin(log_keys, (log_keys.c.actor == api_tokens.c.actor) & log_keys.c.revoked_at.is_(None))
+    .where(api_tokens.c.digest == bindparam("digest"))
+    .order_by(log_keys.c.enrolled_at)
+)
 
 
 def add_token(engine: Engine, row: TokenRow) -> None:
@@ -32,6 +46,27 @@ def token_by_digest(engine: Engine, digest: bytes) -> TokenRow | None:
             select(api_tokens).where(api_tokens.c.digest == digest)
         ).one_or_none()
     return None if row is None else _token(row)
+
+
+def token_with_keys(engine: Engine, digest: bytes) -> tuple[TokenRow, list[KeyRecord]] | None:
+    """The token and its actor's unrevoked keys in one query (every request makes it)."""
+    with engine.connect() as connection:
+        rows = connection.execute(_TOKEN_WITH_KEYS, {"digest": digest}).all()
+    if not rows:
+        return None
+    token = _token(rows[0])
+    keys = [
+        KeyRecord(
+            actor=token.actor,
+            public_key=bytes(row.public_key),
+            role=row.role,
+            enrolled_at=row.enrolled_at,
+            affiliation=row.affiliation,
+        )
+        for row in rows
+        if row.public_key is not None
+    ]
+    return token, keys
 
 
 def revoke_token(engine: Engine, token_id: str, at: datetime) -> bool:
