@@ -53,7 +53,7 @@ def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
 
 
 def _concurrently(held: _Held, calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the first call (held), queue the others behind it, then let it go."""
+    """Run the first call (held), queue the others behind it in order, then let it go."""
     outcomes: list[Any] = [None] * len(calls)
 
     def run(number: int) -> None:
@@ -67,11 +67,11 @@ def _concurrently(held: _Held, calls: list[Callable[[], Any]]) -> list[Any]:
     group = log_service._group_of(held)
     while held._first:
         time.sleep(0.001)
-    for thread in threads[1:]:
-        thread.start()
     deadline = time.monotonic() + 10
-    while len(group._queue) < len(calls) - 1 and time.monotonic() < deadline:
-        time.sleep(0.001)
+    for queued, thread in enumerate(threads[1:], start=1):
+        thread.start()  # each queues before the next starts: the queue is in call order
+        while len(group._queue) <= queued and time.monotonic() < deadline:  # the first, too
+            time.sleep(0.001)
     held.release.set()
     for thread in threads:
         thread.join(10)

@@ -156,10 +156,14 @@ class Keyring:
         refused event is never half-applied."""
         self._commit(self._plan(envelope, index), index)
 
-    def admit(self, envelope: Envelope, index: int) -> None:
-        """Check, verify the signature, and apply: what a verifier does with each leaf."""
+    def admit(self, envelope: Envelope, index: int, *, verified: bool = False) -> None:
+        """Check, verify the signature, and apply: what a verifier does with each leaf.
+
+        ``verified``: the signature is already known to verify under ``envelope.key`` (checked
+        before the append lock); whether that key may sign here is still checked."""
         update = self._plan(envelope, index)
-        envelope.verify_signature()
+        if not verified:
+            envelope.verify_signature()
         self._commit(update, index)
 
     def _commit(self, update: _Update, index: int) -> None:

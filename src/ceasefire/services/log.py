@@ -20,7 +20,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 from weakref import WeakKeyDictionary
@@ -40,6 +40,7 @@ from ceasefire.log.merkle import (
     root_ids,
 )
 from ceasefire.log.note import Note, NoteSignature
+from ceasefire.services import signature_checks
 from ceasefire.services.ports import (
     AppendTransaction,
     AppendWrite,
@@ -52,14 +53,19 @@ from ceasefire.services.ports import (
     StoredCheckpoint,
 )
 from ceasefire.services.record import Admission
+from ceasefire.services.signature_checks import Verified
 
 
 @dataclass(frozen=True)
 class Submission:
-    """A signed envelope and, for a confidential one, the sealed content behind its commitment."""
+    """A signed envelope and, for a confidential one, the sealed content behind its commitment.
+
+    ``verified``: whether its signature was found valid before the append lock (set by
+    :func:`append`; ``services.signature_checks``)."""
 
     envelope: Envelope
     sealed: Sealed | None = None
+    verified: Verified | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,10 @@ def append(
     """
     if not submissions:
         raise InvalidInput("nothing to append: the batch is empty", field="batch")
-    return _group_of(store).append(store, list(submissions), log_key, clock)
+    _check_batch(submissions)  # what needs no lock, before queueing
+    checks = signature_checks.check([s.envelope for s in submissions])
+    checked = [replace(s, verified=c) for s, c in zip(submissions, checks, strict=True)]
+    return _group_of(store).append(store, checked, log_key, clock)
 
 
 def _append_now(
@@ -188,7 +197,6 @@ class _GroupCommit:
     def append(
         self, store: LogStore, submissions: list[Submission], log_key: SigningKey, clock: Clock
     ) -> Appended:
-        _check_batch(submissions)  # what needs no lock, before queueing
         mine = _Pending(submissions, log_key, clock)
         with self._lock:
             self._queue.append(mine)
@@ -371,7 +379,8 @@ def _admit_and_write(
     admission.prefetch((s.envelope, s.sealed) for s in submissions)
     for offset, submission in enumerate(submissions):
         try:
-            keyring.admit(submission.envelope, start + offset)
+            verified = submission.verified is not None and submission.verified()
+            keyring.admit(submission.envelope, start + offset, verified=verified)
             admission.admit(submission.envelope, submission.sealed, start + offset)
         except CeasefireError as exc:
             where = f"batch[{offset}]" + (f".{exc.field}" if exc.field else "")
