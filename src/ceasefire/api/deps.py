@@ -73,30 +73,42 @@ async def viewer(
 ) -> Actor | None:
     """The actor the bearer token (or, for the web interface's scripts, the session cookie)
     belongs to, or None for the public (no token)."""
-    resolve = request.app.state.resolve_token
+    found = credential(request, authorization)
+    if found is None:
+        return None
+    token, refusal = found
+    actor: Actor | None = await run_in_threadpool(request.app.state.resolve_token, token)
+    if actor is None:
+        raise refusal
+    return actor
+
+
+def credential(request: Request, authorization: str | None) -> tuple[str, HTTPException] | None:
+    """The token a request presents and the refusal if it resolves to no actor; None for the
+    public. A malformed ``Authorization`` header is refused here, before any lookup."""
     if authorization is None:
         session = request.cookies.get(SESSION_COOKIE)
         if session is None or request.headers.get(WEB_HEADER) != "1":
             return None
-        actor: Actor | None = await run_in_threadpool(resolve, session.strip())
-        if actor is None:
-            raise HTTPException(401, "your session has ended: sign in again")
-        return actor
+        return session.strip(), HTTPException(401, "your session has ended: sign in again")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(
             401, "expected Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"}
         )
-    actor = await run_in_threadpool(resolve, token.strip())
-    if actor is None:
-        raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
-    return actor
+    return token.strip(), HTTPException(
+        401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"}
+    )
+
+
+def needs_actor() -> HTTPException:
+    return HTTPException(401, "this needs an actor's token", {"WWW-Authenticate": "Bearer"})
 
 
 async def caller(actor: Annotated[Actor | None, Depends(viewer)]) -> Actor:
     """An enrolled actor: the public may only read."""
     if actor is None:
-        raise HTTPException(401, "this needs an actor's token", {"WWW-Authenticate": "Bearer"})
+        raise needs_actor()
     return actor
 
 

@@ -4,13 +4,15 @@ Each bucket holds up to ``rate`` tokens and refills at ``rate`` per minute; a wr
 An empty bucket answers 429 with ``Retry-After`` (whole seconds until a token is back). The
 buckets live in one worker's memory: with N workers an actor may write up to N times the rate,
 which still bounds a flood (design: "a party might flood reports"); a shared limit across
-workers or machines belongs in the reverse proxy. The checks are ``async`` dependencies, so
-they run on the event loop, one at a time: the buckets need no lock.
+workers or machines belongs in the reverse proxy. The checks are ``async`` dependencies, run
+on the event loop, except the actor's check of ``POST /events``, made on the worker thread that
+also looks up its token and appends (``routes_events``): a bucket takes a lock.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,9 +42,14 @@ class TokenBucket:
     rate_per_minute: int
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def take(self, key: str) -> float:
         """Take a token for ``key``: 0 if there was one, else the seconds until there is."""
+        with self._lock:
+            return self._take(key)
+
+    def _take(self, key: str) -> float:
         now = self.clock()
         capacity = float(self.rate_per_minute)
         bucket = self._buckets.get(key)
@@ -109,11 +116,15 @@ async def address_limit(request: Request) -> None:
 
 async def limited_caller(request: Request, actor: CallerDep) -> Actor:
     """The calling actor, once its own bucket has a token for this write."""
-    limits: Limits = request.app.state.limits
+    take_for_actor(request.app.state.limits, actor)
+    return actor
+
+
+def take_for_actor(limits: Limits, actor: Actor) -> None:
+    """A token from ``actor``'s bucket for one write, or 429."""
     wait = limits.per_actor.take(actor.id)
     if wait:
         raise _refuse(wait, "actor")
-    return actor
 
 
 WriterDep = Annotated[Actor, Depends(limited_caller)]

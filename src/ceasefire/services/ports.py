@@ -101,6 +101,13 @@ class RecordView(Protocol):
 
     def rows(self, table: str, column: str, values: Collection[Any]) -> list[Row]: ...
 
+    def lookup(
+        self, ids: Collection[str], digests: Collection[str]
+    ) -> tuple[dict[str, int], list[Row]]:
+        """``event_indices(ids)`` and ``rows(reports, "digest", digests)`` read together: what
+        admission looks up first for a batch, in one round trip where the database allows."""
+        ...
+
     def all_rows(self, table: str) -> list[Row]: ...
 
     def apply(self, ops: Sequence[Op], applied: int) -> None:

@@ -58,10 +58,9 @@ class Admission:
         return self._view
 
     def prefetch(self, batch: Iterable[tuple[Envelope, Sealed | None]]) -> None:
-        """Look up the batch's event ids, and the reports its reports might duplicate, in one
-        query each rather than one per event."""
+        """Look up the batch's event ids, and the reports its reports might duplicate, together
+        (one round trip on PostgreSQL) rather than one query per event."""
         envelopes = list(batch)
-        self._ids.update(self._view.event_indices([e.id for e, _ in envelopes]))
         for envelope, sealed in envelopes:
             content = envelope.body if sealed is None else sealed.body
             if envelope.type == events.REPORT_SUBMITTED and content is not None:
@@ -74,8 +73,10 @@ class Admission:
                 self._texts[envelope.id] = text
                 self._digests[envelope.id] = pj.digest_of(text)
         digests = list(self._digests.values())
+        indices, rows = self._view.lookup([e.id for e, _ in envelopes], digests)
+        self._ids.update(indices)
         found: dict[Any, list[Row]] = {digest: [] for digest in digests}
-        for row in self._view.rows(pj.REPORTS, "digest", digests) if digests else ():
+        for row in rows:
             found[row["digest"]].append(row)
         self._prefetched[(pj.REPORTS, "digest")] = found
 

@@ -19,12 +19,20 @@ from ceasefire.domain.projection import KEYS, Insert, Op, Update
 from ceasefire.errors import StorageError
 from ceasefire.services.ports import Row
 from ceasefire.storage import record_replay
-from ceasefire.storage.tables import RECORD_TABLES, rm_events, rm_progress
+from ceasefire.storage.tables import RECORD_TABLES, rm_events, rm_progress, rm_reports
 
 _IN_CHUNK: Final = 500
 _REBUILD_CACHE_KIB: Final = 1024 * 1024
 """SQLite's page cache during a rebuild, in KiB (it grows only as pages are used)."""
 _READ_PROGRESS = select(rm_progress.c.applied).where(rm_progress.c.id == 1)
+_EVENTS_BY_ID: Final = "SELECT id, idx FROM rm_events WHERE id = ANY(%s)"
+_REPORT_COLUMNS: Final = tuple(c.name for c in rm_reports.columns)
+_REPORTS_BY_DIGEST: Final = (
+    f"SELECT {', '.join(_REPORT_COLUMNS)} FROM rm_reports WHERE digest = ANY(%s) "
+    f"ORDER BY {', '.join(KEYS[rm_reports.name])}"
+)
+"""Admission's first lookups as PostgreSQL takes them from the driver (``lookup``): one
+array parameter each, so the text never changes and psycopg prepares them once."""
 
 
 def table(name: str) -> Table:
@@ -121,6 +129,33 @@ class SqlRecordView:
             query = select(source).where(source.c[column].in_(chunk)).order_by(*_key(source))
             found.extend(dict(row._mapping) for row in self.connection.execute(query))
         return found
+
+    def lookup(
+        self, ids: Collection[str], digests: Collection[str]
+    ) -> tuple[dict[str, int], list[Row]]:
+        """On PostgreSQL both queries go to the driver in one pipeline: admission makes them
+        with the append lock held, while every other appender waits, so one round trip
+        instead of two. Elsewhere (and for lists longer than a chunk) one after the other."""
+        if (
+            self.connection.dialect.name != "postgresql"
+            or len(ids) > _IN_CHUNK
+            or len(digests) > _IN_CHUNK
+        ):
+            indices = self.event_indices(ids)
+            return indices, self.rows(rm_reports.name, "digest", digests) if digests else []
+        self._flush()
+        self._by_key()
+        raw: Any = self.connection.connection.driver_connection  # psycopg
+        with raw.cursor() as events, raw.cursor() as reports:
+            with raw.pipeline():
+                events.execute(_EVENTS_BY_ID, (list(ids),))
+                if digests:
+                    reports.execute(_REPORTS_BY_DIGEST, (list(digests),))
+            indices = {str(event_id): int(index) for event_id, index in events.fetchall()}
+            rows: list[Row] = []
+            if digests:
+                rows += (dict(zip(_REPORT_COLUMNS, row, strict=True)) for row in reports.fetchall())
+        return indices, rows
 
     def all_rows(self, table_name: str) -> list[Row]:
         self._flush()
