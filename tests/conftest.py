@@ -11,10 +11,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
+
+from tests.record_factories import Mechanism, make_mechanism
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -71,3 +74,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return f"sqlite:///{folder / 'ceasefire.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
+    """A mechanism (the Istanbul agreement in force, the personas enrolled) on each database;
+    a test module may define its own."""
+    found = make_mechanism(database_url, tmp_path / "data")
+    try:
+        yield found
+    finally:
+        found.close()

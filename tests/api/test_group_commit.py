@@ -9,10 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from ceasefire.errors import CeasefireError
 from ceasefire.log.envelope import Envelope
@@ -21,7 +18,7 @@ from ceasefire.services import log as log_service
 from ceasefire.services.receipts import Issued, Replayed, Terms, accept, receipt_for
 from ceasefire.storage.log_store import SqlLogStore
 from tests.api.conftest import signed
-from tests.record_factories import Mechanism, make_mechanism
+from tests.record_factories import Mechanism
 from tests.report_bodies import allegation_body
 
 
@@ -41,15 +38,6 @@ class _Held:
             assert self.release.wait(10)
         with self.store.appending(create) as tx:
             yield tx
-
-
-@pytest.fixture
-def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
-    found = make_mechanism(database_url, tmp_path / "data")
-    try:
-        yield found
-    finally:
-        found.close()
 
 
 def _concurrently(held: _Held, calls: list[Callable[[], Any]]) -> list[Any]:

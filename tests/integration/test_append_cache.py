@@ -4,9 +4,7 @@ database stand for two API workers, each with its own copies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -17,17 +15,8 @@ from ceasefire.services import agreements as agreement_service
 from ceasefire.services import keys as key_service
 from ceasefire.services import log as log_service
 from ceasefire.storage.log_store import SqlLogStore
-from tests.record_factories import Mechanism, make_mechanism
+from tests.record_factories import Mechanism
 from tests.report_bodies import allegation_body
-
-
-@pytest.fixture
-def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
-    found = make_mechanism(database_url, tmp_path / "data")
-    try:
-        yield found
-    finally:
-        found.close()
 
 
 def _submit(mechanism: Mechanism, store: SqlLogStore, persona: str, number: int) -> None:

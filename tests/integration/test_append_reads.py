@@ -5,26 +5,12 @@ its reports might duplicate, read together)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from ceasefire.domain import projection as pj
 from ceasefire.log.merkle import root_ids
 from ceasefire.storage import tree_rows
 from ceasefire.storage.log_store import SqlLogStore
-from tests.record_factories import Mechanism, make_mechanism
+from tests.record_factories import Mechanism
 from tests.report_bodies import allegation_body
-
-
-@pytest.fixture
-def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
-    found = make_mechanism(database_url, tmp_path / "data")
-    try:
-        yield found
-    finally:
-        found.close()
 
 
 def _edge_read_with_the_lock(store: SqlLogStore) -> tuple[int, dict[tuple[int, int], bytes]]:
