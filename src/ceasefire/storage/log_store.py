@@ -305,9 +305,6 @@ class SqlLogStore:
     def add_token(self, row: TokenRow) -> None:
         token_rows.add_token(self._engine, row)
 
-    def token_by_digest(self, digest: bytes) -> TokenRow | None:
-        return token_rows.token_by_digest(self._engine, digest)
-
     def token_with_keys(self, digest: bytes) -> tuple[TokenRow, list[KeyRecord]] | None:
         return token_rows.token_with_keys(self._engine, digest)
 

@@ -40,14 +40,6 @@ def add_token(engine: Engine, row: TokenRow) -> None:
         )
 
 
-def token_by_digest(engine: Engine, digest: bytes) -> TokenRow | None:
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(api_tokens).where(api_tokens.c.digest == digest)
-        ).one_or_none()
-    return None if row is None else _token(row)
-
-
 def token_with_keys(engine: Engine, digest: bytes) -> tuple[TokenRow, list[KeyRecord]] | None:
     """The token and its actor's unrevoked keys in one query (every request makes it).
 
