@@ -20,12 +20,16 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from ceasefire import bootstrap
 from ceasefire.api.app import create_app
+from ceasefire.cli.main import app as cli
 from ceasefire.log.envelope import Envelope, Sealed, b64encode, sign_event
 from ceasefire.services import tokens as token_service
 from ceasefire.settings import Settings
 from ceasefire.storage.keyfiles import write_key
+from ceasefire.storage.log_store import SqlLogStore
 from tests.record_factories import ORIGIN, PERSONAS, Mechanism, make_mechanism
 from tests.report_bodies import allegation_body
 
@@ -125,3 +129,22 @@ def serving(database_url: str, data: Path, **settings: Any) -> Iterator[Service]
 def service(database_url: str, tmp_path: Path) -> Iterator[Service]:
     with serving(database_url, tmp_path / "data") as found:
         yield found
+
+
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "istanbul-2025.yaml"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Istanbul scenario played into a store of its own, once per test module."""
+    found = tmp_path_factory.mktemp("scenario")
+    result = CliRunner().invoke(cli, ["scenario", "load", str(SCENARIO), "--data", str(found)])
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def played(folder: Path) -> Iterator[SqlLogStore]:
+    """The store of :func:`folder`, open for the module."""
+    with bootstrap.opened(Settings(data=folder)) as store:
+        yield store

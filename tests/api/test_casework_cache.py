@@ -18,14 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from ceasefire import bootstrap
 from ceasefire.api.app import create_app
-from ceasefire.cli.main import app
 from ceasefire.domain import projection as pj
 from ceasefire.errors import Conflict
 from ceasefire.services import casework
@@ -34,7 +30,6 @@ from ceasefire.settings import Settings
 from ceasefire.storage.log_store import SqlLogStore
 from tests.api.conftest import TestClient
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "istanbul-2025.yaml"
 _CUT = (pj.AGREEMENTS, pj.SIGNATURES)
 
 
@@ -56,20 +51,6 @@ class Prefix:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found = tmp_path_factory.mktemp("scenario")
-    result = CliRunner().invoke(app, ["scenario", "load", str(SCENARIO), "--data", str(found)])
-    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
-    return found
-
-
-@pytest.fixture(scope="module")
-def played(folder: Path) -> Iterator[SqlLogStore]:
-    with bootstrap.opened(Settings(data=folder)) as store:
-        yield store
 
 
 def _first_adopted(store: SqlLogStore) -> int:

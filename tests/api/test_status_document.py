@@ -7,18 +7,13 @@ allegations, grown one at a time, in strides, and with one resolved in the middl
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from starlette.responses import JSONResponse
-from typer.testing import CliRunner
 
-from ceasefire import bootstrap
 from ceasefire.api.app import create_app
-from ceasefire.cli.main import app
 from ceasefire.domain import enforcement_counts, moments
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.enforcement import Evaluation, assess
@@ -29,22 +24,7 @@ from ceasefire.settings import Settings
 from ceasefire.storage.log_store import SqlLogStore
 from tests.api.conftest import TestClient
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "istanbul-2025.yaml"
 MANY = 3_000
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    found = tmp_path_factory.mktemp("scenario")
-    result = CliRunner().invoke(app, ["scenario", "load", str(SCENARIO), "--data", str(found)])
-    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
-    return found
-
-
-@pytest.fixture(scope="module")
-def played(folder: Path) -> Iterator[SqlLogStore]:
-    with bootstrap.opened(Settings(data=folder)) as store:
-        yield store
 
 
 def _old_bytes(evaluation: Evaluation) -> bytes:
