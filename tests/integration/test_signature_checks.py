@@ -1,23 +1,26 @@
-"""Signatures are verified before the append lock — a large batch in the background while it
+"""Signatures are verified before the append lock — a large batch in a child process while it
 is admitted — and an append refuses exactly what it refused when the keyring verified each
-signature in turn: the same error at the same place in the batch, nothing written."""
+signature in turn: the same error at the same place in the batch, nothing written; also when
+the child is busy with another batch or dies half way."""
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ceasefire.errors import PermissionDenied, VerificationError
+from ceasefire.log import signature_worker
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import keys as key_service
 from ceasefire.services import signature_checks
 from ceasefire.services.log import Submission
 from tests.factories import ScratchLog, make_log
 
-LARGE = signature_checks.IN_BACKGROUND + 3 * signature_checks.SLICE
+LARGE = signature_checks.IN_BACKGROUND + 200
 
 
 @pytest.fixture
@@ -80,3 +83,84 @@ def test_a_valid_signature_by_a_revoked_key_is_still_refused(log: ScratchLog) ->
     )
     with pytest.raises(PermissionDenied):
         log.append(*(log.submission(key, n=n) for n in range(LARGE)))
+
+
+def test_a_large_batch_while_the_worker_answers_another_is_verified_in_place(
+    log: ScratchLog,
+) -> None:
+    key = log.enrol("monitor-1")
+    first = [log.submission(key, n=n) for n in range(LARGE)]
+    second = [log.submission(key, n=LARGE + n) for n in range(LARGE)]
+    bad = LARGE - 5
+    second[bad] = _forged(second[bad], second[0])
+    holding = signature_checks.check([s.envelope for s in first])  # the worker is taken
+    try:
+        with pytest.raises(VerificationError) as caught:
+            log.append(*second)
+        assert caught.value.field == f"batch[{bad}].sig"
+        assert all(answer() for answer in holding)  # its answers are still its own
+    finally:
+        holding.release()
+    log.append(*second[:bad])  # and the worker serves the next batch
+
+
+def test_a_worker_that_dies_half_way_leaves_the_rest_to_the_caller(log: ScratchLog) -> None:
+    key = log.enrol("monitor-1")
+    batch = [log.submission(key, n=n) for n in range(LARGE)]
+    bad = LARGE - 3
+    batch[bad] = _forged(batch[bad], batch[1])
+    checks = signature_checks.check([s.envelope for s in batch])
+    try:
+        assert checks[0]() and checks[1]()
+        worker = signature_checks._WORKERS.current
+        assert worker is not None
+        worker.kill()
+        answers = [answer() for answer in checks]
+    finally:
+        checks.release()
+    assert answers == [n != bad for n in range(LARGE)]
+    start = log.store.head().size
+    batch[bad] = log.submission(key, n=10_000)
+    assert log.append(*batch).indices == range(start, start + LARGE)  # a new worker
+
+
+def test_answers_may_be_read_from_another_thread(log: ScratchLog) -> None:
+    key = log.enrol("monitor-1")
+    batch = [log.submission(key, n=n) for n in range(LARGE)]
+    checks = signature_checks.check([s.envelope for s in batch])
+    seen: list[bool] = []
+    reader = threading.Thread(target=lambda: seen.extend(answer() for answer in checks))
+    try:
+        reader.start()
+        reader.join(timeout=60)
+    finally:
+        checks.release()
+    assert seen == [True] * LARGE
+
+
+def test_the_worker_answers_as_libsodium_does() -> None:
+    key = SigningKey.generate("someone")
+    signed = [(key.public_key, b"message %d" % n, key.sign(b"message %d" % n)) for n in range(40)]
+    wrong = [
+        (signed[0][0], b"another message", signed[0][2]),  # the signature of another message
+        (bytes(32), signed[1][1], signed[1][2]),  # a small-order key, refused by libsodium
+        (signed[2][0], signed[2][1], bytes(64)),
+    ]
+    batch = signed + wrong
+    worker = signature_worker.Worker()
+    owner = object()
+    try:
+        assert worker.start(batch, owner)
+        assert not worker.start(batch, object())  # one batch at a time
+        answers = [worker.answer(owner, n) for n in range(len(batch))]
+        worker.finish(owner)
+        assert worker.start(batch[:3], owner)  # free again
+        worker.finish(owner)  # answers left unread are dropped
+        assert worker.start(batch[:1], owner) and worker.answer(owner, 0)
+        worker.finish(owner)
+    finally:
+        worker.close()
+    assert answers == [signature_worker.verifies(*s) for s in batch]
+    assert answers == [True] * 40 + [False] * 3
+    with pytest.raises(ValueError, match="32 bytes"):
+        signature_worker.frame([(b"short", b"m", bytes(64))])

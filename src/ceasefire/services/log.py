@@ -132,8 +132,11 @@ def append(
         raise InvalidInput("nothing to append: the batch is empty", field="batch")
     _check_batch(submissions)  # what needs no lock, before queueing
     checks = signature_checks.check([s.envelope for s in submissions])
-    checked = [replace(s, verified=c) for s, c in zip(submissions, checks, strict=True)]
-    return _group_of(store).append(store, checked, log_key, clock)
+    try:
+        checked = [replace(s, verified=c) for s, c in zip(submissions, checks, strict=True)]
+        return _group_of(store).append(store, checked, log_key, clock)
+    finally:
+        checks.release()
 
 
 def _append_now(
