@@ -14,9 +14,11 @@ import pytest
 
 from ceasefire.errors import PermissionDenied, VerificationError
 from ceasefire.log import signature_worker
+from ceasefire.log.envelope import Envelope
+from ceasefire.log.hashing import leaf_hashes
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import keys as key_service
-from ceasefire.services import signature_checks
+from ceasefire.services import signature_checks, verify
 from ceasefire.services.log import Submission
 from tests.factories import ScratchLog, make_log
 
@@ -164,3 +166,43 @@ def test_the_worker_answers_as_libsodium_does() -> None:
     assert answers == [True] * 40 + [False] * 3
     with pytest.raises(ValueError, match="32 bytes"):
         signature_worker.frame([(b"short", b"m", bytes(64))])
+
+
+class _Rewritten:
+    """The stored log as a source for ``verify_log``, one entry replaced (its leaf hash
+    recomputed, so only its signature can give it away)."""
+
+    def __init__(self, log: ScratchLog, index: int, leaf: bytes) -> None:
+        self._store, self._index, self._leaf = log.store, index, leaf
+
+        self.head, self.count_entries = log.store.head, log.store.count_entries
+        self.read_nodes, self.checkpoints = log.store.read_nodes, log.store.checkpoints
+        self.cosignatures, self.key_records = log.store.cosignatures, log.store.key_records
+
+    def entry_rows(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
+        rows = self._store.entry_rows(start, end)
+        return [
+            (i, self._leaf, leaf_hashes([self._leaf])[0]) if i == self._index else (i, leaf, h)
+            for i, leaf, h in rows
+        ]
+
+
+def test_verify_finds_the_one_forged_signature_across_chunks(
+    log: ScratchLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "_CHUNK", signature_checks.IN_BACKGROUND + 10)
+    key = log.enrol("monitor-1")
+    start = log.store.head().size
+    log.append(*(log.submission(key, n=n) for n in range(3 * LARGE)))
+    assert verify.verify_store(log.store).ok
+    target = start + 2 * LARGE + 7  # in a chunk of its own, after chunks checked by the worker
+    (_, leaf), (_, other) = (
+        next(log.store.entries(target, target + 1)),
+        next(log.store.entries(1, 2)),
+    )
+    forged = dataclasses.replace(Envelope.from_leaf(leaf), sig=Envelope.from_leaf(other).sig)
+    report, _ = verify.verify_log(_Rewritten(log, target, forged.to_leaf()))
+    entries = [p for p in report.problems if p.level == 0]
+    assert [(p.index, "does not verify under key" in p.message) for p in entries] == [
+        (target, True)
+    ]

@@ -37,6 +37,7 @@ from ceasefire.log.keys import ED25519_COSIGNATURE, VerifierKey
 from ceasefire.log.merkle import NodeId, consistency_proof, root_at
 from ceasefire.log.note import Note, NoteSignature
 from ceasefire.log.proofs import verify_consistency
+from ceasefire.services import signature_checks
 from ceasefire.services.ports import (
     CosignatureRow,
     LogHead,
@@ -164,28 +165,78 @@ def _check_entries(
     store: LogSource, head: LogHead, report: VerifyReport, signatures: bool, progress: Progress
 ) -> Keyring | None:
     """Chunk by chunk: hash the leaves in bulk and compare with the stored leaf hashes; look
-    row by row only where a chunk disagrees."""
+    row by row only where a chunk disagrees. With signatures, a chunk's envelopes are parsed
+    while the signature worker checks the chunk before, and then admitted in log order."""
     size = head.size
     keyring = Keyring.empty() if signatures else None
-    for start in range(0, size, _CHUNK):
-        rows = store.entry_rows(start, min(start + _CHUNK, size))
-        missing = _first_gap([index for index, _, _ in rows], start, min(start + _CHUNK, size))
-        if missing is not None:
-            report.add(Problem(missing, f"entry {missing}", "entry missing"))
-            return keyring
-        leaves = [leaf for _, leaf, _ in rows]
-        computed, stored = leaf_hashes(leaves), [node for _, _, node in rows]
-        if computed != stored:
-            _report_leaf_mismatches(start, computed, stored, report)
-        if keyring is not None:
-            for offset, leaf in enumerate(leaves):
-                _check_envelope(keyring, head, leaf, start + offset, report)
-        report.entries_checked += len(rows)
-        progress("entries", start + len(rows), size)
+    pending: _Parsed | None = None
+    missing: int | None = None
+    try:
+        for start in range(0, size, _CHUNK):
+            rows = store.entry_rows(start, min(start + _CHUNK, size))
+            missing = _first_gap([i for i, _, _ in rows], start, min(start + _CHUNK, size))
+            if missing is not None:
+                report.add(Problem(missing, f"entry {missing}", "entry missing"))
+                break
+            leaves = [leaf for _, leaf, _ in rows]
+            computed, stored = leaf_hashes(leaves), [node for _, _, node in rows]
+            if computed != stored:
+                _report_leaf_mismatches(start, computed, stored, report)
+            if keyring is not None:
+                parsed = _Parsed.of(start, leaves)
+                if pending is not None:
+                    pending.admit(keyring, head, report)
+                pending = parsed.checking()
+            report.entries_checked += len(rows)
+            progress("entries", start + len(rows), size)
+        if pending is not None and keyring is not None:
+            pending.admit(keyring, head, report)
+    finally:
+        if pending is not None:
+            pending.release()
     extra = store.count_entries() - size
-    if extra > 0:
+    if missing is None and extra > 0:
         report.add(Problem(size, "entries", f"{extra} entries stored beyond the log size {size}"))
     return keyring
+
+
+@dataclass
+class _Parsed:
+    """A chunk's entries as envelopes (or why one does not parse), and their signatures'
+    answers once :meth:`checking` has sent them to be verified."""
+
+    start: int
+    envelopes: list[Envelope | CeasefireError]
+    checks: signature_checks.Checks | None = None
+
+    @classmethod
+    def of(cls, start: int, leaves: list[bytes]) -> _Parsed:
+        envelopes: list[Envelope | CeasefireError] = []
+        for leaf in leaves:
+            try:
+                envelopes.append(Envelope.from_leaf(leaf))
+            except CeasefireError as exc:
+                envelopes.append(exc)
+        return cls(start, envelopes)
+
+    def checking(self) -> _Parsed:
+        good = [e for e in self.envelopes if isinstance(e, Envelope)]
+        return replace(self, checks=signature_checks.check(good))
+
+    def admit(self, keyring: Keyring, head: LogHead, report: VerifyReport) -> None:
+        answers = iter(self.checks or ())
+        for offset, envelope in enumerate(self.envelopes):
+            index = self.start + offset
+            if isinstance(envelope, CeasefireError):
+                report.add(Problem(index, f"entry {index}", f"envelope refused: {envelope}"))
+                continue
+            verified = next(answers, None)
+            _check_envelope(keyring, head, envelope, index, report, verified)
+        self.release()
+
+    def release(self) -> None:
+        if self.checks is not None:
+            self.checks.release()
 
 
 def _first_gap(indices: list[int], start: int, end: int) -> int | None:
@@ -216,11 +267,15 @@ def _report_leaf_mismatches(
 
 
 def _check_envelope(
-    keyring: Keyring, head: LogHead, leaf: bytes, index: int, report: VerifyReport
+    keyring: Keyring,
+    head: LogHead,
+    envelope: Envelope,
+    index: int,
+    report: VerifyReport,
+    verified: signature_checks.Verified | None,
 ) -> None:
     try:
-        envelope = Envelope.from_leaf(leaf)
-        keyring.admit(envelope, index)
+        keyring.admit(envelope, index, verified=verified is not None and verified())
     except CeasefireError as exc:
         report.add(Problem(index, f"entry {index}", f"envelope refused: {exc}"))
         return
