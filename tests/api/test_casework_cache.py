@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ceasefire.api.app import create_app
 from ceasefire.domain import projection as pj
+from ceasefire.domain.enforcement import assess
 from ceasefire.errors import Conflict
 from ceasefire.services import casework
 from ceasefire.services.ports import LogHead
@@ -182,3 +185,82 @@ def test_status_over_http_is_the_evaluation_document_with_its_headers(
         document = answer.json()
         moment = datetime.fromisoformat(document["as_of"])
         assert document == casework.status(played, moment).to_document()
+
+
+class _Growing(Prefix):
+    """One store whose log a test grows while requests are on their way; ``seen`` holds the
+    sizes its head was read at."""
+
+    def __init__(self, store: SqlLogStore, size: int) -> None:
+        super().__init__(store, size)
+        self.seen: list[int] = []
+
+    def head(self) -> LogHead:
+        self.seen.append(self.size)
+        return super().head()
+
+    def wait_for_reads(self, count: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(self.seen) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+
+def test_one_evaluation_of_the_newest_log_answers_the_requests_queued_behind_another(
+    played: SqlLogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = datetime(2025, 11, 28, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr(casework, "_now", lambda: moment)
+    made: list[int] = []
+    release = threading.Event()
+
+    def slow_assess(agreement: Any, facts: Any, as_of: datetime) -> Any:
+        made.append(log.size)
+        if len(made) == 1:
+            release.wait(timeout=30)  # the first evaluation runs while the others arrive
+        return assess(agreement, facts, as_of)
+
+    monkeypatch.setattr(casework, "assess", slow_assess)
+    end = played.head().size
+    log = _Growing(played, end - 30)
+    folds = casework.Folds()
+    answers: dict[str, Any] = {}
+
+    def request(name: str) -> None:
+        answers[name] = casework.status(log, None, folds)
+
+    first = threading.Thread(target=request, args=("first",))
+    first.start()
+    while not made:
+        time.sleep(0.01)
+    waiting = []
+    for name, size in (("b", end - 20), ("c", end - 10), ("d", end)):
+        log.size = size  # the log grows: each request sees a longer one
+        reads = len(log.seen)
+        waiting.append(threading.Thread(target=request, args=(name,)))
+        waiting[-1].start()
+        log.wait_for_reads(reads + 1)
+    time.sleep(0.1)
+    release.set()
+    for thread in [first, *waiting]:
+        thread.join(timeout=30)
+    assert made == [end - 30, end]  # not one evaluation per size seen
+    assert answers["b"] is answers["c"] is answers["d"]
+    fresh = casework.status(played, moment)
+    assert answers["d"].to_json() == fresh.to_json()
+
+
+def test_a_kept_evaluation_never_answers_a_request_that_saw_a_longer_log_or_a_later_second(
+    played: SqlLogStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = datetime(2025, 11, 28, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr(casework, "_now", lambda: moment)
+    folds = casework.Folds()
+    end = played.head().size
+    shorter = casework.status(Prefix(played, end - 3), None, folds)
+    longer = casework.status(played, None, folds)
+    assert longer is not shorter
+    assert casework.status(Prefix(played, end - 3), None, folds) is longer  # newer is fine
+    later = moment + timedelta(seconds=1)
+    monkeypatch.setattr(casework, "_now", lambda: later)
+    again = casework.status(played, None, folds)
+    assert again is not longer and again.as_of == later

@@ -233,9 +233,10 @@ class Folds:
     log only grows; an actor keeps its affiliation), and a fold made for a smaller size is
     never served again. Several workers each keep their own; none can be stale, since each
     asks the database for the size. The evaluation also depends on the time: "now" is taken
-    to the second — what an evaluation shows of its ``as_of`` (``iso_time``) — so one is kept
-    per ``(size, second)`` and says exactly the moment it was made for. An explicit ``as_of``
-    reuses the fold when every entry is before it, and folds afresh otherwise.
+    to the second — what an evaluation shows of its ``as_of`` (``iso_time``). The latest
+    evaluation is kept with its ``(size, second)``, which it states, and answers every request
+    that saw the log no longer, no later (``evaluation``). An explicit ``as_of`` reuses the
+    fold when every entry is before it, and folds afresh otherwise.
 
     When the log grows, the fold of the longer log is the kept one with the new entries
     applied (``Casework.apply`` is the fold's step), to a copy, so the kept one is never
@@ -274,7 +275,6 @@ class Folds:
         with self._lock:
             if size > self._size:
                 self._size, self._entries, self._latest = size, grown, latest
-                self._evaluation = None
         return size, grown, latest
 
     def fold(
@@ -321,13 +321,21 @@ class Folds:
         return found
 
     def evaluation(self, size: int, moment: datetime) -> Evaluation | None:
+        """The kept evaluation if it is of a log at least ``size`` long and for ``moment`` or
+        a later second: what a request that saw the log at ``size`` at ``moment`` may be
+        answered with (the state as it was when the request arrived, or later)."""
         with self._lock:
             kept = self._evaluation
-        return kept[2] if kept is not None and kept[:2] == (size, moment) else None
+        if kept is None or kept[0] < size or kept[1] < moment:
+            return None
+        return kept[2]
 
     def keep(self, size: int, moment: datetime, evaluation: Evaluation) -> None:
+        """Keep the evaluation of the log's first ``size`` entries at ``moment``, unless the
+        kept one is newer."""
         with self._lock:
-            if size == self._size:
+            kept = self._evaluation
+            if kept is None or (kept[0] <= size and kept[1] <= moment):
                 self._evaluation = (size, moment, evaluation)
 
 
@@ -342,10 +350,18 @@ def load(
     force then (None: now). ``folds``: this process's memory of earlier folds, if any."""
     if folds is None:
         return _load(store, list(record_entries(store)), as_of)
+    return _load_with(store, as_of, folds)[1]
+
+
+def _load_with(
+    store: Store, as_of: datetime | None, folds: Folds
+) -> tuple[int, tuple[Casework, Agreement]]:
+    """:func:`load` through ``folds``, and the size of the log it folded."""
     size, entries, latest = folds.prefix(store)
     if as_of is not None and (latest is None or latest > as_of):
-        return _load(store, _until(entries, as_of), as_of)
-    return folds.fold(size, as_of is None, entries, lambda: _load(store, list(entries), as_of))
+        return size, _load(store, _until(entries, as_of), as_of)
+    made = folds.fold(size, as_of is None, entries, lambda: _load(store, list(entries), as_of))
+    return size, made
 
 
 def _load(
@@ -366,19 +382,25 @@ def status(store: Store, as_of: datetime | None = None, folds: Folds | None = No
         moment = as_of or datetime.now(UTC)
         casework, agreement = load(store, moment, folds)
         return assess(agreement, casework.facts(), moment)
-    moment = datetime.now(UTC).replace(microsecond=0)
+    moment = _now()
     size = store.head().size
     found = folds.evaluation(size, moment)
     if found is None:
-        # one evaluation at a time: requests that meet the same new size wait for the first
-        # one's rather than each making their own on the same cores
+        # One evaluation at a time, of the newest log: the requests that arrive while it is
+        # made wait for it, and it answers all of them (each saw the log at most that long),
+        # so evaluations never queue up one per new entry, however fast entries arrive.
         with folds.evaluating:
             found = folds.evaluation(size, moment)
             if found is None:
-                casework, agreement = load(store, moment, folds)
+                moment = _now()
+                size, (casework, agreement) = _load_with(store, moment, folds)
                 found = assess(agreement, casework.facts(), moment)
                 folds.keep(size, moment, found)
     return found
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def list_cases(
