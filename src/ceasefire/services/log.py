@@ -40,7 +40,7 @@ from ceasefire.log.merkle import (
     root_ids,
 )
 from ceasefire.log.note import Note, NoteSignature
-from ceasefire.services import signature_checks
+from ceasefire.services import gc_window, signature_checks
 from ceasefire.services.ports import (
     AppendTransaction,
     AppendWrite,
@@ -133,8 +133,9 @@ def append(
     _check_batch(submissions)  # what needs no lock, before queueing
     checks = signature_checks.check([s.envelope for s in submissions])
     try:
-        checked = [replace(s, verified=c) for s, c in zip(submissions, checks, strict=True)]
-        return _group_of(store).append(store, checked, log_key, clock)
+        with gc_window.for_batch(len(submissions)):
+            checked = [replace(s, verified=c) for s, c in zip(submissions, checks, strict=True)]
+            return _group_of(store).append(store, checked, log_key, clock)
     finally:
         checks.release()
 
