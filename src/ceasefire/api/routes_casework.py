@@ -90,9 +90,9 @@ def status(
     if kept is not None and kept[0] is evaluation:
         return _json(kept[1], response)
     # The document holds an explanation per open allegation: rendered once per evaluation
-    # (``Folds`` keeps one per log size and second), straight to JSON — it is plain data, so
-    # FastAPI's validation of it against ``dict[str, Any]`` on every request is left out — and
-    # from each explanation's kept JSON (the bytes ``JSONResponse`` would write for it).
+    # (``Folds`` keeps the latest, with its log size and second), straight to JSON — it is
+    # plain data, so FastAPI's validation of it against ``dict[str, Any]`` on every request is
+    # left out — and from each explanation's kept JSON (the bytes ``JSONResponse`` would write).
     body = evaluation.to_json().encode()
     if as_of is None:
         request.app.state.status_body = (evaluation, body)
