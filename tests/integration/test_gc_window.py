@@ -4,23 +4,12 @@ when it ends, whatever its outcome; a small batch leaves the collector alone."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from ceasefire.errors import Conflict
 from ceasefire.services import gc_window
-from tests.factories import ScratchLog, make_log
-
-
-@pytest.fixture
-def log(database_url: str, tmp_path: Path) -> Iterator[ScratchLog]:
-    found = make_log(database_url, tmp_path)
-    try:
-        yield found
-    finally:
-        found.store.close()
+from tests.factories import ScratchLog
 
 
 def test_the_window_freezes_the_older_objects_and_always_unfreezes_them() -> None:

@@ -29,13 +29,6 @@ from ceasefire.storage.tables import log_entries, log_head, log_nodes, sealed_bo
 from tests.factories import ORIGIN, T0, ScratchLog, make_log
 
 
-@pytest.fixture
-def log(database_url: str, tmp_path: Path) -> Iterator[ScratchLog]:
-    scratch = make_log(database_url, tmp_path / "data")
-    yield scratch
-    scratch.store.close()
-
-
 def leaves_of(log: ScratchLog) -> list[bytes]:
     return [leaf for _, leaf in log.store.entries(0, log.store.head().size)]
 

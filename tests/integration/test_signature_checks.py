@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,18 +18,9 @@ from ceasefire.log.keys import SigningKey
 from ceasefire.services import keys as key_service
 from ceasefire.services import signature_checks, verify
 from ceasefire.services.log import Submission
-from tests.factories import ScratchLog, make_log
+from tests.factories import ScratchLog
 
 LARGE = signature_checks.IN_BACKGROUND + 200
-
-
-@pytest.fixture
-def log(database_url: str, tmp_path: Path) -> Iterator[ScratchLog]:
-    found = make_log(database_url, tmp_path)
-    try:
-        yield found
-    finally:
-        found.store.close()
 
 
 def _forged(submission: Submission, other: Submission) -> Submission:
