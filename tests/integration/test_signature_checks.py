@@ -195,3 +195,15 @@ def test_verify_finds_the_one_forged_signature_across_chunks(
     assert [(p.index, "does not verify under key" in p.message) for p in entries] == [
         (target, True)
     ]
+
+
+def test_a_worker_found_dead_between_batches_is_replaced(log: ScratchLog) -> None:
+    key = log.enrol("monitor-1")
+    log.append(*(log.submission(key, n=n) for n in range(LARGE)))  # starts a worker
+    dead = signature_checks._WORKERS.current
+    assert dead is not None
+    dead.kill()
+    start = log.store.head().size
+    batch = [log.submission(key, n=LARGE + n) for n in range(LARGE)]
+    assert log.append(*batch).indices == range(start, start + LARGE)
+    assert signature_checks._WORKERS.current is not dead

@@ -116,6 +116,11 @@ class Worker:
     def alive(self) -> bool:
         return self._process.poll() is None
 
+    def busy(self) -> bool:
+        """Whether a batch holds the child (its answers not all read yet)."""
+        with self._lock:
+            return self._owner is not None
+
     def close(self) -> None:
         """End the child: it exits when its input ends."""
         self._stop(kill=False)

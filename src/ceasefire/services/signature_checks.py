@@ -107,7 +107,11 @@ class _Workers:
         start: the caller verifies)."""
         signed = [(e.key, e.signing_message(), e.sig) for e in envelopes]
         with self._lock:
-            if self.current is None or not self.current.alive():
+            if self.current is not None and not self.current.alive():
+                if not self.current.busy():  # else the batch reading it stops it (``forget``)
+                    self.current.kill()  # its pipes closed, its process reaped
+                self.current = None
+            if self.current is None:
                 try:
                     self.current = Worker()
                 except OSError:
