@@ -55,6 +55,17 @@ class ScratchLog:
         )
         return key
 
+    def revoke(self, actor: str, reason: str) -> None:
+        """The operator revokes ``actor``'s key."""
+        key_service.revoke(
+            self.store,
+            actor=actor,
+            reason=reason,
+            operator_key=self.operator_key,
+            log_key=self.log_key,
+            clock=self.tick,
+        )
+
     def submission(self, key: SigningKey, type_: str = "note.added", **body: Any) -> Submission:
         envelope, sealed = sign_event(
             key, log=ORIGIN, actor=key.name, type=type_, time=self.tick(), body=body or {"n": 1}

@@ -89,6 +89,17 @@ class Mechanism:
         self.keys[persona] = key
         return key
 
+    def revoke(self, actor: str, reason: str) -> None:
+        """The operator revokes ``actor``'s key."""
+        key_service.revoke(
+            self.store,
+            actor=actor,
+            reason=reason,
+            operator_key=self.operator_key,
+            log_key=self.log_key,
+            clock=self.tick,
+        )
+
     def sign_agreement(self, persona: str, version: int | None = None) -> None:
         agreement_service.sign(
             self.store,

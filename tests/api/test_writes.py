@@ -21,7 +21,6 @@ from ceasefire.log.envelope import b64encode
 from ceasefire.log.hashing import leaf_hash
 from ceasefire.log.keys import SigningKey
 from ceasefire.log.receipt import Receipt, sign_receipt, verify_receipt
-from ceasefire.services import keys as key_service
 from ceasefire.services import tokens as token_service
 from tests.api.conftest import Service, TestClient, payload, serving, signed
 from tests.record_factories import ORIGIN, T0
@@ -155,14 +154,7 @@ def test_a_revoked_token_is_refused(service: Service) -> None:
 
 def test_a_revoked_actors_token_is_refused(service: Service) -> None:
     m = service.mechanism
-    key_service.revoke(
-        m.store,
-        actor="af-liaison-1",
-        reason="the liaison left",
-        operator_key=m.operator_key,
-        log_key=m.log_key,
-        clock=m.tick,
-    )
+    m.revoke("af-liaison-1", "the liaison left")
     size = service.size()
     refused(service, service.post_event("af_liaison"), 401, "not_authenticated", None)
     assert service.size() == size

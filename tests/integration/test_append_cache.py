@@ -12,7 +12,6 @@ from ceasefire.domain import events
 from ceasefire.domain.agreement_toml import load_bundled
 from ceasefire.errors import Conflict, PermissionDenied
 from ceasefire.services import agreements as agreement_service
-from ceasefire.services import keys as key_service
 from ceasefire.services import log as log_service
 from ceasefire.storage.log_store import SqlLogStore
 from tests.record_factories import Mechanism
@@ -33,14 +32,7 @@ def _submit(mechanism: Mechanism, store: SqlLogStore, persona: str, number: int)
 def test_a_key_revoked_by_another_worker_is_refused_at_once(mechanism: Mechanism) -> None:
     other = SqlLogStore(mechanism.store.engine)  # its own copies, as another process has
     _submit(mechanism, other, "af_liaison", 1)  # the other worker's copies are now filled
-    key_service.revoke(
-        mechanism.store,
-        actor="af-liaison-1",
-        reason="the liaison left",
-        operator_key=mechanism.operator_key,
-        log_key=mechanism.log_key,
-        clock=mechanism.tick,
-    )
+    mechanism.revoke("af-liaison-1", "the liaison left")
     size = mechanism.size()
     with pytest.raises(PermissionDenied):
         _submit(mechanism, other, "af_liaison", 2)

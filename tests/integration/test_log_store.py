@@ -19,7 +19,6 @@ from ceasefire.log.keys import SigningKey, VerifierKey
 from ceasefire.log.merkle import MemoryTree
 from ceasefire.log.note import Note
 from ceasefire.log.proofs import verify_consistency, verify_inclusion
-from ceasefire.services import keys as key_service
 from ceasefire.services import log as log_service
 from ceasefire.services import witnessing
 from ceasefire.services.log import Submission
@@ -99,14 +98,7 @@ def test_a_batch_with_one_bad_envelope_appends_nothing(log: ScratchLog) -> None:
 def test_revoked_key_cannot_append(log: ScratchLog) -> None:
     pk = log.enrol("pk-liaison")
     log.append(log.submission(pk))
-    key_service.revoke(
-        log.store,
-        actor="pk-liaison",
-        reason="laptop lost",
-        operator_key=log.operator_key,
-        log_key=log.log_key,
-        clock=log.tick,
-    )
+    log.revoke("pk-liaison", "laptop lost")
     with pytest.raises(PermissionDenied, match="was revoked at index 3"):
         log.append(log.submission(pk))
     assert verify_store(log.store).ok

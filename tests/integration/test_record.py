@@ -151,14 +151,7 @@ def test_the_report_service_refuses_a_report_before_adoption_as_admission_does(
 
 
 def test_a_revoked_key_cannot_submit(mechanism: Mechanism) -> None:
-    key_service.revoke(
-        mechanism.store,
-        actor="pk-liaison-1",
-        reason="laptop lost at Chaman",
-        operator_key=mechanism.operator_key,
-        log_key=mechanism.log_key,
-        clock=mechanism.tick,
-    )
+    mechanism.revoke("pk-liaison-1", "laptop lost at Chaman")
     with refused(mechanism, PermissionDenied) as exc:
         mechanism.submit("pk_liaison", allegation_body(alleged_party="af", act="artillery_fire"))
     assert exc.value.field == "key"

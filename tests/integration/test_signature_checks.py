@@ -15,7 +15,6 @@ from ceasefire.log import signature_worker
 from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hashes
 from ceasefire.log.keys import SigningKey
-from ceasefire.services import keys as key_service
 from ceasefire.services import signature_checks, verify
 from ceasefire.services.log import Submission
 from tests.factories import ScratchLog
@@ -64,14 +63,7 @@ def test_a_large_batch_of_good_signatures_is_appended_in_order(log: ScratchLog) 
 
 def test_a_valid_signature_by_a_revoked_key_is_still_refused(log: ScratchLog) -> None:
     key = log.enrol("monitor-1")
-    key_service.revoke(
-        log.store,
-        actor="monitor-1",
-        reason="left the mission",
-        operator_key=log.operator_key,
-        log_key=log.log_key,
-        clock=log.tick,
-    )
+    log.revoke("monitor-1", "left the mission")
     with pytest.raises(PermissionDenied):
         log.append(*(log.submission(key, n=n) for n in range(LARGE)))
 
