@@ -255,8 +255,9 @@ def test_template_words_do_not_make_two_texts_similar() -> None:
 def test_candidate_pairs_of_a_large_batch_are_those_of_its_parts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Boxes are expanded in slices of rows when a batch is large; the pairs are the same
-    as from one slice (here: slices of 97 rows against one of 5,000)."""
+    """Boxes are expanded in slices of rows, and the pairs joined in chunks of entries, when a
+    batch is large; the pairs are the same as from one slice and one chunk (here: slices of 97
+    rows and chunks of 101 entries against one of 5,000), each pair once."""
     import random
 
     import numpy as np
@@ -281,13 +282,16 @@ def test_candidate_pairs_of_a_large_batch_are_those_of_its_parts(
     )
 
     def pairs() -> set[tuple[int, int]]:
-        found: set[tuple[int, int]] = set()
+        found: list[tuple[int, int]] = []
         for left, right in index.batch_pairs(cols):
-            found.update(zip(left.tolist(), right.tolist(), strict=True))
-        return found
+            found.extend(zip(left.tolist(), right.tolist(), strict=True))
+        assert len(set(found)) == len(found)
+        return set(found)
 
     whole = pairs()
     monkeypatch.setattr(index, "_EXPAND_ROWS", 97)
+    assert pairs() == whole
+    monkeypatch.setattr(index, "_CHUNK", 101)
     assert pairs() == whole
     assert len(whole) > 5_000
     assert np.all(np.array(sorted(whole))[:, 0] < np.array(sorted(whole))[:, 1])

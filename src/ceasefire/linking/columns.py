@@ -20,7 +20,7 @@ from ceasefire.linking.model import (
     SLACK_DAYS,
     Sighting,
 )
-from ceasefire.linking.normalise import actors_mask, skeleton, token_mask
+from ceasefire.linking.normalise import actors_mask, name_mask, skeleton, token_mask
 
 G = TypeVar("G", bound=np.generic)
 Ints = npt.NDArray[np.int64]
@@ -92,6 +92,17 @@ class Columns:
             self._floats[name][first:size] = fvalues
         return range(first, size)
 
+    def take(self, rows: Ints) -> Columns:
+        """The sightings at ``rows``, in that order, as new columns (codes kept, so values
+        compare equal across the two)."""
+        taken = Columns()
+        taken.ids = [self.ids[r] for r in rows.tolist()]
+        taken.places = [self.places[r] for r in rows.tolist()]
+        taken._codes = {field: dict(codes) for field, codes in self._codes.items()}
+        taken._ints = {name: self.int_column(name)[rows] for name in self._ints}
+        taken._floats = {name: self.float_column(name)[rows] for name in self._floats}
+        return taken
+
     def _int_columns(self, batch: list[Sighting]) -> dict[str, Ints]:
         n = len(batch)
         start = np.fromiter((s.start.toordinal() for s in batch), np.int64, n)
@@ -109,7 +120,7 @@ class Columns:
         low = np.where((low < 0) | (killed < 0), killed, np.minimum(low, killed))
         high = np.where((high < 0) | (killed < 0), killed, np.maximum(high, killed))
         texts = [token_mask(s.text) for s in batch]
-        places = [token_mask(s.place) if s.place else (0, 0) for s in batch]
+        places = [name_mask(s.place) if s.place else (0, 0) for s in batch]
         return {
             "start": start,
             "end": end,

@@ -88,23 +88,41 @@ def _expand_some(cols: Columns, rows: Ints, level: int) -> tuple[Ints, Ints, Int
 
 
 def batch_pairs(cols: Columns) -> Iterator[tuple[Ints, Ints]]:
-    """All candidate pairs (left < right), in chunks, each pair exactly once."""
+    """All candidate pairs (left < right), in chunks, each pair exactly once.
+
+    At each level the (row, key) entries of every row at that level or finer are sorted once
+    by key; the rows *of* that level are a subset of them, so each of their entries finds the
+    run of its key where it lies, in one linear pass, instead of a binary search per entry
+    (a million random searches into the sorted keys missed the CPU's caches: 2.1 s of a
+    5.4 s candidate search at 1,000,000 reports, 30 times the time at 100,000)."""
     level = cols.int_column("level")
     for lv in range(LEVELS):
-        coarse = np.flatnonzero(level == lv)
-        if not len(coarse):
+        if not (level == lv).any():
             continue
         rows_b = np.flatnonzero(level <= lv)
         owners_b, keys_b, _ = _expand(cols, rows_b, lv)
         order = np.argsort(keys_b, kind="stable")
         owners_b, keys_b = owners_b[order], keys_b[order]
         low = np.zeros(len(cols), np.int64)
-        owners_a, keys_a, low_a = _expand(cols, coarse, lv)
-        low[coarse] = low_a
         low[rows_b] = _expand_low(cols, rows_b, lv)
-        for start in range(0, len(keys_a), _CHUNK):
-            chunk = slice(start, start + _CHUNK)
-            yield _join(owners_a[chunk], keys_a[chunk], owners_b, keys_b, low, level, lv)
+        lo, hi = _runs(keys_b)
+        coarse = np.flatnonzero(level[owners_b] == lv)
+        for start in range(0, len(coarse), _CHUNK):
+            at = coarse[start : start + _CHUNK]
+            yield _join(owners_b[at], keys_b[at], lo[at], hi[at], owners_b, low, level, lv)
+
+
+def _runs(keys: Ints) -> tuple[Ints, Ints]:
+    """For each entry of sorted ``keys``, the bounds of the run of equal keys it belongs to."""
+    if not len(keys):
+        return keys, keys
+    first = np.empty(len(keys), bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    run = np.cumsum(first) - 1
+    ends = np.append(starts[1:], len(keys))
+    return starts[run], ends[run]
 
 
 def _expand_low(cols: Columns, rows: Ints, level: int) -> Ints:
@@ -113,17 +131,24 @@ def _expand_low(cols: Columns, rows: Ints, level: int) -> Ints:
 
 
 def _join(
-    owners_a: Ints, keys_a: Ints, owners_b: Ints, keys_b: Ints, low: Ints, level: Ints, lv: int
+    owners_a: Ints,
+    keys_a: Ints,
+    lo: Ints,
+    hi: Ints,
+    owners_b: Ints,
+    low: Ints,
+    level: Ints,
+    lv: int,
 ) -> tuple[Ints, Ints]:
-    lo = np.searchsorted(keys_b, keys_a, "left")
-    hi = np.searchsorted(keys_b, keys_a, "right")
+    """The pairs of each entry (owner, key) with every entry of its key's run [lo, hi)."""
     counts = hi - lo
     a = np.repeat(owners_a, counts)
     key = np.repeat(keys_a, counts)
     k = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     b = owners_b[np.repeat(lo, counts) + k]
     # The pair is emitted at one key only: the low corner of the two boxes' intersection.
-    canonical = _key(*(np.maximum(_part(low[a], s), _part(low[b], s)) for s in (24, 12, 0)))
+    low_a, low_b = low[a], low[b]
+    canonical = _key(*(np.maximum(_part(low_a, s), _part(low_b, s)) for s in (24, 12, 0)))
     keep = (key == canonical) & (a != b) & ((level[b] < lv) | (a < b))
     a, b = a[keep], b[keep]
     return np.minimum(a, b), np.maximum(a, b)
