@@ -23,7 +23,7 @@ from ceasefire.errors import InvalidInput, NotFound
 from ceasefire.log.hashing import (
     EMPTY_ROOT,
     HASH_SIZE,
-    LEAF_PREFIX,
+    LEAF_SEED,
     NODE_PREFIX,
     leaf_hashes,
     node_hash,
@@ -315,7 +315,9 @@ class MemoryTree:
         levels, edge, sha256 = self._levels, self._edge, hashlib.sha256
         bottom = levels[0]
         index = bottom.count
-        node = sha256(LEAF_PREFIX + leaf).digest()
+        state = LEAF_SEED.copy()  # leaf_hash, inlined
+        state.update(leaf)
+        node = state.digest()
         bottom.data += node  # _Level.push, inlined: this is the per-leaf hot path
         bottom.count = index + 1
         level, position = 0, index
