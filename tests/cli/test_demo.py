@@ -38,8 +38,8 @@ class DemoRun:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     folder = tmp_path_factory.mktemp("demo") / "demo-data"
-    for _ in range(2):  # the second run replaces the folder the first one made
-        result = runner.invoke(app, ["demo", "--data", str(folder)])
+    for port in ("", "8123"):  # the second run replaces the folder the first one made
+        result = runner.invoke(app, ["demo", "--data", str(folder)], env={"PORT": port})
         assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
     return DemoRun(folder, result.output)
 
@@ -150,6 +150,7 @@ def test_the_demo_writes_an_api_token_for_each_actor(demo: DemoRun) -> None:
     files = sorted((demo.folder / "tokens").glob("*.token"))
     assert files
     assert "ceasefire serve --data" in demo.output
+    assert "http://127.0.0.1:8123/api/v1/docs" in demo.output  # make demo's PORT, as served
     with bootstrap.opened(Settings(data=demo.folder)) as store:
         for path in files:
             actor = token_service.resolve(store, path.read_text().strip())

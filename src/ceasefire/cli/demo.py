@@ -20,6 +20,7 @@ The scenario keeps its own clock, so every run tells the same story; only keys a
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import sqlite3
 from collections.abc import Mapping
@@ -355,12 +356,13 @@ class _Demo:
             f"verify --data {folder} --database-url sqlite:///{folder}/tampered.db",
         ):
             output.info(f"  ceasefire {command}")
+        site = f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"  # make demo's PORT
         output.info(
             f"\nServing: `ceasefire serve --data {folder}` (what `make demo` runs next). Open "
-            f"http://127.0.0.1:8000/ for the web interface (the dashboard, the map, the incidents, "
+            f"{site}/ for the web interface (the dashboard, the map, the incidents, "
             f"the log explorer; ?lang=ur for Urdu) and sign in with an actor's token from "
             f"{folder}/tokens/<actor>.token, e.g. tr-mediator-1.token; the API is at "
-            f"http://127.0.0.1:8000/api/v1/docs (POST /api/v1/events takes events the actor "
+            f"{site}/api/v1/docs (POST /api/v1/events takes events the actor "
             f"signed)."
         )
 
