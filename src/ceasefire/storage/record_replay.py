@@ -99,6 +99,17 @@ WHERE e.idx >= :start AND e.idx < :end
 ORDER BY e.idx
 """
 """Through the primary keys only: the secondary indexes are dropped during a rebuild."""
+_OTHER_TYPES: Final = f"""
+SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
+WHERE e.idx >= :start AND e.idx < :end AND e.type <> '{events.REPORT_SUBMITTED}'
+ORDER BY e.idx
+"""
+"""What is left when every report submitted in the range was projected by the database: the
+usual case, and a scan instead of a lookup of every report by id (1.7 → 0.5 s at 1M)."""
+_SUBMITTED: Final = f"""
+SELECT count(*) FROM rm_events
+WHERE idx >= :start AND idx < :end AND type = '{events.REPORT_SUBMITTED}'
+"""
 
 
 def project_in_database(connection: Connection, start: int, end: int) -> list[tuple[int, bytes]]:
@@ -111,9 +122,11 @@ def project_in_database(connection: Connection, start: int, end: int) -> list[tu
         statements = (_SQLITE_EVENTS, _SQLITE_REPORTS)
     else:
         statements = (_POSTGRES_EVENTS, _POSTGRES_REPORTS)
-    for statement in statements:
-        connection.execute(text(statement), bounds)
-    return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(_LEFT_OVER), bounds)]
+    connection.execute(text(statements[0]), bounds)
+    projected = connection.execute(text(statements[1]), bounds).rowcount
+    every_report = projected == connection.execute(text(_SUBMITTED), bounds).scalar_one()
+    left_over = _OTHER_TYPES if every_report else _LEFT_OVER
+    return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(left_over), bounds)]
 
 
 def _register_digest(connection: Connection) -> None:
