@@ -119,11 +119,11 @@ def project_in_database(connection: Connection, start: int, end: int) -> list[tu
     bounds = {"start": start, "end": end}
     if connection.dialect.name == "sqlite":
         _register_digest(connection)
-        statements = (_SQLITE_EVENTS, _SQLITE_REPORTS)
+        events_sql, reports_sql = _SQLITE_EVENTS, _SQLITE_REPORTS
     else:
-        statements = (_POSTGRES_EVENTS, _POSTGRES_REPORTS)
-    connection.execute(text(statements[0]), bounds)
-    projected = connection.execute(text(statements[1]), bounds).rowcount
+        events_sql, reports_sql = _POSTGRES_EVENTS, _POSTGRES_REPORTS
+    connection.execute(text(events_sql), bounds)
+    projected = connection.execute(text(reports_sql), bounds).rowcount
     every_report = projected == connection.execute(text(_SUBMITTED), bounds).scalar_one()
     left_over = _OTHER_TYPES if every_report else _LEFT_OVER
     return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(left_over), bounds)]
