@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ceasefire.errors import InvalidInput, NotFound
+from ceasefire.log import merkle
 from ceasefire.log.hashing import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -343,6 +344,51 @@ def test_append_returns_the_index_and_extend_the_range() -> None:
     assert tree.extend([]) == range(3, 3)
     assert tree.size == 3
     assert tree.leaf_hash(2) == leaf_hash(b"b")
+
+
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(1, 9)),
+        st.tuples(st.just("extend"), st.integers(0, 6)),
+        st.tuples(st.just("read"), st.integers(0, 10**6)),
+    ),
+    max_size=30,
+)
+
+
+@given(_STEPS)
+def test_leaves_appended_one_by_one_and_reads_between_give_the_tree_of_all_leaves(
+    steps: list[tuple[str, int]],
+) -> None:
+    """Appended leaves wait (here at most 4) until a read or an extend builds their subtrees;
+    whatever the order of appends, extends and reads, every read sees every leaf before it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(merkle, "PENDING", 4)
+        tree, leaves = MemoryTree(), list[bytes]()
+        for action, number in steps:
+            if action == "read":
+                _check_reads(tree, leaves, number)
+                continue
+            more = make_leaves(len(leaves) + number)[len(leaves) :]
+            if action == "append":
+                indexes = [tree.append(leaf) for leaf in more]
+                assert indexes == list(range(len(leaves), len(leaves) + number))
+            else:
+                assert tree.extend(more) == range(len(leaves), len(leaves) + number)
+            leaves += more
+        every = root_ids(len(leaves))
+        assert tree.read_nodes(every) == make_tree(len(leaves)).read_nodes(every)
+
+
+def _check_reads(tree: MemoryTree, leaves: list[bytes], number: int) -> None:
+    size = tree.size
+    assert size == len(leaves)
+    assert tree.root() == naive_mth(leaves)
+    if size:
+        index, old = number % size, number % (size + 1)
+        assert tree.leaf_hash(index) == leaf_hash(leaves[index])
+        assert tree.inclusion_proof(index) == naive_path(index, leaves)
+        assert tree.consistency_proof(old) == (naive_subproof(old, leaves, True) if old else [])
 
 
 def test_extend_hashes_builds_the_same_tree_as_extend() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import repeat
-from typing import Protocol
+from typing import Final, Protocol
 
 from ceasefire.errors import InvalidInput, NotFound
 from ceasefire.log.hashing import (
@@ -269,6 +269,10 @@ def completed_nodes(
 # --- In memory --------------------------------------------------------------------------------
 
 
+PENDING: Final = 4096
+"""How many leaves appended one by one may wait before their subtrees are built."""
+
+
 class _Level:
     """One level of a :class:`MemoryTree`: its nodes' hashes end to end in one ``bytearray``.
 
@@ -296,42 +300,40 @@ class MemoryTree:
     """An append-only RFC 6962 tree held in memory: every perfect subtree, level by level.
 
     It is a :class:`NodeReader`, so proofs come from the same code paths a database store uses.
+
+    Leaves appended one by one are hashed at once and kept until a read needs the tree's
+    nodes (or :data:`PENDING` of them wait): the subtrees they complete are then built for all
+    of them together, as :meth:`extend` does, which costs a third less than merging each leaf
+    into the right edge as it comes. Reads see every leaf appended before them. A tree is for
+    one thread at a time, as it always was for appends: a read may now build the waiting
+    subtrees.
     """
 
     def __init__(self) -> None:
         self._levels: list[_Level] = [_Level()]
-        self._edge: list[bytes] = []  # hashes of root_ids(size), largest subtree first
+        self._edge: list[bytes] = []  # hashes of root_ids(built size), largest subtree first
+        self._pending: list[bytes] = []  # leaf hashes appended after the built levels
 
     @property
     def size(self) -> int:
-        return self._levels[0].count
+        return self._levels[0].count + len(self._pending)
 
     def append(self, leaf: bytes) -> int:
-        """Append one leaf; return its index.
-
-        The new leaf completes one subtree per trailing 1-bit of its index: each merges with
-        the smallest subtree on the right edge.
-        """
-        levels, edge, sha256 = self._levels, self._edge, hashlib.sha256
-        bottom = levels[0]
-        index = bottom.count
-        state = LEAF_SEED.copy()  # leaf_hash, inlined
+        """Append one leaf; return its index."""
+        state = LEAF_SEED.copy()  # leaf_hash, inlined: this is the per-leaf hot path
         state.update(leaf)
-        node = state.digest()
-        bottom.data += node  # _Level.push, inlined: this is the per-leaf hot path
-        bottom.count = index + 1
-        level, position = 0, index
-        while position & 1:
-            node = sha256(NODE_PREFIX + edge.pop() + node).digest()
-            level += 1
-            position >>= 1
-            if level == len(levels):
-                levels.append(_Level())
-            above = levels[level]
-            above.data += node
-            above.count += 1
-        edge.append(node)
+        pending = self._pending
+        index = self._levels[0].count + len(pending)
+        pending.append(state.digest())
+        if len(pending) >= PENDING:
+            self._build()
         return index
+
+    def _build(self) -> None:
+        """Build the subtrees the pending leaves complete."""
+        if self._pending:
+            hashes, self._pending = self._pending, []
+            self._grow_by(hashes)
 
     def extend(self, leaves: Iterable[bytes]) -> range:
         """Append leaves; return the range of their indexes."""
@@ -343,7 +345,11 @@ class MemoryTree:
         return self._append(list(leaf_hashes))
 
     def _append(self, hashes: list[bytes]) -> range:
-        size, levels = self.size, self._levels
+        self._build()
+        return self._grow_by(hashes)
+
+    def _grow_by(self, hashes: list[bytes]) -> range:
+        size, levels = self._levels[0].count, self._levels
         new_levels, self._edge = _grow(size, self._edge, hashes)
         for level, new_nodes in enumerate(new_levels):
             if level == len(levels):
@@ -356,6 +362,7 @@ class MemoryTree:
         _check_count(index, "index")
         if index >= self.size:
             raise NotFound(f"leaf index must be below the tree size {self.size}, found {index}")
+        self._build()
         return self._levels[0].get(index)
 
     def _size_or_current(self, size: int | None, what: str) -> int:
@@ -379,6 +386,7 @@ class MemoryTree:
         return consistency_proof(self, old, self._size_or_current(new, "new"))
 
     def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]:
+        self._build()
         levels = self._levels
         nodes: dict[NodeId, bytes] = {}
         for level, index in ids:
