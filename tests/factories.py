@@ -28,8 +28,31 @@ PERSONAS = {
 }
 
 
+class OperatorActs:
+    """What the log operator does to a test's log, for a factory holding the store, the
+    operator's and the log's keys, and a clock (``tick``)."""
+
+    store: SqlLogStore
+    log_key: SigningKey
+    operator_key: SigningKey
+
+    def tick(self) -> datetime:
+        raise NotImplementedError
+
+    def revoke(self, actor: str, reason: str) -> None:
+        """The operator revokes ``actor``'s key."""
+        key_service.revoke(
+            self.store,
+            actor=actor,
+            reason=reason,
+            operator_key=self.operator_key,
+            log_key=self.log_key,
+            clock=self.tick,
+        )
+
+
 @dataclass
-class ScratchLog:
+class ScratchLog(OperatorActs):
     """A freshly initialised log with the operator's keys at hand."""
 
     settings: Settings
@@ -54,17 +77,6 @@ class ScratchLog:
             clock=self.tick,
         )
         return key
-
-    def revoke(self, actor: str, reason: str) -> None:
-        """The operator revokes ``actor``'s key."""
-        key_service.revoke(
-            self.store,
-            actor=actor,
-            reason=reason,
-            operator_key=self.operator_key,
-            log_key=self.log_key,
-            clock=self.tick,
-        )
 
     def submission(self, key: SigningKey, type_: str = "note.added", **body: Any) -> Submission:
         envelope, sealed = sign_event(

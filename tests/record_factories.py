@@ -29,6 +29,7 @@ from ceasefire.services import reports as report_service
 from ceasefire.settings import Settings
 from ceasefire.storage.blobs import FileBlobStore
 from ceasefire.storage.log_store import SqlLogStore
+from tests.factories import OperatorActs
 
 ORIGIN: Final = "ceasefire.test/istanbul"
 T0: Final = datetime(2025, 11, 1, 8, 0, tzinfo=UTC)
@@ -46,7 +47,7 @@ SIGNERS: Final = ("pk_liaison", "af_liaison", "tr_mediator", "qa_mediator")
 
 
 @dataclass
-class Mechanism:
+class Mechanism(OperatorActs):
     store: SqlLogStore
     blobs: FileBlobStore
     log_key: SigningKey
@@ -88,17 +89,6 @@ class Mechanism:
         )
         self.keys[persona] = key
         return key
-
-    def revoke(self, actor: str, reason: str) -> None:
-        """The operator revokes ``actor``'s key."""
-        key_service.revoke(
-            self.store,
-            actor=actor,
-            reason=reason,
-            operator_key=self.operator_key,
-            log_key=self.log_key,
-            clock=self.tick,
-        )
 
     def sign_agreement(self, persona: str, version: int | None = None) -> None:
         agreement_service.sign(
