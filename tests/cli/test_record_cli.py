@@ -23,6 +23,8 @@ from typer.testing import CliRunner, Result
 import ceasefire.agreements
 from ceasefire.cli.main import app
 from ceasefire.domain.agreement_toml import bundled_text
+from ceasefire.storage import migrate
+from ceasefire.storage.engine import make_engine
 from tests.cli.test_cli import Cli
 from tests.report_bodies import allegation_body, compliance_body
 
@@ -577,6 +579,36 @@ def test_verify_names_a_tampered_read_model_and_rebuild_repairs_it(
     assert mechanism.json("verify")["ok"] is True
     assert mechanism.reports()[report]["status"] == "active"
     assert mechanism.size() == size
+
+
+def test_db_upgrade_from_a_release_that_copied_report_bodies_rebuilds_the_read_models(
+    mechanism: RecordCli, tmp_path: Path
+) -> None:
+    """Revision 0007 keeps where a report's body lies instead of a copy: the upgrade empties the
+    read models and rebuilds them, and every report reads as it did — public, corrected,
+    confidential (from the content store) and disclosed."""
+    key = mechanism.key("af-liaison-1")
+    first = mechanism.submit("af-liaison-1", allegation_body(), tmp_path)
+    correction = write_json(tmp_path, allegation_body(narrative="The market was hit twice."))
+    mechanism("report", "correct", first, "--key", key, "--file", str(correction), "--reason", "x")
+    sealed = mechanism.submit("af-liaison-1", allegation_body(narrative="Sealed."), tmp_path,
+                              "--confidential")  # fmt: skip
+    disclosed = mechanism.submit("af-liaison-1", allegation_body(narrative="Later public."),
+                                 tmp_path, "--confidential")  # fmt: skip
+    mechanism("report", "disclose", disclosed, "--key", key)
+    before = mechanism.reports("--as", "tr-mediator-1")
+    assert before[sealed]["body"]["narrative"] == "Sealed."
+    engine = make_engine(mechanism.database_url)
+    try:
+        migrate.downgrade(engine, "0006")
+    finally:
+        engine.dispose()
+
+    upgraded = mechanism("db", "upgrade")
+    assert "schema at revision 0007 (was 0006)" in upgraded
+    assert f"rebuilt the read models from {mechanism.size():,} log entries" in upgraded
+    assert mechanism.reports("--as", "tr-mediator-1") == before
+    assert mechanism.json("verify")["ok"] is True
 
 
 # -- actors -----------------------------------------------------------------------------------

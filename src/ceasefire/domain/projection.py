@@ -182,14 +182,22 @@ def _signed(entry: Entry) -> list[Op]:
 
 
 def _submitted(entry: Entry) -> list[Op]:
-    row = _report_row(entry, entry.id, entry.content, corrects=None, text=entry.text)
+    row = _report_row(
+        entry, entry.id, entry.content, _source(entry, "$"), corrects=None, text=entry.text
+    )
     return [Insert(REPORTS, row)]
 
 
 def _corrected(entry: Entry) -> list[Op]:
     content = entry.content
     corrects = content["corrects"] if content is not None else None
-    row = _report_row(entry, entry.id, content["report"] if content else None, corrects=corrects)
+    row = _report_row(
+        entry,
+        entry.id,
+        content["report"] if content else None,
+        _source(entry, "$.report"),
+        corrects=corrects,
+    )
     ops: list[Op] = [Insert(REPORTS, row)]
     if corrects is not None:
         ops.append(
@@ -209,10 +217,10 @@ def _withdrawn(entry: Entry) -> list[Op]:
 
 def _disclosed(entry: Entry) -> list[Op]:
     body = _public(entry)
-    content = body["body"]
+    content, path = body["body"], "$.body.body"
     if "corrects" in content:  # a disclosed correction: its report is the content
-        content = content["report"]
-    values = {"disclosed_at": entry.index, **_content_columns(content)}
+        content, path = content["report"], "$.body.body.report"
+    values = {"disclosed_at": entry.index, **_content_columns(content, (entry.index, path, False))}
     return [Update(REPORTS, {"id": body["report"]}, values)]
 
 
@@ -272,6 +280,7 @@ def _report_row(
     entry: Entry,
     report_id: str,
     content: Mapping[str, Any] | None,
+    source: BodySource,
     *,
     corrects: str | None,
     text: str | None = None,
@@ -289,11 +298,26 @@ def _report_row(
         "withdrawn_at": None,
         "disclosed_at": None,
         "time": entry.time,
-        **_content_columns(content, text),
+        **_content_columns(content, source, text),
     }
 
 
-def _content_columns(content: Mapping[str, Any] | None, text: str | None = None) -> dict[str, Any]:
+BodySource = tuple[int, str, bool]
+"""Where a report's content lies: (log index, JSON path, in the content store rather than the
+leaf). The read models keep this, not a copy of the content; a database reads the body from
+there (``json_extract`` of the leaf, or of the sealed body the content store holds)."""
+
+
+def _source(entry: Entry, path: str) -> BodySource:
+    """``path`` in the entry's content: inside the leaf's body, or the sealed body itself."""
+    if entry.body is not None:
+        return entry.index, "$.body" + path[1:], False
+    return entry.index, path, True
+
+
+def _content_columns(
+    content: Mapping[str, Any] | None, source: BodySource, text: str | None = None
+) -> dict[str, Any]:
     if content is None:
         return dict(_NO_CONTENT)
     if text is None:
@@ -312,7 +336,11 @@ def _content_columns(content: Mapping[str, Any] | None, text: str | None = None)
         "latitude": location.get("latitude"),
         "longitude": location.get("longitude"),
         "sector": location.get("sector"),
+        "blurred": "blur_km" in location,
         "body": text,
+        "body_at": source[0],
+        "body_path": source[1],
+        "body_sealed": source[2],
         "digest": digest_of(text),
         "origin": None if origin is None else f"{origin['dataset']}:{origin['id']}",
     }
@@ -331,10 +359,12 @@ _NO_CONTENT: Final = dict.fromkeys(
         "longitude",
         "sector",
         "body",
+        "body_at",
+        "body_path",
         "digest",
         "origin",
     )
-)
+) | {"blurred": False, "body_sealed": False}
 
 
 def _public(entry: Entry) -> Mapping[str, Any]:

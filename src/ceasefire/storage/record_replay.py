@@ -9,9 +9,10 @@ the read models in Python and compares them with what is stored, and the tests c
 rebuild with an incremental build.
 
 The SQL below mirrors ``projection._report_row`` column for column: a change there is a change
-here. The body text is the leaf's own ``body`` text (SQLite returns a JSON value's text as it
+here. The report's body is not copied: the row says where it lies (``storage.report_bodies``).
+Its digest is taken over the leaf's own ``body`` text (SQLite returns a JSON value's text as it
 appears in the input, and a leaf is canonical JSON; PostgreSQL's ``json`` keeps the input text
-too), so its digest is the SHA-256 of its canonical JSON, as the Python projection computes it.
+too), so it is the SHA-256 of its canonical JSON, as the Python projection computes it.
 An actor keeps one affiliation (the keyring refuses a second), so the reports join
 ``log_keys`` once per statement by actor rather than look it up for every row.
 """
@@ -41,7 +42,8 @@ _SQLITE_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
     superseded_by, withdrawn_at, disclosed_at, time, kind, act, alleged_party, commitment, step,
-    start_date, end_date, latitude, longitude, sector, body, digest, origin)
+    start_date, end_date, latitude, longitude, sector, blurred, body_at, body_path, body_sealed,
+    digest, origin)
 SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'), k.affiliation,
        0, NULL, 'active', NULL, NULL, NULL, NULL, json_extract(l, '$.time'),
        json_extract(l, '$.body.kind'), json_extract(l, '$.body.act'),
@@ -49,7 +51,8 @@ SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'), k.affiliation,
        json_extract(l, '$.body.step'), json_extract(l, '$.body.dates.start'),
        json_extract(l, '$.body.dates.end'), json_extract(l, '$.body.location.latitude'),
        json_extract(l, '$.body.location.longitude'), json_extract(l, '$.body.location.sector'),
-       json_extract(l, '$.body'), ceasefire_digest(json_extract(l, '$.body')),
+       json_type(l, '$.body.location.blur_km') IS NOT NULL, idx, '$.body', 0,
+       ceasefire_digest(json_extract(l, '$.body')),
        json_extract(l, '$.body.origin.dataset') || ':' || json_extract(l, '$.body.origin.id')
 FROM {_SQLITE_SOURCE} LEFT JOIN {_AFFILIATIONS} ON k.actor = json_extract(l, '$.actor')
 WHERE json_extract(l, '$.type') = '{events.REPORT_SUBMITTED}'
@@ -72,11 +75,12 @@ _POSTGRES_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
     superseded_by, withdrawn_at, disclosed_at, time, kind, act, alleged_party, commitment, step,
-    start_date, end_date, latitude, longitude, sector, body, digest, origin)
+    start_date, end_date, latitude, longitude, sector, blurred, body_at, body_path, body_sealed,
+    digest, origin)
 SELECT r.id, r.idx, r.actor, k.affiliation, false, NULL, 'active', NULL, NULL, NULL, NULL, r.time,
        b.kind, b.act, b.alleged_party, b.commitment, b.step, d.start, d."end",
-       p.latitude, p.longitude, p.sector,
-       r.body::text, 'sha256:' || encode(sha256(convert_to(r.body::text, 'UTF8')), 'hex'),
+       p.latitude, p.longitude, p.sector, (b.location -> 'blur_km') IS NOT NULL, r.idx, '$.body',
+       false, 'sha256:' || encode(sha256(convert_to(r.body::text, 'UTF8')), 'hex'),
        (b.origin ->> 'dataset') || ':' || (b.origin ->> 'id')
 FROM (
     SELECT idx, x.* FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE}

@@ -19,6 +19,7 @@ from ceasefire.domain.projection import KEYS, Insert, Op, Update
 from ceasefire.errors import StorageError
 from ceasefire.services.ports import Row
 from ceasefire.storage import record_replay
+from ceasefire.storage.report_bodies import body_sql, rows_of
 from ceasefire.storage.tables import RECORD_TABLES, rm_events, rm_progress, rm_reports
 
 _IN_CHUNK: Final = 500
@@ -26,10 +27,10 @@ _REBUILD_CACHE_KIB: Final = 1024 * 1024
 """SQLite's page cache during a rebuild, in KiB (it grows only as pages are used)."""
 _READ_PROGRESS = select(rm_progress.c.applied).where(rm_progress.c.id == 1)
 _EVENTS_BY_ID: Final = "SELECT id, idx FROM rm_events WHERE id = ANY(%s)"
-_REPORT_COLUMNS: Final = tuple(c.name for c in rm_reports.columns)
+_REPORT_COLUMNS: Final = (*(c.name for c in rm_reports.columns), "body")
 _REPORTS_BY_DIGEST: Final = (
-    f"SELECT {', '.join(_REPORT_COLUMNS)} FROM rm_reports WHERE digest = ANY(%s) "
-    f"ORDER BY {', '.join(KEYS[rm_reports.name])}"
+    f"SELECT {', '.join(_REPORT_COLUMNS[:-1])}, {body_sql('postgresql')} AS body "
+    f"FROM rm_reports WHERE digest = ANY(%s) ORDER BY {', '.join(KEYS[rm_reports.name])}"
 )
 """Admission's first lookups as PostgreSQL takes them from the driver (``lookup``): one
 array parameter each, so the text never changes and psycopg prepares them once."""
@@ -126,7 +127,11 @@ class SqlRecordView:
         found: list[Row] = []
         self._by_key()
         for chunk in _chunks(list(values)):
-            query = select(source).where(source.c[column].in_(chunk)).order_by(*_key(source))
+            query = (
+                rows_of(source, self.connection.dialect.name)
+                .where(source.c[column].in_(chunk))
+                .order_by(*_key(source))
+            )
             found.extend(dict(row._mapping) for row in self.connection.execute(query))
         return found
 
@@ -163,7 +168,7 @@ class SqlRecordView:
         if known is not None:  # copies: the caller may change them, the cache is shared
             return [dict(row) for row in known]
         source = table(table_name)
-        query = select(source).order_by(*_key(source))
+        query = rows_of(source, self.connection.dialect.name).order_by(*_key(source))
         return [dict(row._mapping) for row in self.connection.execute(query)]
 
     def apply(self, ops: Sequence[Op], applied: int) -> None:
@@ -269,10 +274,11 @@ def _update(run: list[Update], paramstyle: str) -> DriverWrite:
     """Updates of one table that set the same columns: one executemany."""
     first = run[0]
     target = table(first.table)
-    assignments = ", ".join(f"{column} = {{m}}" for column in first.values)
+    columns = [column for column in first.values if column in target.c]  # not a report's body
+    assignments = ", ".join(f"{column} = {{m}}" for column in columns)
     where = " AND ".join(f"{column} = {{m}}" for column in first.key)
     statement = f"UPDATE {target.name} SET {assignments} WHERE {where}"
-    values = [(*op.values.values(), *op.key.values()) for op in run]
+    values = [(*(op.values[c] for c in columns), *op.key.values()) for op in run]
     return DriverWrite(statement.replace("{m}", _marker(paramstyle)), values)
 
 

@@ -30,12 +30,10 @@ from sqlalchemy import (
 
 from ceasefire.services.ports import Row
 from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
+from ceasefire.storage.report_bodies import rows_of
 from ceasefire.storage.tables import rm_reports
 
 _r = rm_reports.c
-_BLURRED = _r.body.like('%"blur_km":%')
-"""Canonical JSON writes a key as ``"blur_km":``; inside a string its quotes are escaped, so
-text that merely mentions it does not match (a false match would only cost a check)."""
 
 
 def report_page(
@@ -46,7 +44,7 @@ def report_page(
     total = connection.execute(
         select(func.count()).select_from(rm_reports).where(matching)
     ).scalar_one()
-    page = select(rm_reports).where(matching)
+    page = rows_of(rm_reports, connection.dialect.name).where(matching)
     if query.before is not None:
         page = page.where(_r.idx < query.before)
     page = page.order_by(_r.idx.desc()).limit(query.limit + 1)
@@ -61,12 +59,15 @@ def blurred_candidates(connection: Connection, scope: ReadScope, query: ReportFi
     where = and_(
         _readable(scope),
         _filters(query),
-        _BLURRED,
+        _r.blurred,
         not_(_sees_sources(scope)),
         _r.latitude.is_not(None),
         _r.longitude.is_not(None),
     )
-    return [dict(row._mapping) for row in connection.execute(select(rm_reports).where(where))]
+    return [
+        dict(row._mapping)
+        for row in connection.execute(rows_of(rm_reports, connection.dialect.name).where(where))
+    ]
 
 
 def _readable(scope: ReadScope) -> ColumnElement[bool]:
@@ -116,6 +117,6 @@ def _in_box(scope: ReadScope, query: ReportFilter, also: Collection[int]) -> Col
     )
     if scope.everything:
         return inside
-    exact = or_(_sees_sources(scope), not_(_BLURRED), _r.body.is_(None))
+    exact = or_(_sees_sources(scope), not_(_r.blurred), _r.body_at.is_(None))
     named = _r.idx.in_(list(also)) if also else false()
     return or_(and_(exact, inside), named)
