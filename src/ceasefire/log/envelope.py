@@ -402,9 +402,14 @@ def body_text(leaf: bytes) -> str:
     key, log, sig, time, type, v) are strings and a number. Canonical JSON is compositional: the
     slice is the body's own canonical form, without encoding it again.
     """
+    return body_bytes(leaf).decode()
+
+
+def body_bytes(leaf: bytes) -> bytes:
+    """:func:`body_text`, as the UTF-8 bytes the leaf holds."""
     start = leaf.index(b',"body":') + len(b',"body":')
     end = leaf.rindex(b',"id":"')
-    return leaf[start:end].decode()
+    return leaf[start:end]
 
 
 @lru_cache(maxsize=64)  # a store signs for one log: check its name once, not per event

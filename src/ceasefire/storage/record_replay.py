@@ -25,6 +25,7 @@ from typing import Final
 from sqlalchemy import Connection, text
 
 from ceasefire.domain import events
+from ceasefire.log.envelope import body_bytes
 
 _AFFILIATIONS: Final = (
     "(SELECT actor, max(affiliation) AS affiliation FROM log_keys GROUP BY actor) AS k"
@@ -38,25 +39,29 @@ SELECT idx, json_extract(l, '$.id'), json_extract(l, '$.type'), json_extract(l, 
        json_extract(l, '$.time')
 FROM {_SQLITE_SOURCE}
 """
+_SQLITE_SUBMITTED: Final = f"""
+(SELECT e.idx, e.id, e.actor, e.time, s.leaf, CAST(s.leaf AS TEXT) AS l
+ FROM rm_events AS e JOIN log_entries AS s ON s.idx = e.idx
+ WHERE e.idx >= :start AND e.idx < :end AND e.type = '{events.REPORT_SUBMITTED}') AS r
+"""
+"""The reports of the range, with the envelope's fields as the events statement read them."""
 _SQLITE_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
     superseded_by, withdrawn_at, disclosed_at, time, kind, act, alleged_party, commitment, step,
     start_date, end_date, latitude, longitude, sector, blurred, body_at, body_path, body_sealed,
     digest, origin)
-SELECT json_extract(l, '$.id'), idx, json_extract(l, '$.actor'), k.affiliation,
-       0, NULL, 'active', NULL, NULL, NULL, NULL, json_extract(l, '$.time'),
+SELECT r.id, r.idx, r.actor, k.affiliation, 0, NULL, 'active', NULL, NULL, NULL, NULL, r.time,
        json_extract(l, '$.body.kind'), json_extract(l, '$.body.act'),
        json_extract(l, '$.body.alleged_party'), json_extract(l, '$.body.commitment'),
        json_extract(l, '$.body.step'), json_extract(l, '$.body.dates.start'),
        json_extract(l, '$.body.dates.end'), json_extract(l, '$.body.location.latitude'),
        json_extract(l, '$.body.location.longitude'), json_extract(l, '$.body.location.sector'),
-       json_type(l, '$.body.location.blur_km') IS NOT NULL, idx, '$.body', 0,
-       ceasefire_digest(json_extract(l, '$.body')),
+       json_type(l, '$.body.location.blur_km') IS NOT NULL, r.idx, '$.body', 0,
+       ceasefire_body_digest(r.leaf),
        json_extract(l, '$.body.origin.dataset') || ':' || json_extract(l, '$.body.origin.id')
-FROM {_SQLITE_SOURCE} LEFT JOIN {_AFFILIATIONS} ON k.actor = json_extract(l, '$.actor')
-WHERE json_extract(l, '$.type') = '{events.REPORT_SUBMITTED}'
-  AND json_type(l, '$.body') = 'object'
+FROM {_SQLITE_SUBMITTED} LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor
+WHERE json_type(l, '$.body') = 'object'
 """
 _POSTGRES_ENVELOPE: Final = (
     "json_to_record(convert_from(leaf, 'UTF8')::json) "
@@ -136,10 +141,10 @@ def project_in_database(connection: Connection, start: int, end: int) -> list[tu
 def _register_digest(connection: Connection) -> None:
     raw = connection.connection.driver_connection
     assert raw is not None
-    raw.create_function("ceasefire_digest", 1, _digest, deterministic=True)
+    raw.create_function("ceasefire_body_digest", 1, _body_digest, deterministic=True)
 
 
-def _digest(body: str | None) -> str | None:
-    if body is None:
-        return None
-    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+def _body_digest(leaf: bytes) -> str:
+    """The digest of a public leaf's body, hashed where it lies in the leaf: the body's own
+    canonical JSON (``envelope.body_bytes``), neither read out as JSON nor decoded."""
+    return "sha256:" + hashlib.sha256(body_bytes(leaf)).hexdigest()
