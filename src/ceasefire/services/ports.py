@@ -114,10 +114,20 @@ class RecordView(Protocol):
         """Write the operations and record that the first ``applied`` entries are reflected."""
         ...
 
-    def project_in_database(self, start: int, end: int) -> list[tuple[int, bytes]]:
+    def bulk(self) -> AbstractContextManager[None]:
+        """For a rebuild: the secondary indexes dropped while the database projects the log
+        (:meth:`project_in_database`), and built once when the block ends."""
+        ...
+
+    def project_in_database(self, start: int, end: int) -> bool:
         """For a rebuild: project entries ``start <= index < end`` as far as the database can
-        by itself (every entry's ``rm_events`` row, public reports); return the entries (index
-        and leaf, in order) whose other rows are left to ``domain.projection``."""
+        by itself (every entry's ``rm_events`` row, public reports); whether that was every
+        report submitted in the range."""
+        ...
+
+    def left_over(self, start: int, end: int, *, every_report: bool) -> list[tuple[int, bytes]]:
+        """The entries of the range (index and leaf, in order) whose rows other than their
+        ``rm_events`` row :meth:`project_in_database` left to ``domain.projection``."""
         ...
 
 

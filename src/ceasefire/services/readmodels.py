@@ -36,15 +36,22 @@ def rebuild(store: Store, progress: Progress = _no_progress) -> int:
     """Replace the read models with a replay of the whole log; returns the entries replayed.
 
     The database projects what it can by itself (every entry's ``rm_events`` row, and public
-    reports: most of any log) and hands back the other entries, which go through
-    ``domain.projection`` here, in log order.
+    reports: most of any log), with the secondary indexes dropped; then the other entries go
+    through ``domain.projection`` here, in log order. The order of the two passes does not
+    change the result: what the database projects are inserts of rows nothing else inserts, and
+    the later entries' updates find them whichever pass wrote them.
     """
     with store.rebuilding() as view:
         size = store.head().size
         affiliations = _affiliations(store)
-        for start in range(0, size, _CHUNK):
-            end = min(start + _CHUNK, size)
-            left = view.project_in_database(start, end)
+        chunks = [(start, min(start + _CHUNK, size)) for start in range(0, size, _CHUNK)]
+        complete: list[bool] = []
+        with view.bulk():
+            for start, end in chunks:
+                complete.append(view.project_in_database(start, end))
+                progress("bulk", end, size)
+        for (start, end), every_report in zip(chunks, complete, strict=True):
+            left = view.left_over(start, end, every_report=every_report)
             sealed = store.sealed_bodies(start, end) if left else {}
             ops = [
                 op

@@ -330,8 +330,8 @@ class SqlLogStore:
     def rebuilding(self) -> Iterator[SqlRecordView]:
         with self.appending() as tx:
             view = tx.record()
-            view.clear()
-            with view.without_indexes():
+            with view.large_cache():
+                view.clear()
                 yield view
 
     def table(self, table: str) -> list[RecordRow]:

@@ -107,7 +107,7 @@ WHERE e.idx >= :start AND e.idx < :end
        OR NOT EXISTS (SELECT 1 FROM rm_reports r WHERE r.id = e.id))
 ORDER BY e.idx
 """
-"""Through the primary keys only: the secondary indexes are dropped during a rebuild."""
+"""Run once the bulk pass has built the indexes again (``rm_reports``' id, the events' type)."""
 _OTHER_TYPES: Final = f"""
 SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
 WHERE e.idx >= :start AND e.idx < :end AND e.type <> '{events.REPORT_SUBMITTED}'
@@ -121,10 +121,10 @@ WHERE idx >= :start AND idx < :end AND type = '{events.REPORT_SUBMITTED}'
 """
 
 
-def project_in_database(connection: Connection, start: int, end: int) -> list[tuple[int, bytes]]:
-    """Project entries ``start <= index < end`` as far as the database can by itself; the
-    entries (index and leaf) whose projection is left to Python (all of it but the
-    ``rm_events`` row, which is written here for every entry)."""
+def project_in_database(connection: Connection, start: int, end: int) -> bool:
+    """Project entries ``start <= index < end`` as far as the database can by itself; whether
+    that was every report submitted in the range (``rm_events`` rows are written for every
+    entry)."""
     bounds = {"start": start, "end": end}
     if connection.dialect.name == "sqlite":
         _register_digest(connection)
@@ -133,9 +133,17 @@ def project_in_database(connection: Connection, start: int, end: int) -> list[tu
         events_sql, reports_sql = _POSTGRES_EVENTS, _POSTGRES_REPORTS
     connection.execute(text(events_sql), bounds)
     projected = connection.execute(text(reports_sql), bounds).rowcount
-    every_report = projected == connection.execute(text(_SUBMITTED), bounds).scalar_one()
-    left_over = _OTHER_TYPES if every_report else _LEFT_OVER
-    return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(left_over), bounds)]
+    return bool(projected == connection.execute(text(_SUBMITTED), bounds).scalar_one())
+
+
+def left_over(
+    connection: Connection, start: int, end: int, *, every_report: bool
+) -> list[tuple[int, bytes]]:
+    """The entries of the range (index and leaf) whose projection is left to Python: all of it
+    but the ``rm_events`` row, which :func:`project_in_database` wrote."""
+    bounds = {"start": start, "end": end}
+    query = _OTHER_TYPES if every_report else _LEFT_OVER
+    return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(query), bounds)]
 
 
 def _register_digest(connection: Connection) -> None:

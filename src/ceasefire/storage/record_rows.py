@@ -7,7 +7,7 @@ one ``executemany``, which is what lets a rebuild replay a million entries quick
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -205,14 +205,19 @@ class SqlRecordView:
         )
         return writes
 
-    def project_in_database(self, start: int, end: int) -> list[tuple[int, bytes]]:
+    def project_in_database(self, start: int, end: int) -> bool:
         return record_replay.project_in_database(self.connection, start, end)
+
+    def left_over(self, start: int, end: int, *, every_report: bool) -> list[tuple[int, bytes]]:
+        return record_replay.left_over(self.connection, start, end, every_report=every_report)
+
+    def bulk(self) -> AbstractContextManager[None]:
+        return self.without_indexes()
 
     def clear(self) -> None:
         self._known = None
-        with self._large_cache():
-            for source in reversed(list(RECORD_TABLES.values())):
-                self.connection.execute(delete(source))
+        for source in reversed(list(RECORD_TABLES.values())):
+            self.connection.execute(delete(source))
         self.connection.execute(update(rm_progress).where(rm_progress.c.id == 1).values(applied=0))
 
     @contextmanager
@@ -220,15 +225,14 @@ class SqlRecordView:
         """Drop the read models' secondary indexes for a bulk load and build them afterwards:
         one sort per index instead of a million random b-tree insertions."""
         indexes = [index for source in RECORD_TABLES.values() for index in source.indexes]
-        with self._large_cache():
-            for index in indexes:
-                index.drop(self.connection)
-            yield
-            for index in indexes:
-                index.create(self.connection)
+        for index in indexes:
+            index.drop(self.connection)
+        yield
+        for index in indexes:
+            index.create(self.connection)
 
     @contextmanager
-    def _large_cache(self) -> Iterator[None]:
+    def large_cache(self) -> Iterator[None]:
         """On SQLite, a page cache big enough to hold what a rebuild changes, for as long as it
         runs. A rebuild is one transaction: with the default cache (2 MB) SQLite writes changed
         pages out to the WAL long before the commit, and writes the same index page again every

@@ -175,8 +175,8 @@ rm_agreement_signatures = Table(
 rm_reports = Table(
     "rm_reports",
     metadata,
-    Column("id", String(32), primary_key=True),
-    Column("idx", BigInteger, nullable=False, index=True),
+    Column("idx", _Index, primary_key=True, autoincrement=False),
+    Column("id", String(32), nullable=False, unique=True, index=True),
     Column("actor", String(64), nullable=False),
     Column("affiliation", String(64), nullable=True),
     Column("confidential", Boolean, nullable=False),
