@@ -303,7 +303,7 @@ def _write_limit(store: SqlLogStore, repeats: int) -> float:
         ops.extend(pj.Insert(name, dict(row)) for row in store.table(name))
 
     def write() -> None:
-        with store.rebuilding() as view:
+        with store.rebuilding() as view, view.bulk():
             view.apply(ops, size)
 
     rate = best_rate(size, [timed(write) for _ in range(repeats)])
