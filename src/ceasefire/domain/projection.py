@@ -305,7 +305,9 @@ def _report_row(
 BodySource = tuple[int, str, bool]
 """Where a report's content lies: (log index, JSON path, in the content store rather than the
 leaf). The read models keep this, not a copy of the content; a database reads the body from
-there (``json_extract`` of the leaf, or of the sealed body the content store holds)."""
+there (``json_extract`` of the leaf, or of the sealed body the content store holds). A report's
+row still carries ``body``, the canonical JSON of its content: a store does not keep that
+column, and gives it back read from the source."""
 
 
 def _source(entry: Entry, path: str) -> BodySource:

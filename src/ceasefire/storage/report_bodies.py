@@ -8,8 +8,8 @@ appears in the input (SQLite's ``json_extract``, PostgreSQL's ``json`` operators
 read is the canonical JSON of the content, byte for byte what the projection computes
 (``domain.projection``: ``body``, which the tests compare with what the database returns).
 
-Not copying the content halves what a rebuild writes (docs/benchmarks.md, section 5); a
-report's body costs one lookup by primary key when it is read.
+Not copying the content halves what a rebuild writes (docs/benchmarks.md, "Issue 3's replay,
+fifth session"); a report's body costs one lookup by primary key when it is read.
 """
 
 from __future__ import annotations
