@@ -7,7 +7,7 @@ one ``executemany``, which is what lets a rebuild replay a million entries quick
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -211,9 +211,6 @@ class SqlRecordView:
     def left_over(self, start: int, end: int, *, every_report: bool) -> list[tuple[int, bytes]]:
         return record_replay.left_over(self.connection, start, end, every_report=every_report)
 
-    def bulk(self) -> AbstractContextManager[None]:
-        return self.without_indexes()
-
     def clear(self) -> None:
         self._known = None
         for source in reversed(list(RECORD_TABLES.values())):
@@ -221,7 +218,7 @@ class SqlRecordView:
         self.connection.execute(update(rm_progress).where(rm_progress.c.id == 1).values(applied=0))
 
     @contextmanager
-    def without_indexes(self) -> Iterator[None]:
+    def bulk(self) -> Iterator[None]:
         """Drop the read models' secondary indexes for a bulk load and build them afterwards:
         one sort per index instead of a million random b-tree insertions."""
         indexes = [index for source in RECORD_TABLES.values() for index in source.indexes]
