@@ -171,7 +171,7 @@ class Driver:
             "sha256": blob.sha256,
             "size": blob.size,
             "name": path.name,
-            "metadata": analyse(path).to_body(),
+            "metadata": analyse(path).to_body() if choice % 2 else photo_metadata(choice),
         }
         actor = self.mechanism.actor(persona)
         readable = [r for r in self.reports if may_read(actor, r.record())]
@@ -187,9 +187,31 @@ class Driver:
         body = {"sha256": self.files[choice % len(self.files)], "action": action}
         if action == "transferred":
             body["to"] = "tr-mediator-1"
+        if choice % 3 == 0:
+            body["note"] = f"Seal {choice} checked; \"intact\" — ختم سالم"
+        if action == "analysed":
+            body["tool"] = "exiftool 12.57"
         # staff see every file; a party may record custody only of files it may see
         persona = ("monitor", "tr_mediator")[choice % 2]
         self.sign(persona, events.CUSTODY_RECORDED, body, False)
+
+
+def photo_metadata(choice: int) -> dict[str, Any]:
+    """What an analysed photo's metadata holds, every optional member set; a whole-degree
+    latitude is spelt as an integer in the leaf."""
+    return {
+        "media_type": "image/jpeg",
+        "tool": "ceasefire-media 1",
+        "width": 640,
+        "height": 480,
+        "captured_at": f"2025-10-{11 + choice % 5}T0{choice % 10}:30:00Z",
+        "latitude": 31.0 if choice % 4 == 0 else 31.0 + choice / 100,
+        "longitude": 66.4 + choice / 1000,
+        "device": f"Camera Model {choice % 3}",
+        "phash": f"{choice:016x}",
+        "dhash": f"{choice * 7:016x}",
+        "phash_mirrored": f"{choice * 3:016x}",
+    }
 
 
 def tables(mechanism: Mechanism) -> dict[str, list[Row]]:

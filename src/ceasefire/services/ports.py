@@ -121,13 +121,14 @@ class RecordView(Protocol):
 
     def project_in_database(self, start: int, end: int) -> bool:
         """For a rebuild: project entries ``start <= index < end`` as far as the database can
-        by itself (every entry's ``rm_events`` row, public reports); whether that was every
-        report submitted in the range."""
+        by itself (every entry's ``rm_events`` row; public reports, evidence and custody
+        records); whether that was every entry of those types in the range."""
         ...
 
-    def left_over(self, start: int, end: int, *, every_report: bool) -> list[tuple[int, bytes]]:
+    def left_over(self, start: int, end: int, *, complete: bool) -> list[tuple[int, bytes]]:
         """The entries of the range (index and leaf, in order) whose rows other than their
-        ``rm_events`` row :meth:`project_in_database` left to ``domain.projection``."""
+        ``rm_events`` row :meth:`project_in_database` left to ``domain.projection``;
+        ``complete`` is what it returned for the range."""
         ...
 
 

@@ -35,11 +35,12 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
 def rebuild(store: Store, progress: Progress = _no_progress) -> int:
     """Replace the read models with a replay of the whole log; returns the entries replayed.
 
-    The database projects what it can by itself (every entry's ``rm_events`` row, and public
-    reports: most of any log), with the secondary indexes dropped; then the other entries go
-    through ``domain.projection`` here, in log order. The order of the two passes does not
-    change the result: what the database projects are inserts of rows nothing else inserts, and
-    the later entries' updates find them whichever pass wrote them.
+    The database projects what it can by itself (every entry's ``rm_events`` row; public
+    reports, evidence and custody records: most of any log), with the secondary indexes
+    dropped; then the other entries go through ``domain.projection`` here, in log order. The
+    order of the two passes does not change the result: what the database projects are inserts
+    of rows nothing else inserts, and the later entries' updates find them whichever pass wrote
+    them.
     """
     with store.rebuilding() as view:
         size = store.head().size
@@ -50,8 +51,8 @@ def rebuild(store: Store, progress: Progress = _no_progress) -> int:
             for start, end in chunks:
                 complete.append(view.project_in_database(start, end))
                 progress("bulk", end, size)
-        for (start, end), every_report in zip(chunks, complete, strict=True):
-            left = view.left_over(start, end, every_report=every_report)
+        for (start, end), done in zip(chunks, complete, strict=True):
+            left = view.left_over(start, end, complete=done)
             sealed = store.sealed_bodies(start, end) if left else {}
             ops = [
                 op

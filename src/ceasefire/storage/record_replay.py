@@ -1,20 +1,23 @@
 """The bulk of a rebuild, projected inside the database: one INSERT … SELECT per table.
 
-A rebuild replays every log entry into the read models. For the two projections that make up
-almost all of a log — the ``rm_events`` row of every entry, and the ``rm_reports`` row of a
-public ``report.submitted`` — the database reads the leaf's JSON itself (SQLite's JSON1,
-PostgreSQL's ``json``), which is several times faster than parsing each leaf in Python. Every
-other entry is left to ``domain.projection``, which stays the reference: ``verify`` recomputes
-the read models in Python and compares them with what is stored, and the tests compare a
-rebuild with an incremental build.
+A rebuild replays every log entry into the read models. For the projections that make up
+almost all of a log — the ``rm_events`` row of every entry, and the rows that a public
+``report.submitted``, ``evidence.submitted`` or ``custody.recorded`` inserts — the database
+reads the leaf's JSON itself (SQLite's JSON1, PostgreSQL's ``json``), which is several times
+faster than parsing each leaf in Python. Each of those rows is inserted by its own entry and
+by nothing else, so the database may write them before the entries that Python projects.
+Every other entry is left to ``domain.projection``, which stays the reference: ``verify``
+recomputes the read models in Python and compares them with what is stored, and the tests
+compare a rebuild with an incremental build.
 
-The SQL below mirrors ``projection._report_row`` column for column: a change there is a change
-here. The report's body is not copied: the row says where it lies (``storage.report_bodies``).
-Its digest is taken over the leaf's own ``body`` text (SQLite returns a JSON value's text as it
-appears in the input, and a leaf is canonical JSON; PostgreSQL's ``json`` keeps the input text
-too), so it is the SHA-256 of its canonical JSON, as the Python projection computes it.
-An actor keeps one affiliation (the keyring refuses a second), so the reports join
-``log_keys`` once per statement by actor rather than look it up for every row.
+The SQL below mirrors ``projection._report_row``, ``_evidence`` and ``_custody`` column for
+column: a change there is a change here. The report's body is not copied: the row says where
+it lies (``storage.report_bodies``). Its digest is taken over the leaf's own ``body`` text
+(SQLite returns a JSON value's text as it appears in the input, and a leaf is canonical JSON;
+PostgreSQL's ``json`` keeps the input text too), so it is the SHA-256 of its canonical JSON, as
+the Python projection computes it; an evidence row's ``metadata`` is that text too. An actor
+keeps one affiliation (the keyring refuses a second), so the statements join ``log_keys`` once
+per statement by actor rather than look it up for every row.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ FROM {_SQLITE_SUBMITTED} LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor
 WHERE json_type(l, '$.body') = 'object'
 """
 _POSTGRES_ENVELOPE: Final = (
-    "json_to_record(convert_from(leaf, 'UTF8')::json) "
+    "json_to_record(convert_from({leaf}, 'UTF8')::json) "
     "AS x(id text, type text, actor text, time text, body json)"
 )
 """The leaf's fields in one pass of the parser. ``json`` keeps a value's text as it appears in
@@ -73,7 +76,7 @@ where each ``->`` would parse the leaf again."""
 _POSTGRES_EVENTS: Final = f"""
 INSERT INTO rm_events (idx, id, type, actor, time)
 SELECT idx, x.id, x.type, x.actor, x.time
-FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE}
+FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE.format(leaf="leaf")}
 WHERE idx >= :start AND idx < :end
 """
 _POSTGRES_REPORTS: Final = f"""
@@ -88,7 +91,7 @@ SELECT r.id, r.idx, r.actor, k.affiliation, false, NULL, 'active', NULL, NULL, N
        false, 'sha256:' || encode(sha256(convert_to(r.body::text, 'UTF8')), 'hex'),
        (b.origin ->> 'dataset') || ':' || (b.origin ->> 'id')
 FROM (
-    SELECT idx, x.* FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE}
+    SELECT idx, x.* FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE.format(leaf="leaf")}
     WHERE idx >= :start AND idx < :end
       AND x.type = '{events.REPORT_SUBMITTED}' AND json_typeof(x.body) = 'object'
     OFFSET 0  -- a fence: the report's own fields are read from reports only
@@ -100,49 +103,137 @@ CROSS JOIN LATERAL json_to_record(b.dates) AS d(start text, "end" text)
 CROSS JOIN LATERAL json_to_record(b.location) AS p(latitude float8, longitude float8, sector text)
 LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor
 """
-_LEFT_OVER: Final = f"""
-SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
-WHERE e.idx >= :start AND e.idx < :end
-  AND (e.type <> '{events.REPORT_SUBMITTED}'
-       OR NOT EXISTS (SELECT 1 FROM rm_reports r WHERE r.id = e.id))
-ORDER BY e.idx
+_SQLITE_TYPED: Final = """
+(SELECT e.idx, e.id, e.actor, e.time, CAST(s.leaf AS TEXT) AS l
+ FROM rm_events AS e CROSS JOIN log_entries AS s ON s.idx = e.idx
+ WHERE e.idx >= :start AND e.idx < :end AND e.type = '{type}') AS r
 """
-"""Run once the bulk pass has built the indexes again (``rm_reports``' id, the events' type)."""
+"""The entries of one type in the range, found by the events statement's rows: SQLite's
+``CROSS JOIN`` keeps ``rm_events`` the outer loop, so only those leaves are read (walking the
+range's leaves instead costs as much as the reports statement, whatever the type's share)."""
+_SQLITE_EVIDENCE: Final = f"""
+INSERT INTO rm_evidence (
+    idx, id, sha256, report, actor, affiliation, size, name, media_type, captured_at, latitude,
+    longitude, device, phash, dhash, phash_mirrored, metadata, confidential, time)
+SELECT r.idx, r.id, json_extract(l, '$.body.sha256'), json_extract(l, '$.body.report'), r.actor,
+       k.affiliation, json_extract(l, '$.body.size'), json_extract(l, '$.body.name'),
+       json_extract(l, '$.body.metadata.media_type'),
+       json_extract(l, '$.body.metadata.captured_at'),
+       json_extract(l, '$.body.metadata.latitude'), json_extract(l, '$.body.metadata.longitude'),
+       json_extract(l, '$.body.metadata.device'), json_extract(l, '$.body.metadata.phash'),
+       json_extract(l, '$.body.metadata.dhash'), json_extract(l, '$.body.metadata.phash_mirrored'),
+       json_extract(l, '$.body.metadata'), 0, r.time
+FROM {_SQLITE_TYPED.format(type=events.EVIDENCE_SUBMITTED)}
+LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor
+WHERE json_type(l, '$.body') = 'object'
+"""
+_SQLITE_CUSTODY: Final = f"""
+INSERT INTO rm_custody (idx, sha256, action, actor, to_actor, note, tool, time)
+SELECT r.idx, json_extract(l, '$.body.sha256'), json_extract(l, '$.body.action'), r.actor,
+       json_extract(l, '$.body.to'), json_extract(l, '$.body.note'),
+       json_extract(l, '$.body.tool'), r.time
+FROM {_SQLITE_TYPED.format(type=events.CUSTODY_RECORDED)}
+WHERE json_type(l, '$.body') = 'object'
+"""
+_POSTGRES_TYPED: Final = f"""
+(SELECT e.idx, x.* FROM rm_events AS e JOIN log_entries AS s ON s.idx = e.idx
+ CROSS JOIN LATERAL {_POSTGRES_ENVELOPE.format(leaf="s.leaf")}
+ WHERE e.idx >= :start AND e.idx < :end AND e.type = '{{type}}'
+   AND json_typeof(x.body) = 'object'
+ OFFSET 0) AS r
+"""
+"""The public entries of one type in the range: only their leaves are parsed (the reports
+statement filters on the type it parses, as reports are most of any range)."""
+_POSTGRES_EVIDENCE: Final = f"""
+INSERT INTO rm_evidence (
+    idx, id, sha256, report, actor, affiliation, size, name, media_type, captured_at, latitude,
+    longitude, device, phash, dhash, phash_mirrored, metadata, confidential, time)
+SELECT r.idx, r.id, b.sha256, b.report, r.actor, k.affiliation, b.size, b.name, m.media_type,
+       m.captured_at, m.latitude, m.longitude, m.device, m.phash, m.dhash, m.phash_mirrored,
+       b.metadata::text, false, r.time
+FROM {_POSTGRES_TYPED.format(type=events.EVIDENCE_SUBMITTED)}
+CROSS JOIN LATERAL json_to_record(r.body) AS b(
+    sha256 text, report text, size bigint, name text, metadata json)
+CROSS JOIN LATERAL json_to_record(b.metadata) AS m(
+    media_type text, captured_at text, latitude float8, longitude float8, device text,
+    phash text, dhash text, phash_mirrored text)
+LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor
+"""
+_POSTGRES_CUSTODY: Final = f"""
+INSERT INTO rm_custody (idx, sha256, action, actor, to_actor, note, tool, time)
+SELECT r.idx, b.sha256, b.action, r.actor, b."to", b.note, b.tool, r.time
+FROM {_POSTGRES_TYPED.format(type=events.CUSTODY_RECORDED)}
+CROSS JOIN LATERAL json_to_record(r.body) AS b(
+    sha256 text, action text, "to" text, note text, tool text)
+"""
+_SUBMISSION_CUSTODY: Final = f"""
+INSERT INTO rm_custody (idx, sha256, action, actor, to_actor, note, tool, time)
+SELECT idx, sha256, '{events.CustodyAction.SUBMITTED.value}', actor, NULL, NULL, NULL, time
+FROM rm_evidence WHERE idx >= :start AND idx < :end
+"""
+"""A file's first custody row, ``submitted``, for the evidence the statement above inserted
+(the bulk pass runs before any Python projection, so the range holds only those)."""
+
+_IN_DATABASE: Final = (
+    events.REPORT_SUBMITTED,
+    events.EVIDENCE_SUBMITTED,
+    events.CUSTODY_RECORDED,
+)
+"""The types whose rows the database projects (when their body is public)."""
 _OTHER_TYPES: Final = f"""
 SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
 WHERE e.idx >= :start AND e.idx < :end AND e.type <> '{events.REPORT_SUBMITTED}'
+  AND e.type NOT IN ('{events.EVIDENCE_SUBMITTED}', '{events.CUSTODY_RECORDED}')
 ORDER BY e.idx
 """
-"""What is left when every report submitted in the range was projected by the database: the
-usual case, and a scan instead of a lookup of every report by id (1.7 → 0.5 s at 1M)."""
-_SUBMITTED: Final = f"""
+"""What is left when the database projected every entry of its types in the range: the usual
+case. (The first condition is the one of the partial index ``ix_rm_events_not_reports``.)"""
+_LEFT_OVER: Final = f"""
+SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
+WHERE e.idx >= :start AND e.idx < :end
+  AND CASE e.type
+      WHEN '{events.REPORT_SUBMITTED}' THEN NOT EXISTS (
+          SELECT 1 FROM rm_reports r WHERE r.idx = e.idx)
+      WHEN '{events.EVIDENCE_SUBMITTED}' THEN NOT EXISTS (
+          SELECT 1 FROM rm_evidence v WHERE v.idx = e.idx)
+      WHEN '{events.CUSTODY_RECORDED}' THEN NOT EXISTS (
+          SELECT 1 FROM rm_custody c WHERE c.idx = e.idx)
+      ELSE true END
+ORDER BY e.idx
+"""
+"""What is left otherwise (confidential bodies, which Python reads from the content store):
+every entry whose rows the database did not write, each found by its index."""
+_OF_DATABASE_TYPES: Final = f"""
 SELECT count(*) FROM rm_events
-WHERE idx >= :start AND idx < :end AND type = '{events.REPORT_SUBMITTED}'
+WHERE idx >= :start AND idx < :end AND type IN ({", ".join(f"'{t}'" for t in _IN_DATABASE)})
 """
 
 
 def project_in_database(connection: Connection, start: int, end: int) -> bool:
     """Project entries ``start <= index < end`` as far as the database can by itself; whether
-    that was every report submitted in the range (``rm_events`` rows are written for every
+    that was every entry of the types it projects (``rm_events`` rows are written for every
     entry)."""
     bounds = {"start": start, "end": end}
     if connection.dialect.name == "sqlite":
         _register_digest(connection)
-        events_sql, reports_sql = _SQLITE_EVENTS, _SQLITE_REPORTS
+        statements = (_SQLITE_REPORTS, _SQLITE_EVIDENCE, _SQLITE_CUSTODY)
+        connection.execute(text(_SQLITE_EVENTS), bounds)
     else:
-        events_sql, reports_sql = _POSTGRES_EVENTS, _POSTGRES_REPORTS
-    connection.execute(text(events_sql), bounds)
-    projected = connection.execute(text(reports_sql), bounds).rowcount
-    return bool(projected == connection.execute(text(_SUBMITTED), bounds).scalar_one())
+        statements = (_POSTGRES_REPORTS, _POSTGRES_EVIDENCE, _POSTGRES_CUSTODY)
+        connection.execute(text(_POSTGRES_EVENTS), bounds)
+    projected = sum(connection.execute(text(sql), bounds).rowcount for sql in statements)
+    connection.execute(text(_SUBMISSION_CUSTODY), bounds)
+    return bool(projected == connection.execute(text(_OF_DATABASE_TYPES), bounds).scalar_one())
 
 
 def left_over(
-    connection: Connection, start: int, end: int, *, every_report: bool
+    connection: Connection, start: int, end: int, *, complete: bool
 ) -> list[tuple[int, bytes]]:
     """The entries of the range (index and leaf) whose projection is left to Python: all of it
-    but the ``rm_events`` row, which :func:`project_in_database` wrote."""
+    but the ``rm_events`` row, which :func:`project_in_database` wrote. ``complete``: what it
+    returned for the range."""
     bounds = {"start": start, "end": end}
-    query = _OTHER_TYPES if every_report else _LEFT_OVER
+    query = _OTHER_TYPES if complete else _LEFT_OVER
     return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(query), bounds)]
 
 
