@@ -125,10 +125,16 @@ class RecordView(Protocol):
         records); whether that was every entry of those types in the range."""
         ...
 
+    def withdraw_in_database(self, start: int, end: int) -> bool:
+        """For a rebuild, once the indexes are built and the entries before ``start``
+        projected: apply the range's public withdrawals to the reports held; whether that was
+        every withdrawal in the range."""
+        ...
+
     def left_over(self, start: int, end: int, *, complete: bool) -> list[tuple[int, bytes]]:
         """The entries of the range (index and leaf, in order) whose rows other than their
-        ``rm_events`` row :meth:`project_in_database` left to ``domain.projection``;
-        ``complete`` is what it returned for the range."""
+        ``rm_events`` row :meth:`project_in_database` and :meth:`withdraw_in_database` left
+        to ``domain.projection``; ``complete``: both did all they do for the range."""
         ...
 
 

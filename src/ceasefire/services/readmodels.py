@@ -37,10 +37,11 @@ def rebuild(store: Store, progress: Progress = _no_progress) -> int:
 
     The database projects what it can by itself (every entry's ``rm_events`` row; public
     reports, evidence and custody records: most of any log), with the secondary indexes
-    dropped; then the other entries go through ``domain.projection`` here, in log order. The
-    order of the two passes does not change the result: what the database projects are inserts
-    of rows nothing else inserts, and the later entries' updates find them whichever pass wrote
-    them.
+    dropped; then, chunk by chunk in log order, the database applies the public withdrawals to
+    the reports it finds and the other entries go through ``domain.projection`` here. The
+    order of the passes does not change the result: what the database projects are inserts of
+    rows nothing else inserts, the later entries' updates find them whichever pass wrote them,
+    and a withdrawal's update commutes with every other (``record_replay._WITHDRAW``).
     """
     with store.rebuilding() as view:
         size = store.head().size
@@ -52,7 +53,8 @@ def rebuild(store: Store, progress: Progress = _no_progress) -> int:
                 complete.append(view.project_in_database(start, end))
                 progress("bulk", end, size)
         for (start, end), done in zip(chunks, complete, strict=True):
-            left = view.left_over(start, end, complete=done)
+            withdrew = view.withdraw_in_database(start, end)
+            left = view.left_over(start, end, complete=done and withdrew)
             sealed = store.sealed_bodies(start, end) if left else {}
             ops = [
                 op

@@ -28,6 +28,7 @@ from typing import Final
 from sqlalchemy import Connection, text
 
 from ceasefire.domain import events
+from ceasefire.domain.projection import WITHDRAWN
 from ceasefire.log.envelope import body_bytes
 
 _AFFILIATIONS: Final = (
@@ -180,10 +181,34 @@ _IN_DATABASE: Final = (
     events.CUSTODY_RECORDED,
 )
 """The types whose rows the database projects (when their body is public)."""
+_WITHDRAWN_REPORT: Final = {
+    "sqlite": "json_extract(CAST({leaf} AS TEXT), '$.body.report')",
+    "postgresql": "(convert_from({leaf}, 'UTF8')::json -> 'body' ->> 'report')",
+}
+"""The report a public withdrawal names (NULL for a confidential one), from its leaf."""
+_WITHDRAW: Final = f"""
+WITH w AS MATERIALIZED (
+    SELECT e.idx, {{report}} AS report
+    FROM rm_events AS e {{join}} log_entries AS s ON s.idx = e.idx
+    WHERE e.idx >= :start AND e.idx < :end AND e.type = '{events.REPORT_WITHDRAWN}')
+UPDATE rm_reports SET status = '{WITHDRAWN}', withdrawn_at = w.idx
+FROM w WHERE rm_reports.id = w.report
+"""
+"""Run once the indexes are back, before the chunk's Python pass. The withdrawals are gathered
+first (``MATERIALIZED``), so each report is found by its id; joined in place, SQLite scanned
+every report for each chunk and looked up the withdrawals from there, quadratic. The order of
+the passes does not matter: a withdrawal changes the status of an active report, and nothing
+else does but a correction, which may neither follow nor precede it (admission requires an
+active report for both)."""
+_WITHDRAWALS: Final = f"""
+SELECT count(*) FROM rm_events
+WHERE idx >= :start AND idx < :end AND type = '{events.REPORT_WITHDRAWN}'
+"""
 _OTHER_TYPES: Final = f"""
 SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
 WHERE e.idx >= :start AND e.idx < :end AND e.type <> '{events.REPORT_SUBMITTED}'
-  AND e.type NOT IN ('{events.EVIDENCE_SUBMITTED}', '{events.CUSTODY_RECORDED}')
+  AND e.type NOT IN (
+      '{events.EVIDENCE_SUBMITTED}', '{events.CUSTODY_RECORDED}', '{events.REPORT_WITHDRAWN}')
 ORDER BY e.idx
 """
 """What is left when the database projected every entry of its types in the range: the usual
@@ -198,11 +223,13 @@ WHERE e.idx >= :start AND e.idx < :end
           SELECT 1 FROM rm_evidence v WHERE v.idx = e.idx)
       WHEN '{events.CUSTODY_RECORDED}' THEN NOT EXISTS (
           SELECT 1 FROM rm_custody c WHERE c.idx = e.idx)
+      WHEN '{events.REPORT_WITHDRAWN}' THEN NOT EXISTS (
+          SELECT 1 FROM rm_reports r WHERE r.id = {{report}} AND r.withdrawn_at = e.idx)
       ELSE true END
 ORDER BY e.idx
 """
-"""What is left otherwise (confidential bodies, which Python reads from the content store):
-every entry whose rows the database did not write, each found by its index."""
+"""What is left otherwise (confidential bodies, which Python reads from the content store, and
+withdrawals of reports Python inserts): every entry whose rows the database did not write."""
 _OF_DATABASE_TYPES: Final = f"""
 SELECT count(*) FROM rm_events
 WHERE idx >= :start AND idx < :end AND type IN ({", ".join(f"'{t}'" for t in _IN_DATABASE)})
@@ -226,14 +253,30 @@ def project_in_database(connection: Connection, start: int, end: int) -> bool:
     return bool(projected == connection.execute(text(_OF_DATABASE_TYPES), bounds).scalar_one())
 
 
+def withdraw_in_database(connection: Connection, start: int, end: int) -> bool:
+    """Apply the public withdrawals of entries ``start <= index < end`` to the reports the
+    read models hold (the indexes built); whether that was every withdrawal in the range."""
+    bounds = {"start": start, "end": end}
+    dialect = connection.dialect.name
+    join = "CROSS JOIN" if dialect == "sqlite" else "JOIN"
+    report = _WITHDRAWN_REPORT[dialect].format(leaf="s.leaf")
+    withdrawn = connection.execute(text(_WITHDRAW.format(report=report, join=join)), bounds)
+    return bool(withdrawn.rowcount == connection.execute(text(_WITHDRAWALS), bounds).scalar_one())
+
+
 def left_over(
     connection: Connection, start: int, end: int, *, complete: bool
 ) -> list[tuple[int, bytes]]:
     """The entries of the range (index and leaf) whose projection is left to Python: all of it
-    but the ``rm_events`` row, which :func:`project_in_database` wrote. ``complete``: what it
-    returned for the range."""
+    but the ``rm_events`` row, which :func:`project_in_database` wrote. ``complete``: it and
+    :func:`withdraw_in_database` did all they do for the range."""
     bounds = {"start": start, "end": end}
-    query = _OTHER_TYPES if complete else _LEFT_OVER
+    if complete:
+        query = _OTHER_TYPES
+    else:
+        query = _LEFT_OVER.format(
+            report=_WITHDRAWN_REPORT[connection.dialect.name].format(leaf="l.leaf")
+        )
     return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(query), bounds)]
 
 

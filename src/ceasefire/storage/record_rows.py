@@ -208,6 +208,9 @@ class SqlRecordView:
     def project_in_database(self, start: int, end: int) -> bool:
         return record_replay.project_in_database(self.connection, start, end)
 
+    def withdraw_in_database(self, start: int, end: int) -> bool:
+        return record_replay.withdraw_in_database(self.connection, start, end)
+
     def left_over(self, start: int, end: int, *, complete: bool) -> list[tuple[int, bytes]]:
         return record_replay.left_over(self.connection, start, end, complete=complete)
 
