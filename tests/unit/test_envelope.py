@@ -170,6 +170,9 @@ def test_leaf_round_trip(
     parsed.verify_signature()
     assert (sealed is not None) == confidential
     assert canonical_json(parsed.body if sealed is None else sealed.body) == canonical_json(body)
+    # the time as the leaf spells it, whether the envelope was parsed or built
+    assert parsed.time_text == envelope.time_text == json.loads(leaf)["time"]
+    assert parse_time(parsed.time_text) == parsed.time
 
 
 @given(body=bodies, data=st.data())

@@ -238,7 +238,7 @@ class Envelope:
             "type": self.type,
             "actor": self.actor,
             "key": b64encode(self.key),
-            "time": format_time(self.time),
+            "time": self.time_text,
         }
         if self.body is not None:
             doc["body"] = self.body
@@ -248,6 +248,11 @@ class Envelope:
 
     def signing_message(self) -> bytes:
         return self._signing_message
+
+    @cached_property
+    def time_text(self) -> str:
+        """``time`` in its canonical form, as the leaf spells it."""
+        return format_time(self.time)
 
     def to_leaf(self) -> bytes:
         """The leaf bytes; InvalidInput if they exceed :data:`MAX_ENTRY_SIZE`."""
@@ -281,7 +286,7 @@ class Envelope:
             _json_string(self.id),
             _json_string(b64encode(self.key)),
             _json_string(self.log),
-            _json_string(format_time(self.time)),
+            _json_string(self.time_text),
             _json_string(self.type),
             ENVELOPE_VERSION,
         )
@@ -308,7 +313,7 @@ class Envelope:
             type=_string(doc, "type"),
             actor=_string(doc, "actor"),
             key=b64decode_exact(_string(doc, "key"), size=ED25519_KEY_SIZE, field="key"),
-            time=parse_time(_string(doc, "time")),
+            time=parse_time(time_text := _string(doc, "time")),
             body=_object_or_none(doc, "body"),
             commitment=_string(doc, "commitment") if "commitment" in doc else None,
             sig=b64decode_exact(_string(doc, "sig"), size=ED25519_SIGNATURE_SIZE, field="sig"),
@@ -317,6 +322,7 @@ class Envelope:
         # already a private canonical copy (and within the depth limit, counted in the leaf),
         # and both encodings are cut from the leaf below, so it is never encoded again.
         envelope._check_fields()
+        envelope.__dict__["time_text"] = time_text  # parse_time takes the canonical form only
         # A parsed leaf is canonical, so it is its own to_leaf(), and its signing message is
         # the same bytes without the top-level "sig" member: keys are sorted, and the members
         # after "sig" (time, type, v) cannot contain the text ',"sig":"'.

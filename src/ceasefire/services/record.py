@@ -30,7 +30,7 @@ from ceasefire.domain.incident_events import (
 from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
 from ceasefire.domain.reports import Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, body_text, format_time
+from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, body_text
 from ceasefire.log.keyring import KEY_ENROLLED, KeyRecord, Keyring
 from ceasefire.services.casework_admission import CaseworkAdmission
 from ceasefire.services.ports import RecordView, Row
@@ -97,7 +97,7 @@ class Admission:
             type=envelope.type,
             actor=envelope.actor,
             affiliation=signer.affiliation,
-            time=format_time(envelope.time),
+            time=envelope.time_text,
             body=envelope.body,
             commitment=envelope.commitment,
             sealed=sealed.body if sealed is not None else None,
