@@ -175,6 +175,11 @@ FROM rm_evidence WHERE idx >= :start AND idx < :end
 """A file's first custody row, ``submitted``, for the evidence the statement above inserted
 (the bulk pass runs before any Python projection, so the range holds only those)."""
 
+
+def _quoted(types: tuple[str, ...]) -> str:
+    return ", ".join(f"'{t}'" for t in types)
+
+
 _IN_DATABASE: Final = (
     events.REPORT_SUBMITTED,
     events.EVIDENCE_SUBMITTED,
@@ -207,8 +212,7 @@ WHERE idx >= :start AND idx < :end AND type = '{events.REPORT_WITHDRAWN}'
 _OTHER_TYPES: Final = f"""
 SELECT e.idx, l.leaf FROM rm_events e JOIN log_entries l ON l.idx = e.idx
 WHERE e.idx >= :start AND e.idx < :end AND e.type <> '{events.REPORT_SUBMITTED}'
-  AND e.type NOT IN (
-      '{events.EVIDENCE_SUBMITTED}', '{events.CUSTODY_RECORDED}', '{events.REPORT_WITHDRAWN}')
+  AND e.type NOT IN ({_quoted((*_IN_DATABASE, events.REPORT_WITHDRAWN))})
 ORDER BY e.idx
 """
 """What is left when the database projected every entry of its types in the range: the usual
@@ -232,7 +236,7 @@ ORDER BY e.idx
 withdrawals of reports Python inserts): every entry whose rows the database did not write."""
 _OF_DATABASE_TYPES: Final = f"""
 SELECT count(*) FROM rm_events
-WHERE idx >= :start AND idx < :end AND type IN ({", ".join(f"'{t}'" for t in _IN_DATABASE)})
+WHERE idx >= :start AND idx < :end AND type IN ({_quoted(_IN_DATABASE)})
 """
 
 
