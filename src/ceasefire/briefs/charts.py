@@ -9,14 +9,14 @@ keeping text as text (no glyph paths, whose ids depend on the fonts installed).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
-
-import matplotlib as mpl
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
 
 from ceasefire.briefs.model import Brief
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STATUS_COLOURS: Final = {
     "verified": "#b2182b",
@@ -37,10 +37,23 @@ _STYLE: Final[Any] = {
 }
 
 
+@contextmanager
+def _drawing(width: float, height: float) -> Iterator[Figure]:
+    """A figure of ``width`` × ``height`` inches in the brief's style. matplotlib is imported
+    here, when a brief is drawn: importing it takes about half a second, which every CLI
+    command and every server start used to pay."""
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    with mpl.rc_context(_STYLE):
+        yield Figure(figsize=(width, height))
+
+
 def timeline_svg(brief: Brief) -> str:
     """Reports received per day, stacked by alleged party; the brief's own period shaded."""
-    with mpl.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, 2.4))
+    from matplotlib.ticker import MaxNLocator
+
+    with _drawing(7.0, 2.4) as figure:
         axes = figure.add_subplot()
         days = [day for day, _ in brief.per_day]
         parties = [party for party, _ in brief.per_day[0][1]] if brief.per_day else []
@@ -75,8 +88,7 @@ def timeline_svg(brief: Brief) -> str:
 
 def map_svg(brief: Brief, boundary: Mapping[str, Any]) -> str:
     """The period's new incidents over the two countries, the border line and the sectors."""
-    with mpl.rc_context(_STYLE):
-        figure = Figure(figsize=(7.0, 5.0))
+    with _drawing(7.0, 5.0) as figure:
         axes = figure.add_subplot()
         for feature in boundary["features"]:
             geometry, kind = feature["geometry"], feature["properties"]["kind"]
