@@ -7,17 +7,26 @@ unreachable the PostgreSQL cases skip — except under ``CI=true``, where that i
 
 from __future__ import annotations
 
+import fcntl
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pytest
+import typer.testing
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from tests.record_factories import Mechanism, make_mechanism
+
+# typer's CliRunner builds the click command tree again on every invoke: for this CLI's eighty
+# commands, about 0.2 s of reading annotations, most of what an in-process command costs. An
+# app's tree does not change while the tests run, so it is built once per app.
+typer.testing._get_command = cache(typer.testing._get_command)  # type: ignore[attr-defined]
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -85,3 +94,25 @@ def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
         yield found
     finally:
         found.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scenario's store (``ceasefire demo``), played once for the whole run: the
+    pytest-xdist workers share one, the first to ask plays it under a lock while the others
+    wait. It is a template: fixtures copy it, and no test may write to it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "demo-template"
+    played = shared / "demo-template.played"
+    with (shared / "demo-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not played.exists():
+            subprocess.run(
+                [sys.executable, "-c", "from ceasefire.cli.main import run; run()", "demo",
+                 "--data", str(folder)],
+                cwd=Path(__file__).resolve().parents[1], check=True, capture_output=True,
+                timeout=300,
+            )  # fmt: skip
+            played.touch()
+    return folder

@@ -100,6 +100,7 @@ def test_a_fold_grown_entry_by_entry_equals_a_fresh_fold(played: SqlLogStore) ->
     assert folds.refolds <= 2 * (1 + agreement_entries)
 
 
+@pytest.mark.no_cover  # heavy, and of code other tests cover: run without the coverage tracer
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

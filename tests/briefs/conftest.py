@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,22 +27,10 @@ BUSY_WEEK: Final = "2025-11-16"
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_dir(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The briefs tests' copy of the demo scenario's store (played once per run)."""
     folder = tmp_path_factory.mktemp("briefs") / "demo"
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from ceasefire.cli.main import run; run()",
-            "demo",
-            "--data",
-            str(folder),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    shutil.copytree(demo_template, folder)
     return folder
 
 

@@ -164,6 +164,7 @@ def _check_random(mechanism: Mechanism, seed: int, count: int = 0) -> None:
         mechanism.close()
 
 
+@pytest.mark.no_cover  # heavy, and of code other tests cover: run without the coverage tracer
 @settings(
     max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -203,6 +203,7 @@ def _generated(entries: list[Entry], count: int, seed: int) -> list[Entry]:
     return made
 
 
+@pytest.mark.no_cover  # heavy, and of code other tests cover: run without the coverage tracer
 @settings(
     max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -11,6 +11,7 @@ Without that Chromium the browser tests skip, except under ``CI=true``, where th
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -67,16 +68,10 @@ def _ceasefire() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo scenario's store, played once per session."""
+def demo_dir(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The web tests' copy of the demo scenario's store (played once per run)."""
     folder = tmp_path_factory.mktemp("web") / "demo"
-    subprocess.run(
-        [*_ceasefire(), "demo", "--data", str(folder)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    shutil.copytree(demo_template, folder)
     return folder
 
 

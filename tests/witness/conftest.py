@@ -2,7 +2,7 @@
 parties' witnesses run with ``ceasefire witness --once`` against it; and, for the follower's
 checks one by one, the app in process over a copy of the same store (``setup``).
 
-The demo is played once per session (about 4 s); each test works on its own copy, so an attack
+The demo is played once per run (``demo_template``); each test works on its own copy, so an attack
 in one test never leaks into another.
 """
 
@@ -58,11 +58,11 @@ def ceasefire(*args: str, check: bool = False) -> subprocess.CompletedProcess[st
 
 
 @pytest.fixture(scope="session")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store served once, both witnesses' first cycle run against it: every test
-    starts from a copy of this, both parties having cosigned the demo's log."""
+def baseline(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo store served once, both witnesses' first cycle run against it:
+    every test starts from a copy of this, both parties having cosigned the demo's log."""
     folder = tmp_path_factory.mktemp("witness")
-    ceasefire("demo", "--data", str(folder / "server"), check=True)
+    shutil.copytree(demo_template, folder / "server")
     with serving(folder / "server") as url:
         world = World(folder / "server", url, folder)
         for party in PARTIES:
