@@ -53,7 +53,7 @@ from ceasefire.storage.log_store import SqlLogStore
 from ceasefire.storage.tables import rm_reports
 
 FULL_SIZE: Final = 1_000_000
-QUICK_SIZE: Final = 5_000
+QUICK_SIZE: Final = 2_000
 CHECK_SIZE: Final = 20_000
 """The brief from its entries is held equal to the brief from every entry on a store this
 size (every entry at 1,000,000 takes over twenty minutes: mostly linking every report)."""
@@ -274,7 +274,7 @@ def stages(size: int, link: bool = True) -> list[tuple[str, float]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.briefs", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a store of 5,000 reports")
+    parser.add_argument("--quick", action="store_true", help="a store of 2,000 reports")
     parser.add_argument("--size", type=int, help="the store's size (reports)")
     parser.add_argument(
         "--stages", action="store_true", help="time each step of a cold brief on its own"

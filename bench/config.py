@@ -86,8 +86,8 @@ QUICK = Config(
     record_reports=2_000,
     record_batch=1_000,
     replay_repeats=1,
-    load_seconds=4.0,
+    load_seconds=1.5,
     load_clients=50,
     load_preload=300,
-    load_writes=8_000,
+    load_writes=3_000,
 )
