@@ -6,6 +6,7 @@ one ``executemany``, which is what lets a rebuild replay a million entries quick
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Final
 
-from sqlalchemy import Connection, Table, delete, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 
 from ceasefire.domain.projection import KEYS, Insert, Op, Update
 from ceasefire.errors import StorageError
@@ -34,6 +35,19 @@ _REPORTS_BY_DIGEST: Final = (
 )
 """Admission's first lookups as PostgreSQL takes them from the driver (``lookup``): one
 array parameter each, so the text never changes and psycopg prepares them once."""
+_LISTED: Final = select(
+    func.json_each(bindparam("listed")).table_valued("value").c.value
+).scalar_subquery()
+_SQLITE_EVENTS_BY_ID: Final = select(rm_events.c.id, rm_events.c.idx).where(
+    rm_events.c.id.in_(_LISTED)
+)
+_SQLITE_REPORTS_BY_DIGEST: Final = (
+    rows_of(rm_reports, "sqlite")
+    .where(rm_reports.c.digest.in_(_LISTED))
+    .order_by(*(rm_reports.c[name] for name in KEYS[rm_reports.name]))
+)
+"""The same lookups on SQLite: the values as one JSON array (``json_each``), so the statement
+is compiled once and a thousand values are one parameter, not a thousand."""
 
 
 def table(name: str) -> Table:
@@ -141,6 +155,8 @@ class SqlRecordView:
         """On PostgreSQL both queries go to the driver in one pipeline: admission makes them
         with the append lock held, while every other appender waits, so one round trip
         instead of two. Elsewhere (and for lists longer than a chunk) one after the other."""
+        if self.connection.dialect.name == "sqlite":
+            return self._sqlite_lookup(ids, digests)
         if (
             self.connection.dialect.name != "postgresql"
             or len(ids) > _IN_CHUNK
@@ -161,6 +177,18 @@ class SqlRecordView:
             if digests:
                 rows += (dict(zip(_REPORT_COLUMNS, row, strict=True)) for row in reports.fetchall())
         return indices, rows
+
+    def _sqlite_lookup(
+        self, ids: Collection[str], digests: Collection[str]
+    ) -> tuple[dict[str, int], list[Row]]:
+        self._flush()
+        listed = {"listed": json.dumps(list(ids))}
+        indices = {row.id: row.idx for row in self.connection.execute(_SQLITE_EVENTS_BY_ID, listed)}
+        if not digests:
+            return indices, []
+        listed = {"listed": json.dumps(list(digests))}
+        found = self.connection.execute(_SQLITE_REPORTS_BY_DIGEST, listed)
+        return indices, [dict(row._mapping) for row in found]
 
     def all_rows(self, table_name: str) -> list[Row]:
         self._flush()
