@@ -152,9 +152,10 @@ class SqlRecordView:
     def lookup(
         self, ids: Collection[str], digests: Collection[str]
     ) -> tuple[dict[str, int], list[Row]]:
-        """On PostgreSQL both queries go to the driver in one pipeline: admission makes them
-        with the append lock held, while every other appender waits, so one round trip
-        instead of two. Elsewhere (and for lists longer than a chunk) one after the other."""
+        """Admission makes these with the append lock held, while every other appender waits.
+        On SQLite each is one statement whose values are one JSON array. On PostgreSQL both go
+        to the driver in one pipeline, one round trip instead of two (lists longer than a
+        chunk: in chunks, one query after the other)."""
         if self.connection.dialect.name == "sqlite":
             return self._sqlite_lookup(ids, digests)
         if (
