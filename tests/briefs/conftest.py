@@ -19,7 +19,6 @@ from ceasefire.settings import Settings
 from tests.api.conftest import Service
 from tests.api.conftest import service as service  # noqa: PLC0414  (on SQLite and PostgreSQL)
 
-ROOT: Final = Path(__file__).resolve().parents[2]
 WEEK: Final = "2025-11-09"
 """A week of the demo with public and confidential reports in it (3 November to 9 November)."""
 BUSY_WEEK: Final = "2025-11-16"
