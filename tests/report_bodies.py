@@ -83,8 +83,9 @@ def compliance_body(**overrides: Any) -> dict[str, Any]:
     return body | overrides
 
 
-def observation_body(**overrides: Any) -> dict[str, Any]:
-    """A UCDP row: Afghan and Pakistani forces exchanging fire at Spin Boldak, 15 October 2025."""
+def observation_body(row: str = "570001", **overrides: Any) -> dict[str, Any]:
+    """A UCDP row: Afghan and Pakistani forces exchanging fire at Spin Boldak, 15 October 2025.
+    The record holds one active report per dataset row: another report needs another ``row``."""
     body: dict[str, Any] = {
         "kind": "observation",
         "dates": {"start": "2025-10-15", "end": "2025-10-15", "precision": "day"},
@@ -99,8 +100,8 @@ def observation_body(**overrides: Any) -> dict[str, Any]:
         "origin": {
             "dataset": "ucdp-candidate",
             "release": "25.0.10",
-            "id": "570001",
-            "attributes": {"id": "570001", "where_prec": "2", "best": "15"},
+            "id": row,
+            "attributes": {"id": row, "where_prec": "2", "best": "15"},
         },
     }
     return body | overrides

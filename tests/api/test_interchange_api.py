@@ -21,7 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ceasefire.cli import client as cli_client
+from ceasefire.cli import remote_import
 from ceasefire.cli.main import app as cli
+from ceasefire.domain import projection as pj
 from ceasefire.log.receipt import verify_receipt
 from ceasefire.storage.keyfiles import write_key
 from tests.api import read_fixtures
@@ -330,3 +332,46 @@ def test_import_with_url_signs_here_and_posts_batches_with_verified_receipts(
     again = json.loads(CliRunner().invoke(cli, args).stdout)
     assert (again["new"], again["unchanged"], again["rejected"]) == (0, 2, 1)
     assert service.size() == before + 2
+
+    # a newer release: PAK1's toll revised, a new row PAK4; PAK3 as it was
+    held = service.client.get("/api/v1/reports", params={"origin": "acled:PAK1"}).json()
+    (old,) = held["items"]
+    newer = [ACLED[0], ACLED[1].replace(",2,Clash", ",5,Clash"), ACLED[3],
+             "PAK4,2025-10-15,Battles,Armed clash,,31.1,66.4,1,Another clash"]  # fmt: skip
+    dataset.write_text("\n".join(newer) + "\n", encoding="utf-8")
+    release = json.loads(CliRunner().invoke(cli, args).stdout)
+    assert (release["new"], release["changed"], release["unchanged"]) == (1, 1, 1)
+    assert service.size() == before + 4
+    corrected = service.client.get(f"/api/v1/reports/{old['id']}").json()
+    assert corrected["status"] == "corrected"
+    (now,) = service.client.get(
+        "/api/v1/reports", params={"origin": "acled:PAK1", "status": "active"}
+    ).json()["items"]
+    assert (now["corrects"], now["body"]["casualties"]) == (old["id"], corrected_toll(5))
+
+    # the lookup pages through the server's answers, a row at a time here
+    with cli_client.http_client("http://mechanism.test") as http:
+        server = cli_client.Remote(
+            "http://mechanism.test", service.tokens["monitor"], args[args.index("--log-vkey") + 1],
+            tmp_path / "receipts",
+        ).server(http)  # fmt: skip
+        held = remote_import.held_rows(server, ["acled:PAK1", "acled:NOPE", "acled:PAK3"], page=1)
+    assert set(held) == {"acled:PAK1", "acled:PAK3"}
+    assert held["acled:PAK1"] == {
+        "id": now["id"], "digest": pj.content_digest(now["body"]),
+    }  # fmt: skip
+
+
+def corrected_toll(killed: int) -> dict[str, Any]:
+    return {"killed": {"unknown": killed}}
+
+
+def test_reports_are_found_by_the_dataset_rows_they_hold(
+    service: Service, ids: dict[str, str]
+) -> None:
+    nothing = service.client.get("/api/v1/reports", params={"origin": "acled:NOPE"}).json()
+    assert (nothing["items"], nothing["total"]) == ([], 0)
+    many = [("origin", f"acled:PAK{n}") for n in range(201)]
+    refused = service.client.get("/api/v1/reports", params=many)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "origin"

@@ -415,7 +415,7 @@ def test_a_case_opens_on_an_observation_only_when_it_names_an_act_and_a_party(
     mechanism: Mechanism,
 ) -> None:
     vague = mechanism.submit("monitor", observation_body())
-    named = mechanism.submit("monitor", observation_body(alleged_party="pk"))
+    named = mechanism.submit("monitor", observation_body("570002", alleged_party="pk"))
 
     with pytest.raises(Conflict) as refused:
         cw.open_case(mechanism.store, mechanism.signer("monitor"), [vague])

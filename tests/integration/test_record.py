@@ -22,6 +22,7 @@ from ceasefire.domain.agreement_toml import load_bundled
 from ceasefire.domain.evidence import FlagCode
 from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import Envelope, sign_event
+from ceasefire.log.keys import SigningKey
 from ceasefire.media.images import analyse
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import evidence as evidence_service
@@ -31,7 +32,7 @@ from ceasefire.services import reports as report_service
 from ceasefire.services.log import Submission
 from ceasefire.services.ports import Row
 from tests.record_factories import ORIGIN, Mechanism, make_mechanism
-from tests.report_bodies import SPIN_BOLDAK, allegation_body, compliance_body
+from tests.report_bodies import SPIN_BOLDAK, allegation_body, compliance_body, observation_body
 
 E = TypeVar("E", bound=CeasefireError)
 State = tuple[int, int, dict[str, list[Row]]]
@@ -168,6 +169,55 @@ def test_the_same_report_twice_by_the_same_actor_is_a_conflict_naming_the_first(
     assert exc.value.field == "body"
     assert f"already submitted by af-liaison-1 as {first} at index {index}" in exc.value.message
     mechanism.submit("monitor", allegation_body())  # another actor may say the same
+
+
+def test_a_dataset_row_the_record_holds_is_corrected_not_submitted_again(
+    mechanism: Mechanism,
+) -> None:
+    first = mechanism.submit("monitor", observation_body())
+    index = mechanism.size() - 1
+    newer = observation_body(narrative="Clashes at Spin Boldak; the release revised the toll.")
+    with refused(mechanism, Conflict) as exc:
+        mechanism.submit("monitor", newer)
+    assert exc.value.field == "body.origin.id"
+    assert f"row 570001 of ucdp-candidate is in the record already, as report {first} " \
+        f"(index {index})" in exc.value.message  # fmt: skip
+
+    corrected = mechanism.correct("monitor", first, newer, reason="ucdp-candidate 25.0.11")
+    with refused(mechanism, Conflict) as exc:
+        mechanism.submit("monitor", observation_body())
+    assert corrected in exc.value.message  # the active report now holds the row
+    mechanism.submit("monitor", observation_body("570002"))  # another row is another report
+
+    mechanism.withdraw("monitor", corrected)
+    again = mechanism.submit("monitor", observation_body())  # a withdrawn row may come back
+    assert report_service.show_report(mechanism.store, None, again).status == pj.ACTIVE
+
+
+def test_one_batch_cannot_hold_a_dataset_row_twice(mechanism: Mechanism) -> None:
+    one = signed(mechanism, "monitor", observation_body())
+    two = signed(mechanism, "monitor", observation_body(narrative="The same row, retold."))
+    with refused(mechanism, Conflict) as exc:
+        append(mechanism, one, two)
+    assert exc.value.field == "batch[1].body.origin.id"
+
+
+def test_a_confidential_report_of_a_row_is_not_revealed_to_who_may_not_read_it(
+    mechanism: Mechanism,
+) -> None:
+    sealed = mechanism.submit("monitor", observation_body(), confidential=True)
+    importer = SigningKey.generate("importer-1")
+    key_service.enrol(
+        mechanism.store, actor="importer-1", public_key=importer.public_key, role="importer",
+        affiliation=None, operator_key=mechanism.operator_key, log_key=mechanism.log_key,
+        clock=mechanism.tick,
+    )  # fmt: skip
+    mechanism.keys["importer"] = importer
+    mechanism.submit("importer", observation_body())  # not told "in the record already"
+    with refused(mechanism, Conflict) as exc:  # the monitor reads both: told of the first
+        mechanism.submit("monitor", observation_body(narrative="Once more."))
+    assert exc.value.field == "body.origin.id"
+    assert f"as report {sealed} " in exc.value.message
 
 
 def test_a_duplicate_hidden_behind_a_commitment_is_refused_too(mechanism: Mechanism) -> None:

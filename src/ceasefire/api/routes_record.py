@@ -29,7 +29,7 @@ from ceasefire.api.schemas import (
     ReportOut,
     ReportPageOut,
 )
-from ceasefire.errors import NotFound
+from ceasefire.errors import InvalidInput, NotFound
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import keys as key_service
@@ -38,6 +38,7 @@ from ceasefire.services.ports import BlobStore
 
 PRIVATE: Final = "private, no-cache"
 SHA256: Final = r"^[0-9a-f]{64}$"
+MAX_ORIGINS: Final = 200
 
 
 async def private(response: Response, _caller: ViewerDep) -> None:
@@ -116,10 +117,22 @@ def reports(
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
     since: Annotated[date | None, Query(description="Dates overlapping from this day.")] = None,
     until: Annotated[date | None, Query(description="Dates overlapping up to this day.")] = None,
+    origin: Annotated[
+        list[str] | None,
+        Query(
+            description=f"A dataset's row, `dataset:id` (e.g. `ucdp-ged:59553`), as an import "
+            f"keys it; repeat for several (at most {MAX_ORIGINS}).",
+        ),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> ReportPageOut:
-    """The reports the caller may see, newest first: ``total`` counts only those."""
+    """The reports the caller may see, newest first: ``total`` counts only those. An importer
+    signing on its own machine asks by ``origin`` which of its rows the record holds already."""
+    if origin is not None and len(origin) > MAX_ORIGINS:
+        raise InvalidInput(
+            f"at most {MAX_ORIGINS} origins a request, found {len(origin)}", field="origin"
+        )
     query = report_service.ReportFilter(
         kind=kind,
         status=status,
@@ -131,6 +144,7 @@ def reports(
         until=until,
         before=decode_cursor(cursor),
         limit=limit,
+        origins=tuple(origin or ()),
     )
     page = report_service.page_reports(store, viewer, query)
     last = page.reports[-1].index if page.reports and page.more else None

@@ -8,13 +8,8 @@ account) and saved to ``--receipts`` so the party's witness can later hold the l
 
 from __future__ import annotations
 
-import hashlib
-import re
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -23,14 +18,9 @@ import typer
 
 from ceasefire.cli import output
 from ceasefire.cli.common import JsonOption, KeyOption, now, read_document
-from ceasefire.domain.agreements import Agreement
-from ceasefire.errors import CeasefireError, InvalidInput, StorageError, VerificationError
-from ceasefire.interchange.rows import Imported, Reject, Row
-from ceasefire.log.envelope import Envelope
+from ceasefire.errors import InvalidInput, StorageError
 from ceasefire.log.keys import VerifierKey
 from ceasefire.services import client as client_service
-from ceasefire.services import imports as import_service
-from ceasefire.services.log import Submission
 from ceasefire.storage.keyfiles import read_key
 
 TIMEOUT: Final = httpx.Timeout(30.0, write=300.0)
@@ -101,11 +91,33 @@ class HttpTransport:
             )
         except httpx.HTTPError as exc:
             raise StorageError(f"cannot reach the server at {self.http.base_url}: {exc}") from exc
+        return _answer(response)
+
+    def get(
+        self, path: str, *, headers: Mapping[str, str], params: Sequence[tuple[str, str]] = ()
+    ) -> client_service.Answer:
         try:
-            body = response.json()
-        except ValueError:
-            body = None
-        return client_service.Answer(response.status_code, body)
+            response = self.http.get(path, headers=dict(headers), params=list(params))
+        except httpx.HTTPError as exc:
+            raise StorageError(f"cannot reach the server at {self.http.base_url}: {exc}") from exc
+        return _answer(response)
+
+
+def _answer(response: httpx.Response) -> client_service.Answer:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    wait = _retry_after(response) if response.status_code == 429 else None
+    return client_service.Answer(response.status_code, body, wait)
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The seconds a 429 asks to wait (this server sends seconds; a date or none: a minute)."""
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "60")))
+    except ValueError:
+        return 60.0
 
 
 def http_client(url: str) -> httpx.Client:
@@ -259,149 +271,3 @@ def post_command(
     remote = Remote(url, token, log_vkey, receipts)
     posted = post(remote, key, event_type, read_document(body), confidential=confidential)
     report_posted(posted, receipts, json)
-
-
-# --- imports: rows signed here, posted in batches ----------------------------------------------
-
-BATCH: Final = "/api/v1/events/batch"
-AGREEMENT: Final = "/api/v1/agreement"
-BATCH_ROWS: Final = 50
-"""Rows per batch: under the server's default write rate (60 a minute) and body limit."""
-_AT: Final = re.compile(r"batch\[(\d+)\]\.?(.*)")
-
-
-def remote_agreement(remote: Remote) -> Agreement:
-    """The agreement the server has in force, which the readers check rows against."""
-    with http_client(remote.url) as http:
-        try:
-            response = http.get(AGREEMENT)
-        except httpx.HTTPError as exc:
-            raise StorageError(f"cannot reach the server at {remote.url}: {exc}") from exc
-    answer = client_service.Answer(response.status_code, _json(response))
-    if answer.status != 200 or not isinstance(answer.body, dict):
-        raise client_service.refusal(answer, "the request for the agreement in force")
-    return Agreement.from_document(answer.body["agreement"], where="the server's agreement")
-
-
-def import_rows(
-    remote: Remote,
-    key: Path,
-    rows: Iterable[Row],
-    *,
-    at: datetime,
-    rejects: Callable[[Reject], None],
-    progress: Callable[[str, int, int], None],
-    total: int,
-    batch_rows: int = BATCH_ROWS,
-    sleep: Callable[[float], None] = time.sleep,
-) -> import_service.ImportCounts:
-    """Sign each good row here as ``key``'s actor and post them in batches, all of a batch or
-    none: a row the server refuses is dropped (a report it already holds counts as unchanged,
-    any other as rejected) and the rest posted again; a 429 waits its ``Retry-After``. Every
-    receipt is checked against the pinned log key and saved."""
-    signing_key, counts = read_key(key), import_service.ImportCounts()
-    with http_client(remote.url) as http:
-        server = remote.server(http)
-        for chunk in _chunks(rows, batch_rows):
-            signed: list[tuple[Imported, Submission]] = []
-            for row in chunk:
-                try:
-                    if isinstance(row, Reject):
-                        raise _Rejected(row)
-                    submission = import_service.sign_row(
-                        row, signing_key, log=server.log_vkey.name, now=at
-                    )
-                    signed.append((row, submission))
-                except _Rejected as refused:
-                    counts.rejected += 1
-                    rejects(refused.reject)
-                except CeasefireError as exc:
-                    counts.rejected += 1
-                    rejects(Reject(row.line, exc.field, None, exc.message))
-            _post_batch(http, server, signed, counts, rejects, remote.receipts, sleep)
-            progress("import", chunk[-1].line, max(total, chunk[-1].line))
-    return counts
-
-
-class _Rejected(Exception):
-    def __init__(self, reject: Reject) -> None:
-        super().__init__(reject.reason)
-        self.reject = reject
-
-
-def _post_batch(
-    http: httpx.Client,
-    server: client_service.Server,
-    signed: list[tuple[Imported, Submission]],
-    counts: import_service.ImportCounts,
-    rejects: Callable[[Reject], None],
-    receipts: Path,
-    sleep: Callable[[float], None],
-) -> None:
-    """Post one batch until it is in the log or every row of it was refused."""
-    while signed:
-        envelopes = [s.envelope for _, s in signed]
-        retry_key = hashlib.sha256("\n".join(e.id for e in envelopes).encode()).hexdigest()
-        try:
-            response = http.post(
-                BATCH,
-                headers=server.headers(**{"Idempotency-Key": retry_key}),
-                json=[client_service.payload(e, None) for e in envelopes],
-            )
-        except httpx.HTTPError as exc:
-            raise StorageError(f"cannot reach the server at {http.base_url}: {exc}") from exc
-        answer = client_service.Answer(response.status_code, _json(response))
-        if answer.status in (200, 201):
-            _accepted(server, envelopes, answer, receipts, counts)
-            return
-        if answer.status == 429:
-            sleep(float(response.headers.get("Retry-After", "60")))
-            continue
-        field = answer.body.get("field") if isinstance(answer.body, dict) else None
-        found = _AT.fullmatch(field or "")
-        if answer.status not in (404, 409, 422) or found is None:
-            raise client_service.refusal(answer, f"a batch of {len(signed)} rows")
-        row, _ = signed.pop(int(found.group(1)))
-        if answer.status == 409:  # the record holds this report already: re-imported
-            counts.unchanged += 1
-        else:
-            counts.rejected += 1
-            rejects(Reject(row.line, found.group(2) or None, None, str(answer.body["detail"])))
-
-
-def _accepted(
-    server: client_service.Server,
-    envelopes: list[Envelope],
-    answer: client_service.Answer,
-    receipts: Path,
-    counts: import_service.ImportCounts,
-) -> None:
-    """Believe the batch only once each receipt verifies for its own envelope; save them."""
-    notes = answer.body.get("receipts") if isinstance(answer.body, dict) else None
-    if not isinstance(notes, list) or len(notes) != len(envelopes):
-        raise VerificationError(
-            f"expected {len(envelopes)} receipts for the batch, the server answered "
-            f"{len(notes) if isinstance(notes, list) else 'none'}",
-            field="receipts",
-        )
-    indices = []
-    for envelope, found in zip(envelopes, notes, strict=True):
-        note = str(found.get("receipt", "")) if isinstance(found, dict) else ""
-        receipt = client_service.check_receipt(note, envelope, server.log_vkey)
-        save_receipt(receipts, client_service.Posted(envelope, receipt, note, created=True))
-        indices.append(receipt.index)
-    counts.new += len(envelopes)
-    counts.indices.append(range(min(indices), max(indices) + 1))
-
-
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    it = iter(rows)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None

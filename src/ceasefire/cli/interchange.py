@@ -13,7 +13,7 @@ from typing import Annotated, TextIO
 import typer
 
 from ceasefire import bootstrap
-from ceasefire.cli import client, output
+from ceasefire.cli import client, output, remote_import
 from ceasefire.cli.common import (
     AsOption,
     DatabaseOption,
@@ -74,7 +74,7 @@ def import_(
     """Import a dataset: each good row becomes an observation signed with --key (an importer);
     rows already imported add nothing, changed rows are corrected, bad rows are listed. With
     --url the rows are signed here and posted to the server in batches, each receipt verified
-    with --log-vkey (there, a changed row is submitted anew rather than corrected)."""
+    with --log-vkey; the server is asked which rows it holds already."""
     column_mapping = _mapping(mapping)
     grade = column_mapping.grade if column_mapping else None
     refused: list[Reject] = []
@@ -88,11 +88,11 @@ def import_(
 
         if url is not None:
             remote = client.Remote(url, token, log_vkey, receipts)
-            agreement = client.remote_agreement(remote)
+            agreement = remote_import.remote_agreement(remote)
             ctx = import_service.context_of(
                 agreement, at, release=release, dataset=dataset, grade=grade
             )
-            counts = client.import_rows(
+            counts = remote_import.import_rows(
                 remote, key, rows(ctx), at=at, rejects=refused.append, progress=bar, total=total
             )
         else:

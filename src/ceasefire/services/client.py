@@ -17,7 +17,7 @@ No I/O here but through the :class:`Transport` the caller gives (``cli.client`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
@@ -54,10 +54,12 @@ _REFUSALS: Final[dict[int, type[CeasefireError]]] = {
 
 @dataclass(frozen=True)
 class Answer:
-    """An HTTP answer: its status and its JSON body (None when it is not JSON)."""
+    """An HTTP answer: its status, its JSON body (None when it is not JSON) and, on a 429, the
+    seconds its ``Retry-After`` asks to wait."""
 
     status: int
     body: Any
+    retry_after: float | None = None
 
 
 class Transport(Protocol):
@@ -71,6 +73,14 @@ class Transport(Protocol):
         json: Any = None,
         content: Iterable[bytes] | None = None,
         params: Mapping[str, str] | None = None,
+    ) -> Answer: ...
+
+    def get(
+        self,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        params: Sequence[tuple[str, str]] = (),
     ) -> Answer: ...
 
 

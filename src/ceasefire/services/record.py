@@ -28,7 +28,7 @@ from ceasefire.domain.incident_events import (
     parse_incident_event,
 )
 from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
-from ceasefire.domain.reports import Report, ReportKind, check_report
+from ceasefire.domain.reports import Observation, Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, body_text
 from ceasefire.log.keyring import KEY_ENROLLED, KeyRecord, Keyring
@@ -79,6 +79,12 @@ class Admission:
         for row in rows:
             found[row["digest"]].append(row)
         self._prefetched[(pj.REPORTS, "digest")] = found
+        origins = {o for e, s in envelopes if (o := _origin_key(e, s)) is not None}
+        if origins:  # an import's chunk: the rows of the dataset the record holds already
+            by_origin: dict[Any, list[Row]] = {origin: [] for origin in origins}
+            for row in self._view.rows(pj.REPORTS, "origin", origins):
+                by_origin[row["origin"]].append(row)
+            self._prefetched[(pj.REPORTS, "origin")] = by_origin
 
     def admit(self, envelope: Envelope, sealed: Sealed | None, index: int) -> None:
         previous = self._ids.get(envelope.id)
@@ -254,6 +260,7 @@ class Admission:
         report = events.report_submitted(content)
         self._check_report(report, actor, "body")
         self._refuse_duplicate(entry, content)
+        self._refuse_second_row(report, actor, "body")
 
     def _corrected(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         corrected = events.report_corrected(content)
@@ -267,6 +274,7 @@ class Admission:
                 field="body.report.kind",
             )
         self._check_report(corrected.report, actor, "body.report")
+        self._refuse_second_row(corrected.report, actor, "body.report", target["id"])
 
     def _withdrawn(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         withdrawn = events.report_withdrawn(content)
@@ -316,6 +324,32 @@ class Admission:
                     f"index {row['idx']}",
                     field="body",
                 )
+
+    def _refuse_second_row(
+        self, report: Report, actor: Actor, where: str, corrects: str | None = None
+    ) -> None:
+        """One active report per row of a dataset: a newer release of the row corrects the
+        report that holds it (``report.corrected``), so the record says what changed and the
+        row is not counted twice. A report ``actor`` may not read is not named (nor counted:
+        admission must not reveal a confidential report exists)."""
+        if not isinstance(report, Observation) or report.origin is None:
+            return
+        origin = report.origin
+        held = [
+            row
+            for row in self._find(pj.REPORTS, "origin", f"{origin.dataset}:{origin.id}")
+            if row["status"] == pj.ACTIVE
+            and row["id"] != corrects
+            and may_read(actor, record_of(row))
+        ]
+        if held:
+            first = min(held, key=lambda row: int(row["idx"]))
+            raise Conflict(
+                f"row {origin.id} of {origin.dataset} is in the record already, as report "
+                f"{first['id']} (index {first['idx']}): a newer release of a row corrects "
+                "that report (report.corrected), it is not submitted again",
+                field=f"{where}.origin.id",
+            )
 
     def _active_report(self, report_id: str, actor: Actor, action: Action, where: str) -> Row:
         target = self.report(report_id, where, actor)
@@ -406,6 +440,23 @@ class Admission:
         stored = [r for r in rows if tuple(r[k] for k in key_columns) not in seen]
         return [*mine, *stored]
 
+
+def _origin_key(envelope: Envelope, sealed: Sealed | None) -> str | None:
+    """``dataset:id`` of the dataset row a submitted or corrected report carries (as the
+    projection keys it), if it carries one; the report's own checks come later."""
+    content = envelope.body if sealed is None else sealed.body
+    if envelope.type == events.REPORT_CORRECTED and isinstance(content, Mapping):
+        content = content.get("report")
+    if envelope.type not in _REPORTING or not isinstance(content, Mapping):
+        return None
+    origin = content.get("origin")
+    if not isinstance(origin, Mapping):
+        return None
+    dataset, row = origin.get("dataset"), origin.get("id")
+    return f"{dataset}:{row}" if isinstance(dataset, str) and isinstance(row, str) else None
+
+
+_REPORTING: Final = frozenset({events.REPORT_SUBMITTED, events.REPORT_CORRECTED})
 
 _CHECKS = {
     events.AGREEMENT_PROPOSED: Admission._proposed,

@@ -60,7 +60,8 @@ class ReportFilter:
     """Which reports to list. ``bbox`` (min_lon, min_lat, max_lon, max_lat), ``sector`` and
     the dates (a report matches when its dates overlap ``since``..``until``) are matched
     against the report as the reader sees it, so a blurred place cannot be located by
-    narrowing a box. ``before`` is a log index: list only reports older than it."""
+    narrowing a box. ``before`` is a log index: list only reports older than it. ``origins``
+    (``dataset:id``, what an import keys a row by): only reports of those dataset rows."""
 
     kind: str | None = None
     status: str | None = None
@@ -72,6 +73,7 @@ class ReportFilter:
     since: date | None = None
     until: date | None = None
     before: int | None = None
+    origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,8 @@ def _filters(query: ReportFilter) -> ColumnElement[bool]:
     conditions += [_r[name] == value for name, value in equal.items() if value is not None]
     if query.party is not None:
         conditions.append(or_(_r.alleged_party == query.party, _r.affiliation == query.party))
+    if query.origins:
+        conditions.append(_r.origin.in_(query.origins))
     if query.since is not None:
         end = func.coalesce(func.nullif(_r.end_date, ""), _r.start_date)
         conditions.append(end >= query.since.isoformat())
