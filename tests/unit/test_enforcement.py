@@ -36,6 +36,7 @@ from ceasefire.domain.facts import (
     IssuedFinding,
     ReplyRequest,
 )
+from ceasefire.domain.moments import parse_as_of
 from ceasefire.errors import InvalidInput, NotFound
 from ceasefire.log.canonical import canonical_json
 
@@ -648,6 +649,17 @@ def test_the_document_is_canonical_json_and_stable() -> None:
     assert doc["status"] == "breached" and doc["rule"] == 0
     assert doc["commitments"][4]["next_deadline"] == "2025-12-04"
     assert [p["party"] for p in doc["parties"]] == ["pk", "af"]
+
+
+def test_an_evaluation_states_its_time_to_the_millisecond_of_the_log() -> None:
+    issued = at(11, 20) + timedelta(milliseconds=412)
+    items = [finding(10, issued=issued)]
+    now = assess_istanbul(issued + timedelta(microseconds=999), *items)
+    stated = now.to_document()["as_of"]
+    assert stated == "2025-11-20T12:00:00.412Z"  # an entry's time has milliseconds: so has this
+    again = assess_istanbul(parse_as_of(stated), *items)
+    assert canonical_json(again.to_document()) == canonical_json(now.to_document())
+    assert assess_istanbul(at(11, 20)).to_document()["as_of"] == "2025-11-20T12:00:00Z"
 
 
 def test_lookups_name_what_exists() -> None:

@@ -38,10 +38,11 @@ from ceasefire.domain.enforcement_counts import Ledger, Step, evaluate
 from ceasefire.domain.enforcement_explain import (
     Counted,
     Explanation,
+    as_of_time,
     cite,
     document,
     iso_time,
-    utc,
+    to_millisecond,
     write_json,
 )
 from ceasefire.domain.facts import Facts, ImposedPenalty
@@ -173,7 +174,7 @@ class Evaluation:
             "agreement": self.agreement,
             "version": self.version,
             "agreement_index": self.agreement_index,
-            "as_of": iso_time(self.as_of),
+            "as_of": as_of_time(self.as_of),
             "status": self.status.value,
             "status_party": self.status_party,
             "declared_by": self.declared_by,
@@ -207,7 +208,7 @@ def assess(agreement: Agreement, facts: Facts, as_of: datetime) -> Evaluation:
         raise InvalidInput(
             f"expected a time with a time zone (UTC), found {as_of.isoformat()}", field="as_of"
         )
-    moment = utc(as_of)
+    moment = to_millisecond(as_of)
     records = judge_commitments(agreement, facts, moment)
     ledger = Ledger.build(
         agreement, facts, moment, _lapses(agreement, records), _breaches(agreement, records)

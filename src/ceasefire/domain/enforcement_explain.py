@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any, Final
 
+from ceasefire.log.envelope import format_time
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -212,5 +214,20 @@ def utc_day(moment: datetime) -> date:
 
 
 def iso_time(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SSZ``: the one way a time is written in an evaluation."""
+    """``YYYY-MM-DDTHH:MM:SSZ``: how a time is written in an evaluation (but its ``as_of``)."""
     return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_millisecond(moment: datetime) -> datetime:
+    """``moment`` in UTC, to the millisecond: what an evaluation is taken as of."""
+    moment = utc(moment)
+    return moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000)
+
+
+def as_of_time(moment: datetime) -> str:
+    """An evaluation's ``as_of`` as written: to the millisecond, as the log writes an entry's
+    time (``…T12:00:00Z``, ``…T12:00:00.250Z``). An entry's time has milliseconds, so a time
+    stated only to the second would leave out, when recomputed, the entries of its last
+    second that the evaluation counted: recomputed as of what it states, an evaluation is the
+    same, byte for byte."""
+    return format_time(to_millisecond(moment))

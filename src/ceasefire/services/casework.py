@@ -27,6 +27,7 @@ from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.cases import Case, reply_due
 from ceasefire.domain.casework import Casework, agenda, fold, parse_time
 from ceasefire.domain.enforcement import Evaluation, assess
+from ceasefire.domain.enforcement_explain import to_millisecond
 from ceasefire.domain.facts import CaseKind
 from ceasefire.errors import Conflict, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time
@@ -233,7 +234,7 @@ class Folds:
     log only grows; an actor keeps its affiliation), and a fold made for a smaller size is
     never served again. Several workers each keep their own; none can be stale, since each
     asks the database for the size. The evaluation also depends on the time: "now" is taken
-    to the second — what an evaluation shows of its ``as_of`` (``iso_time``). The latest
+    to the second (an evaluation states its ``as_of`` to the millisecond). The latest
     evaluation is kept with its ``(size, second)``, which it states, and answers every request
     that saw the log no longer, no later (``evaluation``). An explicit ``as_of`` reuses the
     fold when every entry is before it, and folds afresh otherwise.
@@ -376,10 +377,11 @@ def _load(
 
 
 def status(store: Store, as_of: datetime | None = None, folds: Folds | None = None) -> Evaluation:
-    """The ceasefire's status, standings and commitments as of ``as_of`` (None: now; with
-    ``folds``, now to the second, the precision an evaluation states its time with)."""
+    """The ceasefire's status, standings and commitments as of ``as_of`` (None: now, to the
+    millisecond, as an entry's time; with ``folds``, now to the second, which the kept
+    evaluation is keyed by)."""
     if folds is None or as_of is not None:
-        moment = as_of or datetime.now(UTC)
+        moment = to_millisecond(as_of or datetime.now(UTC))
         casework, agreement = load(store, moment, folds)
         return assess(agreement, casework.facts(), moment)
     moment = _now()
