@@ -33,10 +33,10 @@ def open_store(settings: Settings) -> SqlLogStore:
             "pass --data / --database-url (env CEASEFIRE_DATA / CEASEFIRE_DATABASE_URL)"
         )
     engine = make_engine(url)
-    current, head = migrate.current_revision(engine), migrate.head_revision(engine)
-    if current != head:
+    current = migrate.current_revision(engine)
+    if current != migrate.HEAD:
         raise StorageError(
-            f"the database schema is at revision {current}, this code needs {head}: "
+            f"the database schema is at revision {current}, this code needs {migrate.HEAD}: "
             "run `ceasefire db upgrade`"
         )
     return SqlLogStore(engine)
