@@ -130,7 +130,8 @@ def test_an_importer_brings_allegations_but_no_claims_or_files() -> None:
 def test_a_refusal_names_the_actor_the_action_and_who_may() -> None:
     decision = decide(OBSERVER, Action.SUBMIT_ALLEGATION)
     assert decision.reason == (
-        "observer-1 (observer) may not submit_allegation: only a importer, liaison, monitor may"
+        "observer-1 (observer) may not submit_allegation: only an importer, a liaison or a monitor "
+        "may"
     )
     assert decide(PK_LIAISON, Action.SUBMIT_ALLEGATION).reason == (
         "a liaison may submit_allegation"

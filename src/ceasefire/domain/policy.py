@@ -12,6 +12,7 @@ monitors). The secretariat runs the server but does not read confidential conten
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -121,9 +122,18 @@ def decide(actor: Actor | None, action: Action, record: Record | None = None) ->
         return _owner_action(actor, action, _required(record, action))
     roles = _MAY[action]
     if actor.role in roles:
-        return Decision(True, f"a {actor.role} may {action}")
-    allowed = ", ".join(sorted(roles))
-    return Decision(False, f"{actor.describe()} may not {action}: only a {allowed} may")
+        return Decision(True, f"{_a(actor.role)} may {action}")
+    return Decision(False, f"{actor.describe()} may not {action}: only {_any_of(roles)} may")
+
+
+def _a(role: str) -> str:
+    return f"an {role}" if role[:1] in "aeiou" else f"a {role}"
+
+
+def _any_of(roles: Iterable[str]) -> str:
+    """``an importer, a liaison or a monitor``."""
+    named = [_a(role) for role in sorted(roles)]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} or {named[-1]}"
 
 
 def require(actor: Actor | None, action: Action, record: Record | None = None) -> None:
