@@ -24,12 +24,15 @@ from ceasefire.cli import client as cli_client
 from ceasefire.cli import remote_import
 from ceasefire.cli.main import app as cli
 from ceasefire.domain import projection as pj
+from ceasefire.log.keys import SigningKey
 from ceasefire.log.receipt import verify_receipt
+from ceasefire.services import keys as key_service
+from ceasefire.services import tokens as token_service
 from ceasefire.storage.keyfiles import write_key
 from tests.api import read_fixtures
 from tests.api.conftest import Service, payload, serving, signed
 from tests.api.read_fixtures import CALLERS
-from tests.report_bodies import allegation_body, protected_body
+from tests.report_bodies import allegation_body, observation_body, protected_body
 
 module_database_url = read_fixtures.module_database_url
 
@@ -280,6 +283,38 @@ def test_every_envelope_of_a_batch_counts_against_the_rate(
         refused = post_batch(service, "af_liaison", batch(service, "af_liaison", 1))
         assert refused.status_code == 429
         assert int(refused.headers["retry-after"]) >= 1
+
+
+def test_an_importer_posts_its_rows_at_a_rate_of_its_own(database_url: str, tmp_path: Path) -> None:
+    settings = {"api_rate_per_minute": 3, "api_importer_rate_per_minute": 8}
+    with serving(database_url, tmp_path / "data", **settings) as service:
+        importer = enrol_importer(service)
+        rows = [
+            payload(signed(service.mechanism, importer, body=observation_body(f"5700{n:02d}"))[0])
+            for n in range(9)
+        ]
+        assert post_batch(service, importer, rows[:5]).status_code == 201  # over 3, under 8
+        too_big = post_batch(service, importer, rows)
+        assert too_big.status_code == 422
+        assert "at most 8 events" in too_big.json()["detail"]
+        assert "CEASEFIRE_API_IMPORTER_RATE_PER_MINUTE" in too_big.json()["detail"]
+        assert post_batch(service, importer, rows[5:8]).status_code == 201
+        assert post_batch(service, importer, rows[8:]).status_code == 429
+        liaison = post_batch(service, "af_liaison", batch(service, "af_liaison", 4))
+        assert "CEASEFIRE_API_RATE_PER_MINUTE" in liaison.json()["detail"]
+
+
+def enrol_importer(service: Service) -> str:
+    """An importer enrolled, with its key and an API token: the persona's name."""
+    m = service.mechanism
+    key = SigningKey.generate("importer-1")
+    key_service.enrol(
+        m.store, actor="importer-1", public_key=key.public_key, role="importer",
+        affiliation=None, operator_key=m.operator_key, log_key=m.log_key, clock=m.tick,
+    )  # fmt: skip
+    m.keys["importer"] = key
+    service.tokens["importer"] = token_service.create(m.store, "importer-1", m.now).secret
+    return "importer"
 
 
 # --- `ceasefire import --url`: rows signed on the importer's machine, posted in batches ---------

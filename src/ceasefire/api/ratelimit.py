@@ -21,7 +21,7 @@ from typing import Annotated, Final
 from fastapi import Depends, FastAPI, HTTPException, Request
 
 from ceasefire.api.deps import CallerDep
-from ceasefire.domain.actors import Actor
+from ceasefire.domain.actors import Actor, Role
 from ceasefire.settings import Settings
 
 MAX_BUCKETS: Final = 100_000
@@ -79,17 +79,27 @@ class TokenBucket:
 
 @dataclass
 class Limits:
-    """The app's write limits (``app.state.limits``)."""
+    """The app's write limits (``app.state.limits``): an importer's writes (a dataset's rows,
+    in batches) are counted against a rate of their own, any other actor's against
+    ``per_actor``."""
 
     per_actor: TokenBucket
     per_address: TokenBucket
+    per_importer: TokenBucket
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(
             TokenBucket(settings.api_rate_per_minute),
             TokenBucket(settings.api_address_rate_per_minute),
+            TokenBucket(settings.api_importer_rate_per_minute),
         )
+
+    def of(self, actor: Actor) -> tuple[TokenBucket, str]:
+        """The bucket ``actor``'s writes take from, and the setting that sizes it."""
+        if actor.role is Role.IMPORTER:
+            return self.per_importer, "CEASEFIRE_API_IMPORTER_RATE_PER_MINUTE"
+        return self.per_actor, "CEASEFIRE_API_RATE_PER_MINUTE"
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -122,7 +132,7 @@ async def limited_caller(request: Request, actor: CallerDep) -> Actor:
 
 def take_for_actor(limits: Limits, actor: Actor) -> None:
     """A token from ``actor``'s bucket for one write, or 429."""
-    wait = limits.per_actor.take(actor.id)
+    wait = limits.of(actor)[0].take(actor.id)
     if wait:
         raise _refuse(wait, "actor")
 

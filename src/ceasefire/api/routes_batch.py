@@ -157,11 +157,11 @@ def _spend(request: Request, caller: Actor, count: int) -> None:
     """One token of the actor's bucket per envelope. A batch larger than the bucket could never
     pass, so it is refused as such; a batch refused for want of tokens keeps those it took."""
     limits: Limits = request.app.state.limits
-    bucket = limits.per_actor
+    bucket, setting = limits.of(caller)
     if count > bucket.rate_per_minute:
         raise InvalidInput(
-            f"a batch holds at most {bucket.rate_per_minute} events, the writes an actor may "
-            f"make in a minute (CEASEFIRE_API_RATE_PER_MINUTE); found {count}",
+            f"a batch holds at most {bucket.rate_per_minute} events, the writes this actor may "
+            f"make in a minute ({setting}); found {count}",
             field="batch",
         )
     for taken in range(count):
