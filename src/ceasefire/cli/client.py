@@ -1,5 +1,6 @@
 """The CLI as a client of a ceasefire server: ``ceasefire event post`` and the ``--url`` mode of
-``report submit``, ``evidence add`` and ``import`` (rows signed here, posted in batches).
+``report submit``, ``evidence add`` and ``import`` (rows signed here, posted in batches:
+``cli.remote_import``).
 
 The event is signed here with ``--key`` and posted with ``--token``; the receipt is verified
 against the log key pinned with ``--log-vkey`` (never one read from the server being held to
