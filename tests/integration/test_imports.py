@@ -108,11 +108,16 @@ def test_a_newer_release_records_what_changed(mechanism: Mechanism, tmp_path: Pa
     newer = tmp_path / "newer.csv"
     with newer.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows(rows)
-    counts, refused = run_import(mechanism, key, newer, Format.UCDP, release="26.0.2")
+    counts, refused = run_import(mechanism, key, newer, Format.UCDP, release="26.0.3")
     assert refused == []
+    # a row the new release left as it was is not corrected for its release label
     assert (counts.new, counts.changed, counts.unchanged) == (0, 1, 104)
-    corrected = [r for r in mechanism.store.table("rm_reports") if r["status"] == "corrected"]
-    assert len(corrected) == 1
+    reports = mechanism.store.table("rm_reports")
+    (corrected,) = [r for r in reports if r["status"] == "corrected"]
+    (correction,) = [r for r in reports if r["corrects"] == corrected["id"]]
+    assert json.loads(correction["body"])["origin"]["release"] == "26.0.3"
+    kept = [json.loads(r["body"])["origin"]["release"] for r in reports if r["status"] == "active"]
+    assert sorted(set(kept)) == ["26.0.2", "26.0.3"]
 
 
 @pytest.mark.parametrize(

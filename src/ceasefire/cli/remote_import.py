@@ -87,7 +87,7 @@ def import_rows(
             signed: list[tuple[Imported, Submission, bool]] = []
             for row in good:
                 previous = held.get(row.origin)
-                if previous is not None and previous["digest"] == pj.content_digest(row.body):
+                if previous is not None and import_service.unchanged(row, previous):
                     counts.unchanged += 1
                     continue
                 try:
@@ -108,7 +108,7 @@ def held_rows(
     server: client_service.Server, origins: Sequence[str], page: int = PAGE
 ) -> dict[str, RecordRow]:
     """The active report the server holds for each of ``origins`` (``dataset:id``), as much
-    of it as the import needs: its ``id`` and the ``digest`` of its body."""
+    of it as the import needs: its ``id`` and its ``body``."""
     held: dict[str, RecordRow] = {}
     for start in range(0, len(origins), page):
         params: list[tuple[str, str]] = [("status", pj.ACTIVE), ("limit", str(page))]
@@ -125,7 +125,7 @@ def held_rows(
                 if body is None or item.get("redacted"):
                     continue  # nothing to compare: the server's admission decides
                 found = f"{origin.get('dataset')}:{origin.get('id')}"
-                held[found] = {"id": item["id"], "digest": pj.content_digest(body)}
+                held[found] = {"id": item["id"], "body": body}
             cursor = answer.body.get("next_cursor")
             if not cursor:
                 break

@@ -9,8 +9,10 @@ rows already imported are found by their origin (``dataset:id``) and add nothing
 Against the record, a row is:
 
 - **new** when no report has its origin: it is submitted;
-- **unchanged** when the active report with its origin has the same body digest: nothing is
-  written (re-importing a file adds nothing);
+- **unchanged** when the active report with its origin has the same body, the release (and
+  the source line naming it) aside: nothing is written (re-importing a file adds nothing, and a
+  newer release adds only what it changed; an unchanged report keeps the release it came
+  with);
 - **changed** when that report's body differs (a newer release of the dataset): a
   ``report.corrected`` event replaces it, so the record says what changed and when;
 - **rejected** when the reader refused it, or the body fails the report's own checks, the
@@ -20,8 +22,9 @@ Against the record, a row is:
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -180,7 +183,7 @@ def _signed(
     signed: list[tuple[Imported, bool, Submission]] = []
     for row in good:
         previous = earlier.get(row.origin)
-        if previous is not None and previous["digest"] == pj.content_digest(row.body):
+        if previous is not None and unchanged(row, previous):
             counts.unchanged += 1
             continue
         try:
@@ -191,6 +194,29 @@ def _signed(
             continue
         signed.append((row, previous is None, submission))
     return signed
+
+
+def unchanged(row: Imported, previous: RecordRow) -> bool:
+    """Whether ``row`` says what the report ``previous`` (its ``body``, or else its
+    ``digest``) holds, but for the release that brought it: a newer release that leaves a row
+    as it was changes nothing in the record, and the report keeps the release it came with.
+    The release is in ``origin.release`` and in the name of the dataset as a source (``UCDP GED
+    26.0.2``); every column of the row is in ``origin.attributes``, so leaving the sources out
+    of the comparison leaves none of the row's own values out."""
+    held = previous.get("body")
+    if held is None:
+        return bool(previous["digest"] == pj.content_digest(row.body))
+    before = json.loads(held) if isinstance(held, str) else dict(held)
+    return pj.canonical_text(_row_content(row.body)) == pj.canonical_text(_row_content(before))
+
+
+def _row_content(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` without what its release adds: the sources, ``origin.release``."""
+    content = {k: v for k, v in body.items() if k != "sources"}
+    origin = body.get("origin")
+    if isinstance(origin, Mapping):
+        content["origin"] = {k: v for k, v in origin.items() if k != "release"}
+    return content
 
 
 def sign_row(
