@@ -244,6 +244,15 @@ def test_a_mapped_csv_keeps_every_column() -> None:
     assert parse_report(body).kind == "observation"
 
 
+def test_a_foreign_csv_without_a_mapping_is_told_how_to_read_it() -> None:
+    lines = ["S#,Date,Location,Comments\n", '1,"Friday, June 18, 2004",Near Wana,Blast\n']
+    with pytest.raises(InvalidInput) as refused:
+        list(read_csv(lines, CTX))
+    assert refused.value.field == "header"
+    assert "lacks the columns dataset_id, start" in refused.value.message
+    assert "--mapping MAP.toml" in refused.value.message
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [

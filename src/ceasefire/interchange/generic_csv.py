@@ -157,7 +157,17 @@ def _string(section: Mapping[str, Any], key: str, where: str) -> str:
 
 def read_csv(lines: Iterable[str], ctx: c.Context, mapping: ColumnMapping = PLAIN) -> Iterator[Row]:
     """One Imported or Reject per data row of a CSV read through ``mapping``."""
-    rows = c.CsvRows.open(lines, mapping.required, f"CSV ({mapping.name} mapping)")
+    try:
+        rows = c.CsvRows.open(lines, mapping.required, f"CSV ({mapping.name} mapping)")
+    except InvalidInput as exc:
+        if mapping is not PLAIN or exc.field != "header":
+            raise
+        raise InvalidInput(
+            f"{exc.message}. Without --mapping a CSV is read as this program's own export; a "
+            "CSV of another shape needs a column mapping, --mapping MAP.toml (docs/"
+            "interchange.md, 'GeoJSON and generic CSV'), or --format acled|ucdp|geojson",
+            field="header",
+        ) from exc
     missing = [
         v for k, v in mapping.columns.items() if v not in rows.header and k in ("id", "date")
     ]
