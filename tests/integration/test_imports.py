@@ -120,6 +120,45 @@ def test_a_newer_release_records_what_changed(mechanism: Mechanism, tmp_path: Pa
     assert sorted(set(kept)) == ["26.0.2", "26.0.3"]
 
 
+MAPPINGS: Final = Path(__file__).resolve().parents[2] / "docs" / "mappings"
+
+
+@pytest.mark.parametrize(
+    ("name", "mapping", "new", "rejected"),
+    [
+        # GTD: the date in three columns, NA for no value, an unnamed first column; it divides
+        # the dead of a multi-part incident among the parts, and a fraction is refused
+        ("gtd_pakistan_fata_1984_2015.csv", "gtd.toml", 2059, {
+            ("nkill", "not a whole number"): 13,
+        }),
+        ("pakistan_drone_attacks_2004_2017.csv", "pakistan-drone-attacks.toml", 403, {
+            ("Location", "no place of that name in the gazetteer"): 1,
+            ("S#", "the row has no id"): 1,
+        }),
+        ("pakistan_suicide_attacks_1995_2017.csv", "pakistan-suicide-attacks.toml", 491, {
+            ("Longitude", "not a number"): 1,  # "_71.456944"
+        }),
+    ],
+)  # fmt: skip
+def test_the_documented_mappings_read_their_real_files(
+    mechanism: Mechanism, name: str, mapping: str, new: int, rejected: dict[tuple[str, str], int]
+) -> None:
+    key = importer(mechanism)
+    refused: list[Reject] = []
+    ctx = import_service.context_for(mechanism.store, NOW)
+    column_mapping = parse_mapping((MAPPINGS / mapping).read_text(encoding="utf-8"), where=mapping)
+    with files.open_text(real(name)) as stream:
+        counts = import_service.import_rows(
+            mechanism.store, read(Format.CSV, stream, ctx, column_mapping), key=key,
+            log_key=mechanism.log_key, now=NOW, rejects=refused.append,
+        )  # fmt: skip
+    reasons: dict[tuple[str, str], int] = {}
+    for reject in refused:
+        found = (reject.field or "", reject.reason)
+        reasons[found] = reasons.get(found, 0) + 1
+    assert (counts.new, reasons) == (new, rejected)
+
+
 @pytest.mark.parametrize(
     ("name", "fmt"),
     [

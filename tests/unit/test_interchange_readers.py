@@ -259,12 +259,65 @@ def test_a_foreign_csv_without_a_mapping_is_told_how_to_read_it() -> None:
         ("[columns]\ndate = 'D'\n[values]\nevent_type='x'", "m.columns.id"),
         ("[columns]\nid = 'I'\ndate = 'D'\nwhen = 'W'\n[values]\nevent_type='x'", "m.columns.when"),
         ("[columns\n", "m"),
+        ("[columns]\nid = 'I'\ndate = ['Y', 'M']\n[values]\nevent_type='x'", "m.columns.date"),
+        ("[dataset]\nmissing = 'NA'\n[columns]\nid = 'I'\ndate = 'D'", "m.dataset.missing"),
     ],
 )
 def test_a_bad_mapping_is_refused_naming_the_key(text: str, field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_mapping(text, where="m")
     assert refused.value.field == field
+
+
+GTD_MAPPING: Final = """
+[dataset]
+name = "gtd"
+missing = ["NA", "-99"]
+[columns]
+id = "eventid"
+date = ["iyear", "imonth", "iday"]
+killed = "nkill"
+latitude = "latitude"
+longitude = "longitude"
+[values]
+event_type = "Bombing"
+"""
+
+
+def gtd_rows(*rows: str) -> list[Row]:
+    lines = ['"",eventid,iyear,imonth,iday,nkill,latitude,longitude\n', *rows]
+    return list(read_csv(lines, CTX, parse_mapping(GTD_MAPPING)))
+
+
+def test_a_date_in_three_columns_is_a_day_or_with_the_day_unknown_a_month() -> None:
+    day, month = gtd_rows(
+        "1,200801010001,2008,1,5,NA,33.0,70.1\n", "2,200802000001,2008,2,0,-99,33.0,70.1\n"
+    )
+    assert isinstance(day, Imported) and isinstance(month, Imported)
+    assert day.body["dates"] == {"start": "2008-01-05", "end": "2008-01-05", "precision": "day"}
+    assert month.body["dates"] == {"start": "2008-02-01", "end": "2008-02-29", "precision": "month"}
+    assert "casualties" not in day.body and "casualties" not in month.body  # NA and -99: none
+    assert day.body["origin"]["attributes"]["column 1"] == "1"  # the unnamed column, kept
+    assert day.body["origin"]["attributes"]["nkill"] == "NA"  # as the file wrote it
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "reason"),
+    [
+        ("1,e1,2008,0,0,1,33.0,70.1\n", "imonth", "the month is unknown"),
+        ("1,e1,2008,2,30,1,33.0,70.1\n", "iday", "2008-02 has 29 days"),
+        ("1,e1,2008,13,1,1,33.0,70.1\n", "imonth", "expected a month, 1 to 12"),
+        ("1,e1,2008,2,1.5,1,33.0,70.1\n", "iday", "expected a day of the month"),
+        ("1,e1,NA,2,1,1,33.0,70.1\n", "iyear", "expected a year"),
+        ("1,e1,2030,2,1,1,33.0,70.1\n", "iyear", "the date is in the future"),
+    ],
+)
+def test_a_date_in_three_columns_is_refused_naming_the_column(
+    row: str, field: str, reason: str
+) -> None:
+    refused = only(gtd_rows(row))
+    assert isinstance(refused, Reject)
+    assert (refused.field, refused.reason[: len(reason)]) == (field, reason)
 
 
 def test_geojson_points_are_read_with_their_properties() -> None:

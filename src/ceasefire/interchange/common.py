@@ -319,6 +319,8 @@ class CsvRows:
         assert first is not None
         delimiter = sniff_delimiter(first.rstrip("\r\n"), required, what)
         header = clean_header(next(csv.reader([first], delimiter=delimiter)))
+        # a column with no name (R's row names, GTD's first) is kept, named by its position
+        header = [name or f"column {n}" for n, name in enumerate(header, 1)]
         duplicated = sorted({n for n in header if header.count(n) > 1})
         if duplicated:
             raise InvalidInput(

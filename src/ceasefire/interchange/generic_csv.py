@@ -4,10 +4,11 @@ A mapping is TOML::
 
     [dataset]
     name = "drone-strikes"            # the dataset is csv:drone-strikes
+    missing = ["NA", "-99"]           # what the file writes for "no value" (besides empty)
 
     [columns]                         # our field = the file's column
     id = "S#"
-    date = "Date"
+    date = "Date"                     # or ["iyear", "imonth", "iday"]: year, month, day columns
     date_format = "%A, %B %d, %Y"     # strptime; ISO dates are always understood
     end_date = "End"                  # optional, like every column below
     latitude = "Latitude"
@@ -33,16 +34,20 @@ A mapping is TOML::
     reliability = "C"
     credibility = 3
 
-Without a mapping, the columns our plain CSV export writes are read (:data:`PLAIN`), so an
-export reads back as it was written.
+A date given as three columns (GTD's ``iyear``, ``imonth``, ``iday``) may leave the day unknown
+(0 or empty): the row is then dated the whole month, with ``month`` precision. A month left
+unknown is refused: a year is too coarse for a report. Without a mapping, the columns our plain
+CSV export writes are read (:data:`PLAIN`), so an export reads back as it was written.
 """
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Final
 
 from ceasefire.domain.report_places import DatePrecision, GeoPrecision
@@ -69,10 +74,16 @@ class ColumnMapping:
     actors: tuple[str, ...] = ()
     date_format: str | None = None
     grade: c.Grade = field(default_factory=c.Grade)
+    date_parts: tuple[str, str, str] | None = None
+    """The year, month and day columns, when the file splits its date (``columns.date`` is then
+    the year's)."""
+    missing: frozenset[str] = frozenset()
+    """What the file writes in a mapped column for "no value", besides an empty cell."""
 
     @property
     def required(self) -> tuple[str, ...]:
-        return tuple(self.columns[k] for k in ("id", "date") if k in self.columns)
+        dates = self.date_parts or tuple(self.columns[k] for k in ("date",) if k in self.columns)
+        return (*(self.columns[k] for k in ("id",) if k in self.columns), *dates)
 
 
 PLAIN: Final = ColumnMapping(
@@ -111,8 +122,12 @@ def parse_mapping(text: str, *, where: str = "mapping") -> ColumnMapping:
     if unknown:
         raise InvalidInput(f"unknown sections {sorted(unknown)}", field=where)
     name = _string(doc.get("dataset", {}), "name", f"{where}.dataset") or "csv"
+    missing = doc.get("dataset", {}).get("missing", [])
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        raise InvalidInput("expected a list of strings", field=f"{where}.dataset.missing")
     raw = dict(doc.get("columns", {}))
     date_format = raw.pop("date_format", None)
+    date_parts = _date_parts(raw, f"{where}.columns.date")
     actors = raw.pop("actors", [])
     if isinstance(actors, str):
         actors = [actors]
@@ -145,7 +160,23 @@ def parse_mapping(text: str, *, where: str = "mapping") -> ColumnMapping:
         reliability=_string(source, "reliability", f"{where}.source") or "C",
         credibility=int(source.get("credibility", 3)),
     )
-    return ColumnMapping(name, columns, values, tuple(actors), date_format, grade)
+    return ColumnMapping(
+        name, columns, values, tuple(actors), date_format, grade, date_parts,
+        frozenset(m.strip() for m in missing),
+    )  # fmt: skip
+
+
+def _date_parts(raw: dict[str, Any], where: str) -> tuple[str, str, str] | None:
+    """``date = [year, month, day]``: the three columns, and ``raw["date"]`` the year's."""
+    given = raw.get("date")
+    if not isinstance(given, list):
+        return None
+    if len(given) != 3 or not all(isinstance(name, str) and name for name in given):
+        raise InvalidInput(
+            f"expected one column, or three: [year, month, day]; found {given!r}", field=where
+        )
+    raw["date"] = given[0]
+    return given[0], given[1], given[2]
 
 
 def _string(section: Mapping[str, Any], key: str, where: str) -> str:
@@ -168,9 +199,7 @@ def read_csv(lines: Iterable[str], ctx: c.Context, mapping: ColumnMapping = PLAI
             "interchange.md, 'GeoJSON and generic CSV'), or --format acled|ucdp|geojson",
             field="header",
         ) from exc
-    missing = [
-        v for k, v in mapping.columns.items() if v not in rows.header and k in ("id", "date")
-    ]
+    missing = [column for column in mapping.required if column not in rows.header]
     if missing:
         raise InvalidInput(f"the header lacks the columns {', '.join(missing)}", field="header")
     dataset = ctx.dataset or f"csv:{mapping.name}"
@@ -201,16 +230,22 @@ def mapped_body(
     def get(name: str) -> str:
         column = m.columns.get(name)
         value = (row.get(column) or "").strip() if column else ""
-        return value or m.values.get(name, "")
+        return (value if value not in m.missing else "") or m.values.get(name, "")
 
     formats = (m.date_format,) if m.date_format else ()
-    start = c.day(row.get(m.columns["date"], ""), m.columns["date"], ctx, formats)
-    end_text = get("end_date")
-    end = (
-        c.day(end_text, m.columns.get("end_date", "end_date"), ctx, formats) if end_text else start
-    )
-    if end < start:
-        raise c.RowError(m.columns.get("end_date"), end_text, f"before the start {start}")
+    precision = get("date_precision") or "day"
+    if m.date_parts is not None:
+        start, end, precision = _dated_by_parts(row, m, ctx, precision)
+    else:
+        start = c.day(row.get(m.columns["date"], ""), m.columns["date"], ctx, formats)
+        end_text = get("end_date")
+        end = (
+            c.day(end_text, m.columns.get("end_date", "end_date"), ctx, formats)
+            if end_text
+            else start
+        )
+        if end < start:
+            raise c.RowError(m.columns.get("end_date"), end_text, f"before the start {start}")
     event_type = get("event_type")
     if not event_type:
         raise c.RowError(m.columns.get("event_type"), "", "the event type is empty")
@@ -219,7 +254,7 @@ def mapped_body(
         dates={
             "start": start.isoformat(),
             "end": end.isoformat(),
-            "precision": _enum(get("date_precision") or "day", DatePrecision, m, "date_precision"),
+            "precision": _enum(precision, DatePrecision, m, "date_precision"),
         },
         location=_location(get, m, ctx),
         event_type=event_type,
@@ -233,6 +268,48 @@ def mapped_body(
         sources=[c.source(m.grade.name or dataset, ctx, get("reference"))],
         origin=c.origin(dataset, dataset_id, ctx.release, row),
     )
+
+
+def _dated_by_parts(
+    row: dict[str, str], m: ColumnMapping, ctx: c.Context, precision: str
+) -> tuple[date, date, str]:
+    """(start, end, precision) from the year, month and day columns: a day left unknown (0,
+    empty or missing) dates the row the whole month (to today at the latest), with month
+    precision."""
+    assert m.date_parts is not None
+    year_column, month_column, day_column = m.date_parts
+    row = {k: ("" if v.strip() in m.missing else v) for k, v in row.items()}
+    year = _part(row, year_column, 1, 9999, "a year")
+    month = _part(row, month_column, 0, 12, "a month, 1 to 12 (0: unknown)")
+    if month == 0:
+        raise c.RowError(
+            month_column, row.get(month_column, ""),
+            "the month is unknown: a date known only to the year is too coarse for a report "
+            "(day, week or month)",
+        )  # fmt: skip
+    last = calendar.monthrange(year, month)[1]
+    day = _part(row, day_column, 0, 31, "a day of the month (0: unknown)")
+    if day > last:
+        raise c.RowError(day_column, row.get(day_column, ""), f"{year}-{month:02d} has {last} days")
+    start = c.day(f"{year:04d}-{month:02d}-{max(day, 1):02d}", year_column, ctx)
+    if day:
+        return start, start, precision
+    return start, min(date(year, month, last), ctx.now), "month"
+
+
+def _part(row: dict[str, str], column: str, low: int, high: int, what: str) -> int:
+    """The whole number in ``column`` (``3`` or ``3.0``), ``low`` to ``high``; empty is 0 where
+    0 means unknown."""
+    text = (row.get(column) or "").strip()
+    if not text and low == 0:
+        return 0
+    try:
+        number = float(text)
+    except ValueError:
+        raise c.RowError(column, text, f"expected {what}") from None
+    if not number.is_integer() or not low <= number <= high:
+        raise c.RowError(column, text, f"expected {what}")
+    return int(number)
 
 
 def _location(get: Any, m: ColumnMapping, ctx: c.Context) -> dict[str, Any] | None:
