@@ -44,6 +44,10 @@ def test_a_monitor_sees_splits_and_merges_incidents(
     key = ("--key", mechanism.key("monitor-1"))
     mechanism.out("incident", "split", first, second, *key, "--reason", "Two exchanges.")
     assert incidents(mechanism) == {first: {first}, second: {second}}
+    newest = mechanism.out("incident", "list", "--limit", "1", "--json").splitlines()
+    assert [json.loads(line)["id"] for line in newest] == [second]  # its report is the newer
+    table = mechanism.invoke("incident", "list", "--limit", "1")
+    assert "the newest 1 of 2 incidents; --limit 0 shows them all" in table.output
     mechanism.out("incident", "merge", second, first, *key, "--reason", "One after all.")
     mechanism.out("incident", "confirm", first, *key)
     shown = json.loads(mechanism.out("incident", "show", first, "--json"))

@@ -4,7 +4,7 @@ them (confirm, split, merge), each a signed event with ``--key``."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 
@@ -22,6 +22,7 @@ app = typer.Typer(
 
 IncidentArgument = Annotated[str, typer.Argument(help="The incident id (its first report's).")]
 ReasonOption = Annotated[str, typer.Option(help="Why (kept in the log).")]
+DEFAULT_LIMIT: Final = 50
 
 
 @app.command("list")
@@ -30,13 +31,18 @@ def list_(
         bool | None, typer.Option("--confirmed/--unconfirmed", help="Only these [default: all].")
     ] = None,
     min_reports: Annotated[int, typer.Option(help="Only incidents of this many reports.")] = 1,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Show the newest this many (0: all).")
+    ] = DEFAULT_LIMIT,
     data: DataOption = None,
     database_url: DatabaseOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Every incident, newest first: its reports, dates, acts and parties."""
+    """The incidents, newest first (by their newest report): reports, dates, acts, parties."""
     with reading(data, database_url) as store:
-        found = incidents.list_incidents(store, confirmed=confirmed, min_reports=min_reports)
+        found, total = incidents.newest_incidents(
+            store, confirmed=confirmed, min_reports=min_reports, limit=limit or None
+        )
     if json:
         for incident in found:
             output.json_line(document(incident))
@@ -57,6 +63,8 @@ def list_(
             for i in found
         ],
     )
+    if len(found) < total:
+        output.info(f"the newest {len(found)} of {total:,} incidents; --limit 0 shows them all")
 
 
 @app.command("show")

@@ -125,22 +125,37 @@ def list_incidents(
     min_reports: int = 1,
 ) -> list[Incident]:
     """Every incident, newest first, each with its members."""
+    return newest_incidents(store, folds, confirmed=confirmed, min_reports=min_reports)[0]
 
-    def snapshot(state: IncidentState) -> list[tuple[str, tuple[str, ...], bool]]:
+
+def newest_incidents(
+    store: Store,
+    folds: IncidentFolds | None = None,
+    *,
+    confirmed: bool | None = None,
+    min_reports: int = 1,
+    limit: int | None = None,
+) -> tuple[list[Incident], int]:
+    """The ``limit`` newest incidents (by their newest report; None: all), each with its
+    members, and how many there are: only those shown are read from the store."""
+
+    def snapshot(state: IncidentState) -> list[tuple[int, str, tuple[str, ...], bool]]:
         found = []
         for name, members in state.incidents().items():
             is_confirmed = state.linker.is_confirmed(name)
             if len(members) < min_reports or confirmed not in (None, is_confirmed):
                 continue
-            found.append((name, members, is_confirmed))
+            newest = max(state.indexes[r] for r in members)
+            found.append((newest, name, members, is_confirmed))
         return found
 
     folds = folds or IncidentFolds()
-    chosen = folds.read(store, snapshot)
-    rows = _rows(store, [r for _, members, _ in chosen for r in members])
+    matching = sorted(folds.read(store, snapshot), reverse=True)
+    chosen = matching if limit is None else matching[:limit]
+    rows = _rows(store, [r for _, _, members, _ in chosen for r in members])
     decisions = folds.read(store, lambda s: (dict(s.decisions), list(s.overrides)))
-    incidents = [_incident(name, members, ok, rows, *decisions) for name, members, ok in chosen]
-    return sorted(incidents, key=lambda i: max(m.index for m in i.members), reverse=True)
+    incidents = [_incident(name, members, ok, rows, *decisions) for _, name, members, ok in chosen]
+    return incidents, len(matching)
 
 
 def show_incident(store: Store, incident_id: str, folds: IncidentFolds | None = None) -> Incident:
