@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from ceasefire.services import dashboard
-from ceasefire.services.reports import ReportFilter, page_reports
+from ceasefire.services.reports import ReportFilter, page_reports, viewer_of
 from ceasefire.web.deps import SESSION_COOKIE
 from tests.web.conftest import AS_OF, TestClient, screenshot, sign_in, token_of
 
@@ -157,16 +159,21 @@ def test_a_bad_as_of_is_refused(client: TestClient) -> None:
     assert client.get("/?as_of=yesterday").status_code == 422
 
 
-def test_counts_compare_each_period_with_the_one_before(client: TestClient) -> None:
+@pytest.mark.parametrize("reader", [None, "pk-liaison-1", "af-liaison-1", "tr-mediator-1"])
+def test_counts_compare_each_period_with_the_one_before(
+    client: TestClient, reader: str | None
+) -> None:
     store = client.app.state.context.store  # type: ignore[attr-defined]
+    viewer = None if reader is None else viewer_of(store, reader)
     now = datetime(2025, 11, 7, 12, tzinfo=UTC)
-    counts = dashboard.counts(store, None, now)
-    times = [
+    counts = dashboard.counts(store, viewer, now)
+    times = [  # the reports as the reader's own list shows them: what it may see, no correction
         datetime.fromisoformat(v.time)
-        for v in page_reports(store, None, ReportFilter(limit=1000)).reports
+        for v in page_reports(store, viewer, ReportFilter(limit=1000)).reports
         if v.corrects is None
     ]
     assert counts.last_week == sum(1 for t in times if (now - t).days < 7 and t <= now)
+    assert counts.last_day == sum(1 for t in times if now - timedelta(days=1) < t <= now)
     assert counts.last_week + counts.week_before > 0
     in_month = [t for t in times if t <= now and (now.date() - t.date()).days < 30]
     assert sum(n for _, n in counts.per_day) == len(in_month)

@@ -47,6 +47,18 @@ def incidents(
     """The incidents, latest activity (newest member) first; ``total`` counts all that match.
     ``bbox`` takes an incident with a member placed inside it, as the public sees the place."""
     box, before = parse_bbox(bbox), decode_cursor(cursor)
+    if act is None and party is None and since is None and until is None and box is None:
+        # nothing to match in the members: read only the page's
+        newest, total = incident_service.newest_incidents(
+            store, folds, confirmed=confirmed, min_reports=min_reports, limit=limit + 1,
+            before=before,
+        )  # fmt: skip
+        page = [IncidentOut.of(i) for i in newest[:limit]]
+        return IncidentPageOut(
+            items=page,
+            total=total,
+            next_cursor=encode_cursor(_latest(page[-1])) if len(newest) > limit else None,
+        )
     found = incident_service.list_incidents(
         store, folds, confirmed=confirmed, min_reports=min_reports
     )

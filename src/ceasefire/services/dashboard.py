@@ -12,12 +12,10 @@ from datetime import date, datetime, timedelta
 
 from ceasefire.domain.actors import Actor
 from ceasefire.domain.cases import Case
-from ceasefire.domain.casework import parse_time
 from ceasefire.domain.meetings import Meeting
-from ceasefire.services.reports import ReportFilter, ReportQueries, ReportView, page_reports
+from ceasefire.services.reports import ReportQueries, report_times
 
 TIMELINE_DAYS = 30
-_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -45,26 +43,10 @@ class ReplyDue:
     overdue: bool
 
 
-def recent_reports(
-    records: ReportQueries, viewer: Actor | None, now: datetime, since: datetime
-) -> list[ReportView]:
-    """The reports ``viewer`` may see that entered the log in ``(since, now]``, newest first
-    (corrections left out)."""
-    found: list[ReportView] = []
-    before: int | None = None
-    while True:
-        page = page_reports(records, viewer, ReportFilter(limit=_PAGE, before=before))
-        times = [(view, parse_time(view.time)) for view in page.reports]
-        found += [v for v, t in times if since < t <= now and v.corrects is None]
-        if not page.more or not times or all(t <= since for _, t in times):
-            return found
-        before = page.reports[-1].index
-
-
 def counts(records: ReportQueries, viewer: Actor | None, now: datetime) -> Counts:
     """The report counts the dashboard compares, as ``viewer`` may see them."""
     start = now - timedelta(days=max(TIMELINE_DAYS, 14))
-    times = [parse_time(v.time) for v in recent_reports(records, viewer, now, start)]
+    times = [t for t in report_times(records, viewer, start) if t <= now]
 
     def within(newest: timedelta, oldest: timedelta) -> int:
         return sum(1 for t in times if now - oldest < t <= now - newest)

@@ -135,9 +135,11 @@ def newest_incidents(
     confirmed: bool | None = None,
     min_reports: int = 1,
     limit: int | None = None,
+    before: int | None = None,
 ) -> tuple[list[Incident], int]:
-    """The ``limit`` newest incidents (by their newest report; None: all), each with its
-    members, and how many there are: only those shown are read from the store."""
+    """The ``limit`` newest incidents (by their newest report's log index, below ``before``
+    if given; None: all), each with its members, and how many match (``before`` aside): only
+    those returned are read from the store."""
 
     def snapshot(state: IncidentState) -> list[tuple[int, str, tuple[str, ...], bool]]:
         found = []
@@ -151,7 +153,8 @@ def newest_incidents(
 
     folds = folds or IncidentFolds()
     matching = sorted(folds.read(store, snapshot), reverse=True)
-    chosen = matching if limit is None else matching[:limit]
+    after = matching if before is None else [m for m in matching if m[0] < before]
+    chosen = after if limit is None else after[:limit]
     rows = _rows(store, [r for _, _, members, _ in chosen for r in members])
     decisions = folds.read(store, lambda s: (dict(s.decisions), list(s.overrides)))
     incidents = [_incident(name, members, ok, rows, *decisions) for _, name, members, ok in chosen]

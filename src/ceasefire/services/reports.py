@@ -12,7 +12,7 @@ import base64
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from ceasefire.domain import events
@@ -21,6 +21,7 @@ from ceasefire.domain.actors import Actor, Role, actor_from
 from ceasefire.domain.policy import Action, decide, may_read
 from ceasefire.domain.reports import check_report, parse_report, public_view
 from ceasefire.errors import CeasefireError, Conflict, NotFound
+from ceasefire.log.envelope import format_time, parse_time
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.agreements import require_in_force
 from ceasefire.services.log import Appended, submit
@@ -117,6 +118,11 @@ class ReportQueries(RecordStore, Protocol):
     ) -> ReportRows:
         """Rows ``scope`` may read that match ``query`` (a box only where the place is seen
         as stored, or the row is named in ``also``), newest first, before ``query.before``."""
+        ...
+
+    def report_times(self, scope: ReadScope, since: str) -> list[str]:
+        """When each report ``scope`` may read entered the log (its ``time`` as stored), for
+        those stored at ``since`` or later (text order), corrections left out."""
         ...
 
     def blurred_candidates(self, scope: ReadScope, query: ReportFilter) -> list[Row]:
@@ -237,6 +243,14 @@ def page_reports(
     ]
     found = records.report_page(scope, query, also)
     return ReportPage([view_of(row, viewer) for row in found.rows], found.total, found.more)
+
+
+def report_times(records: ReportQueries, viewer: Actor | None, since: datetime) -> list[datetime]:
+    """When each report ``viewer`` may see entered the log, after ``since``, corrections left
+    out: what the dashboard counts, without reading a body."""
+    coarse = format_time(since.replace(microsecond=0) - timedelta(seconds=1))  # text order
+    times = (parse_time(text) for text in records.report_times(scope_of(viewer), coarse))
+    return [time for time in times if time > since]
 
 
 def scope_of(viewer: Actor | None) -> ReadScope:

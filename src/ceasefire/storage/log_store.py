@@ -348,6 +348,10 @@ class SqlLogStore:
         with self._engine.connect() as connection, connection.begin():  # one snapshot
             return report_queries.report_page(connection, scope, query, also)
 
+    def report_times(self, scope: ReadScope, since: str) -> list[str]:
+        with self._engine.connect() as connection:
+            return report_queries.report_times(connection, scope, since)
+
     def blurred_candidates(self, scope: ReadScope, query: ReportFilter) -> list[RecordRow]:
         with self._engine.connect() as connection:
             return report_queries.blurred_candidates(connection, scope, query)

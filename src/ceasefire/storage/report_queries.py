@@ -52,6 +52,13 @@ def report_page(
     return ReportRows(rows[: query.limit], int(total), len(rows) > query.limit)
 
 
+def report_times(connection: Connection, scope: ReadScope, since: str) -> list[str]:
+    """When each report ``scope`` may read entered the log, from ``since`` on (the times as
+    stored; the caller compares them exactly), corrections left out: counts without bodies."""
+    query = select(_r.time).where(_readable(scope), _r.corrects.is_(None), _r.time >= since)
+    return [str(time) for time in connection.execute(query).scalars()]
+
+
 def blurred_candidates(connection: Connection, scope: ReadScope, query: ReportFilter) -> list[Row]:
     """Readable rows matching every filter but the box whose place ``scope`` sees blurred."""
     if query.bbox is None or scope.everything:

@@ -92,6 +92,11 @@ def dashboard_page(
 def _latest_incidents(
     store: StoreDep, folds: IncidentFoldsDep, today: date, limit: int = 6
 ) -> list[incident_service.Incident]:
-    found = incident_service.list_incidents(store, folds)
     tomorrow = (today + timedelta(days=1)).isoformat()
-    return [i for i in found if (i.start or "") < tomorrow][:limit]
+    read = limit * 4
+    while True:  # the newest few, but for any dated after today: read more only if need be
+        found, total = incident_service.newest_incidents(store, folds, limit=read)
+        shown = [i for i in found if (i.start or "") < tomorrow][:limit]
+        if len(shown) == limit or read >= total:
+            return shown
+        read *= 4
