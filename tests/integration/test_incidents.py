@@ -105,6 +105,9 @@ def test_linking_is_incremental_and_a_witness_recomputes_the_same(mechanism: Mec
     assert [{m.report for m in i.members} for i in before] == [{af}]
     assert [{m.report for m in i.members} for i in after] == [{af, pk}]
     assert after == incidents.list_incidents(mechanism.store, IncidentFolds())
+    assert folds.listed(mechanism.store) is folds.listed(mechanism.store)  # kept per size
+    mechanism.withdraw("pk_liaison", pk)
+    assert [{m.report for m in i.members} for i in folds.listed(mechanism.store)] == [{af}]
 
 
 def test_monitors_confirm_split_and_merge_as_signed_events(mechanism: Mechanism) -> None:

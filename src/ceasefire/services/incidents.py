@@ -95,6 +95,22 @@ class IncidentFolds:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = IncidentState()
+        self._listed: tuple[int, list[Incident]] | None = None
+        """Every incident with its members, as of a log size: a store changes nothing an
+        incident shows (its reports' rows, the decisions) but by an entry, so this is kept
+        until the log grows (the map and the dashboard's list read it on every view)."""
+
+    def listed(self, store: Store) -> list[Incident]:
+        """Every incident, newest first, each with its members (kept per log size)."""
+        size = store.head().size
+        kept = self._listed
+        if kept is not None and kept[0] == size:
+            return kept[1]
+        found, _ = newest_incidents(store, self)
+        made_at = self.read(store, lambda state: state.size)
+        if made_at == size:  # the log did not grow while the list was made
+            self._listed = (size, found)
+        return found
 
     def read(self, store: Store, use: Callable[[IncidentState], T]) -> T:
         """``use`` the incidents of the log as it is now (under the lock: the state is live)."""
@@ -125,7 +141,13 @@ def list_incidents(
     min_reports: int = 1,
 ) -> list[Incident]:
     """Every incident, newest first, each with its members."""
-    return newest_incidents(store, folds, confirmed=confirmed, min_reports=min_reports)[0]
+    if folds is None:
+        return newest_incidents(store, folds, confirmed=confirmed, min_reports=min_reports)[0]
+    return [
+        incident
+        for incident in folds.listed(store)
+        if len(incident.members) >= min_reports and confirmed in (None, incident.confirmed)
+    ]
 
 
 def newest_incidents(
