@@ -20,21 +20,19 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import Final
 
 from ceasefire.cli import client
 from ceasefire.domain import projection as pj
 from ceasefire.domain.agreements import Agreement
-from ceasefire.errors import CeasefireError, VerificationError
-from ceasefire.interchange.rows import Imported, Reject, Row
+from ceasefire.errors import VerificationError
+from ceasefire.interchange.rows import Reject, Row
 from ceasefire.log.envelope import Envelope
 from ceasefire.services import client as client_service
 from ceasefire.services import imports as import_service
-from ceasefire.services.log import Submission
 from ceasefire.services.ports import Row as RecordRow
 from ceasefire.storage.keyfiles import read_key
 
@@ -75,30 +73,12 @@ def import_rows(
     signing_key, counts = read_key(key), import_service.ImportCounts()
     with client.http_client(remote.url) as http:
         server = remote.server(http)
-        for chunk in _chunks(rows, batch_rows):
-            good: list[Imported] = []
-            for row in chunk:
-                if isinstance(row, Reject):
-                    counts.rejected += 1
-                    rejects(row)
-                else:
-                    good.append(row)
+        for chunk in import_service.chunks(rows, batch_rows):
+            good = import_service.good_rows(chunk, counts, rejects)
             held = held_rows(server, [row.origin for row in good])
-            signed: list[tuple[Imported, Submission, bool]] = []
-            for row in good:
-                previous = held.get(row.origin)
-                if previous is not None and import_service.unchanged(row, previous):
-                    counts.unchanged += 1
-                    continue
-                try:
-                    submission = import_service.sign_row(
-                        row, signing_key, log=server.log_vkey.name, now=at, previous=previous
-                    )
-                except CeasefireError as exc:
-                    counts.rejected += 1
-                    rejects(Reject(row.line, exc.field, None, exc.message))
-                    continue
-                signed.append((row, submission, previous is None))
+            signed = import_service.sign_changes(
+                good, held, signing_key, server.log_vkey.name, at, counts, rejects
+            )
             _post_batch(server, signed, counts, rejects, remote.receipts, sleep)
             progress("import", chunk[-1].line, max(total, chunk[-1].line))
     return counts
@@ -134,7 +114,7 @@ def held_rows(
 
 def _post_batch(
     server: client_service.Server,
-    signed: list[tuple[Imported, Submission, bool]],
+    signed: list[import_service.Signed],
     counts: import_service.ImportCounts,
     rejects: Callable[[Reject], None],
     receipts: Path,
@@ -142,7 +122,7 @@ def _post_batch(
 ) -> None:
     """Post one batch until it is in the log or every row of it was refused."""
     while signed:
-        envelopes = [s.envelope for _, s, _ in signed]
+        envelopes = [s.envelope for _, _, s in signed]
         retry_key = hashlib.sha256("\n".join(e.id for e in envelopes).encode()).hexdigest()
         answer = server.transport.post(
             BATCH,
@@ -151,8 +131,8 @@ def _post_batch(
         )
         if answer.status in (200, 201):
             _accepted(server, envelopes, answer, receipts, counts)
-            counts.new += sum(1 for _, _, new in signed if new)
-            counts.changed += sum(1 for _, _, new in signed if not new)
+            counts.new += sum(1 for _, new, _ in signed if new)
+            counts.changed += sum(1 for _, new, _ in signed if not new)
             return
         if answer.status == 429:
             sleep(answer.retry_after or 60.0)
@@ -191,9 +171,3 @@ def _accepted(
         client.save_receipt(receipts, client_service.Posted(envelope, receipt, note, created=True))
         indices.append(receipt.index)
     counts.indices.append(range(min(indices), max(indices) + 1))
-
-
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    it = iter(rows)
-    while batch := list(islice(it, size)):
-        yield batch

@@ -148,46 +148,61 @@ def import_rows(
     counts = ImportCounts()
     require_in_force(store)
     now = now.replace(microsecond=0)
-    for batch in _chunks(rows, chunk):
-        good: list[Imported] = []
-        for row in batch:
-            if isinstance(row, Reject):
-                counts.rejected += 1
-                rejects(row)
-            else:
-                good.append(row)
-        signed = _signed(store, good, key, now, counts, rejects)
+    origin_log = store.head().identity.origin
+    for batch in chunks(rows, chunk):
+        good = good_rows(batch, counts, rejects)
+        earlier = _earlier(store, [row.origin for row in good])
+        signed = sign_changes(good, earlier, key, origin_log, now, counts, rejects)
         _append(store, signed, log_key, now, counts, rejects)
         last = batch[-1].line
         progress("import", last, max(total, last))
     return counts
 
 
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+Signed = tuple[Imported, bool, Submission]
+"""A row that changes the record, whether it is new (else it corrects a report), its envelope."""
+
+
+def chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     it = iter(rows)
     while batch := list(islice(it, size)):
         yield batch
 
 
-def _signed(
-    store: Store,
+def good_rows(
+    batch: Sequence[Row], counts: ImportCounts, rejects: Callable[[Reject], None]
+) -> list[Imported]:
+    """The rows the reader accepted; the others counted and handed to ``rejects``."""
+    good: list[Imported] = []
+    for row in batch:
+        if isinstance(row, Reject):
+            counts.rejected += 1
+            rejects(row)
+        else:
+            good.append(row)
+    return good
+
+
+def sign_changes(
     good: Sequence[Imported],
+    earlier: Mapping[str, RecordRow],
     key: SigningKey,
+    log: str,
     now: datetime,
     counts: ImportCounts,
     rejects: Callable[[Reject], None],
-) -> list[tuple[Imported, bool, Submission]]:
-    """(row, is it new, its signed envelope) for each row that changes the record."""
-    earlier = _earlier(store, [row.origin for row in good])
-    origin_log = store.head().identity.origin
-    signed: list[tuple[Imported, bool, Submission]] = []
+) -> list[Signed]:
+    """Each row that changes the record, signed for ``log``: new where ``earlier`` (the active
+    report of each origin the record holds: its ``id``, and its ``body`` or ``digest``) has
+    none, the correction of that report where the row changed; unchanged rows are counted."""
+    signed: list[Signed] = []
     for row in good:
         previous = earlier.get(row.origin)
         if previous is not None and unchanged(row, previous):
             counts.unchanged += 1
             continue
         try:
-            submission = sign_row(row, key, log=origin_log, now=now, previous=previous)
+            submission = sign_row(row, key, log=log, now=now, previous=previous)
         except CeasefireError as exc:
             counts.rejected += 1
             rejects(Reject(row.line, exc.field, None, exc.message))
@@ -237,7 +252,7 @@ def sign_row(
 
 def _append(
     store: Store,
-    signed: list[tuple[Imported, bool, Submission]],
+    signed: list[Signed],
     log_key: SigningKey,
     now: datetime,
     counts: ImportCounts,
