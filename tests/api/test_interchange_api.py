@@ -23,8 +23,10 @@ from typer.testing import CliRunner
 from ceasefire.cli import client as cli_client
 from ceasefire.cli import remote_import
 from ceasefire.cli.main import app as cli
+from ceasefire.interchange.formats import Format, read
 from ceasefire.log.keys import SigningKey
 from ceasefire.log.receipt import verify_receipt
+from ceasefire.services import imports as import_service
 from ceasefire.services import keys as key_service
 from ceasefire.services import tokens as token_service
 from ceasefire.storage.keyfiles import write_key
@@ -407,3 +409,39 @@ def test_reports_are_found_by_the_dataset_rows_they_hold(
     refused = service.client.get("/api/v1/reports", params=many)
     assert refused.status_code == 422
     assert refused.json()["field"] == "origin"
+
+
+def test_an_import_over_the_rate_waits_as_the_server_says_and_goes_on(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(database_url, tmp_path / "data", api_importer_rate_per_minute=2) as service:
+        importer = enrol_importer(service)
+        monkeypatch.setattr(
+            cli_client,
+            "http_client",
+            lambda url: httpx.Client(base_url=url, transport=_InProcess(service)),
+        )
+        clock = [1_000.0]
+        service.client.app.state.limits.per_importer.clock = lambda: clock[0]  # type: ignore[attr-defined]
+        waits: list[float] = []
+
+        def sleep(seconds: float) -> None:  # the server's bucket refills while the client waits
+            waits.append(seconds)
+            clock[0] += seconds
+
+        key_file = tmp_path / "importer.key"
+        write_key(key_file, service.mechanism.key(importer))
+        remote = cli_client.Remote(
+            "http://mechanism.test", service.tokens[importer],
+            service.mechanism.log_key.note_key().to_text(), tmp_path / "receipts",
+        )  # fmt: skip
+        at = service.mechanism.now
+        ctx = import_service.context_of(remote_import.remote_agreement(remote), at)
+        lines = [ACLED[0], ACLED[1], ACLED[3], ACLED[1].replace("PAK1,", "PAK4,")]
+        counts = remote_import.import_rows(
+            remote, key_file, read(Format.ACLED, io.StringIO("\n".join(lines) + "\n"), ctx),
+            at=at, rejects=lambda _: None, progress=lambda *_: None, total=4, batch_rows=2,
+            sleep=sleep,
+        )  # fmt: skip
+    assert (counts.new, counts.rejected) == (3, 0)
+    assert waits == [30.0]  # two tokens a minute, both spent by the first batch: 30 s to the next
