@@ -58,3 +58,9 @@ def test_without_the_body_only_the_same_digest_is_unchanged() -> None:
     body = released("26.0.2")
     assert unchanged(row(body), {"body": None, "digest": pj.content_digest(body)})
     assert not unchanged(row(released("26.0.3")), {"body": None, "digest": pj.content_digest(body)})
+
+
+def test_a_source_graded_anew_is_a_change() -> None:
+    body = released("26.0.2")
+    regraded = body | {"sources": [dict(body["sources"][0], reliability="C")]}
+    assert not unchanged(row(regraded), held(body))

@@ -10,9 +10,9 @@ Against the record, a row is:
 
 - **new** when no report has its origin: it is submitted;
 - **unchanged** when the active report with its origin has the same body, the release (and
-  the source line naming it) aside: nothing is written (re-importing a file adds nothing, and a
-  newer release adds only what it changed; an unchanged report keeps the release it came
-  with);
+  the source name that carries it) aside: nothing is written (re-importing a file adds
+  nothing, and a newer release adds only what it changed; an unchanged report keeps the
+  release it came with);
 - **changed** when that report's body differs (a newer release of the dataset): a
   ``report.corrected`` event replaces it, so the record says what changed and when;
 - **rejected** when the reader refused it, or the body fails the report's own checks, the
@@ -216,8 +216,8 @@ def unchanged(row: Imported, previous: RecordRow) -> bool:
     ``digest``) holds, but for the release that brought it: a newer release that leaves a row
     as it was changes nothing in the record, and the report keeps the release it came with.
     The release is in ``origin.release`` and in the name of the dataset as a source (``UCDP GED
-    26.0.2``); every column of the row is in ``origin.attributes``, so leaving the sources out
-    of the comparison leaves none of the row's own values out."""
+    26.0.2``): both are left out of the comparison, and nothing else (a source's grade, say,
+    is compared)."""
     held = previous.get("body")
     if held is None:
         return bool(previous["digest"] == pj.content_digest(row.body))
@@ -226,8 +226,15 @@ def unchanged(row: Imported, previous: RecordRow) -> bool:
 
 
 def _row_content(body: Mapping[str, Any]) -> dict[str, Any]:
-    """``body`` without what its release adds: the sources, ``origin.release``."""
-    content = {k: v for k, v in body.items() if k != "sources"}
+    """``body`` without what its release adds: the sources' names, ``origin.release``."""
+    content = dict(body)
+    sources = body.get("sources")
+    if isinstance(sources, list):
+        content["sources"] = [
+            {k: v for k, v in source.items() if k != "name"} if isinstance(source, Mapping)
+            else source
+            for source in sources
+        ]  # fmt: skip
     origin = body.get("origin")
     if isinstance(origin, Mapping):
         content["origin"] = {k: v for k, v in origin.items() if k != "release"}
