@@ -28,6 +28,7 @@ from typing import Final
 from ceasefire.cli import client
 from ceasefire.domain import projection as pj
 from ceasefire.domain.agreements import Agreement
+from ceasefire.domain.report_origin import origin_key
 from ceasefire.errors import VerificationError
 from ceasefire.interchange.rows import Reject, Row
 from ceasefire.log.envelope import Envelope
@@ -104,7 +105,7 @@ def held_rows(
                 origin = (body or {}).get("origin") or {}
                 if body is None or item.get("redacted"):
                     continue  # nothing to compare: the server's admission decides
-                found = f"{origin.get('dataset')}:{origin.get('id')}"
+                found = origin_key(str(origin.get("dataset")), str(origin.get("id")))
                 held[found] = {"id": item["id"], "body": body}
             cursor = answer.body.get("next_cursor")
             if not cursor:

@@ -22,6 +22,7 @@ from typing import Any, Final
 from ceasefire.domain import events
 from ceasefire.domain.casework_events import CASEWORK_TYPES, subject_of
 from ceasefire.domain.incident_events import INCIDENT_TYPES
+from ceasefire.domain.report_origin import origin_key
 from ceasefire.log.canonical import canonical_json
 from ceasefire.log.envelope import body_text
 
@@ -344,7 +345,7 @@ def _content_columns(
         "body_path": source[1],
         "body_sealed": source[2],
         "digest": digest_of(text),
-        "origin": None if origin is None else f"{origin['dataset']}:{origin['id']}",
+        "origin": None if origin is None else origin_key(origin["dataset"], origin["id"]),
     }
 
 

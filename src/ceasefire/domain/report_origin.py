@@ -23,6 +23,11 @@ MAX_ATTRIBUTE: Final = 20_000
 DATASET: Final = re.compile(r"[a-z0-9][a-z0-9._-]*(:[A-Za-z0-9._ -]+)?")
 
 
+def origin_key(dataset: str, row_id: str) -> str:
+    """``dataset:id``, the one spelling of a dataset row's key (``rm_reports.origin``)."""
+    return f"{dataset}:{row_id}"
+
+
 @dataclass(frozen=True)
 class Origin:
     """The row of a dataset a report was imported from.
@@ -68,7 +73,7 @@ class Origin:
     @property
     def key(self) -> str:
         """``dataset:id``: how the record finds the report a row became."""
-        return f"{self.dataset}:{self.id}"
+        return origin_key(self.dataset, self.id)
 
     def attribute(self, name: str) -> str | None:
         return dict(self.attributes).get(name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ceasefire.domain.report_origin import origin_key
+
 
 @dataclass(frozen=True)
 class Imported:
@@ -22,7 +24,7 @@ class Imported:
     @property
     def origin(self) -> str:
         """``dataset:id``, the key the record finds an earlier import by."""
-        return f"{self.dataset}:{self.dataset_id}"
+        return origin_key(self.dataset, self.dataset_id)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from ceasefire.domain.incident_events import (
     parse_incident_event,
 )
 from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
+from ceasefire.domain.report_origin import origin_key
 from ceasefire.domain.reports import Observation, Report, ReportKind, check_report
 from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, body_text
@@ -337,7 +338,7 @@ class Admission:
         origin = report.origin
         held = [
             row
-            for row in self._find(pj.REPORTS, "origin", f"{origin.dataset}:{origin.id}")
+            for row in self._find(pj.REPORTS, "origin", origin.key)
             if row["status"] == pj.ACTIVE
             and row["id"] != corrects
             and may_read(actor, record_of(row))
@@ -453,7 +454,7 @@ def _origin_key(envelope: Envelope, sealed: Sealed | None) -> str | None:
     if not isinstance(origin, Mapping):
         return None
     dataset, row = origin.get("dataset"), origin.get("id")
-    return f"{dataset}:{row}" if isinstance(dataset, str) and isinstance(row, str) else None
+    return origin_key(dataset, row) if isinstance(dataset, str) and isinstance(row, str) else None
 
 
 _REPORTING: Final = frozenset({events.REPORT_SUBMITTED, events.REPORT_CORRECTED})
