@@ -5,7 +5,8 @@ server which of them the record holds already (``GET /api/v1/reports?origin=data
 the local import asks its store (``services.imports``):
 
 - a row the record does not hold is signed as a new ``report.submitted``;
-- a row it holds with the same body (same digest) is unchanged: nothing is posted;
+- a row it holds with the same body, the release aside, is unchanged: nothing is posted
+  (``services.imports.unchanged``);
 - a row it holds with another body (a newer release of the dataset) is signed as the
   ``report.corrected`` of the report that holds it, so the record says what changed.
 

@@ -278,9 +278,8 @@ def _dated_by_parts(
     precision."""
     assert m.date_parts is not None
     year_column, month_column, day_column = m.date_parts
-    row = {k: ("" if v.strip() in m.missing else v) for k, v in row.items()}
-    year = _part(row, year_column, 1, 9999, "a year")
-    month = _part(row, month_column, 0, 12, "a month, 1 to 12 (0: unknown)")
+    year = _part(row, year_column, m, 1, 9999, "a year")
+    month = _part(row, month_column, m, 0, 12, "a month, 1 to 12 (0: unknown)")
     if month == 0:
         raise c.RowError(
             month_column, row.get(month_column, ""),
@@ -288,7 +287,7 @@ def _dated_by_parts(
             "(day, week or month)",
         )  # fmt: skip
     last = calendar.monthrange(year, month)[1]
-    day = _part(row, day_column, 0, 31, "a day of the month (0: unknown)")
+    day = _part(row, day_column, m, 0, 31, "a day of the month (0: unknown)")
     if day > last:
         raise c.RowError(day_column, row.get(day_column, ""), f"{year}-{month:02d} has {last} days")
     start = c.day(f"{year:04d}-{month:02d}-{max(day, 1):02d}", year_column, ctx)
@@ -297,10 +296,14 @@ def _dated_by_parts(
     return start, min(date(year, month, last), ctx.now), "month"
 
 
-def _part(row: dict[str, str], column: str, low: int, high: int, what: str) -> int:
-    """The whole number in ``column`` (``3`` or ``3.0``), ``low`` to ``high``; empty is 0 where
-    0 means unknown."""
+def _part(
+    row: dict[str, str], column: str, m: ColumnMapping, low: int, high: int, what: str
+) -> int:
+    """The whole number in ``column`` (``3`` or ``3.0``), ``low`` to ``high``; empty (or what
+    the mapping calls missing) is 0 where 0 means unknown."""
     text = (row.get(column) or "").strip()
+    if text in m.missing:
+        text = ""
     if not text and low == 0:
         return 0
     try:
