@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from ceasefire.linking import (
     link_all,
     sighting_from_body,
 )
+from ceasefire.linking import linker as linker_module
 from ceasefire.linking.metrics import bcubed, pairwise
 from tests.report_bodies import allegation_body
 
@@ -187,6 +189,42 @@ def test_link_all_equals_adding_one_by_one(batch: list[Sighting]) -> None:
     linker = Linker()
     one_by_one = {s.report_id: linker.add(s).incident for s in batch}
     assert link_all(batch) == one_by_one
+
+
+@settings(max_examples=60, deadline=None)
+@given(sightings(), st.lists(st.integers(1, 9), max_size=6), st.randoms(use_true_random=False))
+def test_adding_in_batches_equals_adding_one_by_one(
+    batch: list[Sighting], cuts: list[int], rnd: Any
+) -> None:
+    """Whatever the batches (each one found and scored at once) and the monitors' overrides
+    between them, the decisions, their links and the incidents are those of one-by-one adds,
+    and a report added alone afterwards finds the same candidates."""
+    one_by_one, batched = Linker(), Linker()
+    at = 0
+    with _batches_always():
+        for cut in [*cuts, len(batch)]:
+            part, at = batch[at : at + cut], at + cut
+            assert batched.add_all(part) == [one_by_one.add(s) for s in part]
+            held = sorted(one_by_one.incidents())
+            if len(held) >= 2 and rnd.random() < 0.5:
+                into, other = rnd.sample(held, 2)
+                assert batched.merge(into, other) == one_by_one.merge(into, other)
+            assert batched.incidents() == one_by_one.incidents()
+    late = sighting("late", start=DAY + timedelta(days=2), end=DAY + timedelta(days=2))
+    assert batched.add(late) == one_by_one.add(late)
+
+
+def test_a_batch_repeating_a_report_is_refused_like_one_by_one() -> None:
+    linker = Linker()
+    linker.add(sighting("a"))
+    with _batches_always(), pytest.raises(Conflict, match="already linked"):
+        linker.add_all([sighting("b"), sighting("a")])
+    assert linker.incident_of("b") == "a"
+
+
+def _batches_always() -> Any:
+    """Make ``add_all`` take its batch path for any batch, however small."""
+    return patch.multiple(linker_module, _BATCH_MIN=1, _BATCH_SHARE=10**9)
 
 
 # -- metrics -----------------------------------------------------------------------------------

@@ -63,11 +63,16 @@ class Comparison:
         return lines
 
 
+_OUTCOMES: tuple[tuple[Outcome, ...], ...] = tuple(
+    tuple(Outcome(f.name.lower(), *each) for each in OUTCOMES[f]) for f in Feature
+)
+"""Every feature's outcomes, made once (a fold builds three comparisons for every report)."""
+
+
 def comparison_at(cols: Columns, scored: Scored, k: int) -> Comparison:
     """The comparison of the ``k``-th scored pair."""
-    outcomes = tuple(
-        Outcome(f.name.lower(), *OUTCOMES[f][int(scored.outcomes[k, f])]) for f in Feature
-    )
+    picked: list[int] = scored.outcomes[k].tolist()
+    outcomes = tuple(each[i] for each, i in zip(_OUTCOMES, picked, strict=True))
     km, text = float(scored.distance_km[k]), float(scored.text_similarity[k])
     return Comparison(
         left=cols.ids[int(scored.left[k])],

@@ -75,19 +75,22 @@ class IncidentState:
 def fold(state: IncidentState, entries: Iterable[pj.Entry], size: int) -> IncidentState:
     """Carry ``state`` forward over ``entries`` (the log's entries from ``state.size`` on, in
     order) to a log of ``size`` entries. The state is changed in place and returned."""
+    pending: list[tuple[str, Mapping[str, Any], int]] = []
     for entry in entries:
-        _apply(state, entry)
+        if entry.body is None:
+            continue  # sealed: confidential reports are not linked
+        added = version_of(entry)
+        if added is not None:  # the new version first: it takes the old one's place
+            pending.append((*added, entry.index))
+        if entry.type != events.REPORT_SUBMITTED:
+            _add(state, pending)
+            _apply(state, entry, entry.body)
+    _add(state, pending)
     state.size = size
     return state
 
 
-def _apply(state: IncidentState, entry: pj.Entry) -> None:
-    body = entry.body
-    if body is None:
-        return  # sealed: confidential reports are not linked
-    added = version_of(entry)
-    if added is not None:  # the new version first: it takes the old one's place
-        _add(state, *added, entry.index)
+def _apply(state: IncidentState, entry: pj.Entry, body: Mapping[str, Any]) -> None:
     match entry.type:
         case events.REPORT_CORRECTED:
             _drop(state, str(body["corrects"]), f"corrected by {entry.id}")
@@ -123,11 +126,18 @@ def version_of(entry: pj.Entry) -> tuple[str, Mapping[str, Any]] | None:
     return None if found[1].get("kind") == "compliance_claim" else found
 
 
-def _add(state: IncidentState, report_id: str, body: Mapping[str, Any], index: int) -> None:
-    if report_id in state.indexes:
-        return
-    state.decisions[report_id] = state.linker.add(sighting_from_body(report_id, body))
-    state.indexes[report_id] = index
+def _add(state: IncidentState, pending: list[tuple[str, Mapping[str, Any], int]]) -> None:
+    """Link the report versions gathered so far, in log order, and empty ``pending``: a run of
+    submissions (an import's, or a whole log's on a first fold) is linked as one batch."""
+    fresh: dict[str, tuple[Mapping[str, Any], int]] = {}
+    for report_id, body, index in pending:
+        if report_id not in state.indexes and report_id not in fresh:
+            fresh[report_id] = body, index
+    pending.clear()
+    sightings = [sighting_from_body(report_id, body) for report_id, (body, _) in fresh.items()]
+    for decision in state.linker.add_all(sightings):
+        state.decisions[decision.report_id] = decision
+        state.indexes[decision.report_id] = fresh[decision.report_id][1]
 
 
 def _drop(state: IncidentState, report_id: str, why: str) -> None:

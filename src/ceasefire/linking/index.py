@@ -177,6 +177,18 @@ class BucketIndex:
                 found.update(r for r in grid.get(key, ()) if max(own, int(levels[r])) == lv)
         return np.array(sorted(found), np.int64)
 
+    def add_rows(self, rows: Ints) -> None:
+        """``add`` each of ``rows`` (in increasing order), their keys computed at once."""
+        levels = self._cols.int_column("level")[rows]
+        for lv in range(LEVELS):
+            at = rows[levels <= lv]
+            if not len(at):
+                continue
+            grid = self._grids[lv]
+            owners, keys, _ = _expand(self._cols, at, lv)
+            for owner, key in zip(owners.tolist(), keys.tolist(), strict=True):
+                grid.setdefault(key, []).append(owner)
+
     def add(self, row: int) -> None:
         """Index ``row`` in the grid of its level and every coarser one."""
         own = int(self._cols.int_column("level")[row])

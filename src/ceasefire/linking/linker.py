@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import numpy as np
 
@@ -33,6 +33,12 @@ from ceasefire.linking.index import BucketIndex, batch_pairs
 from ceasefire.linking.model import Sighting
 
 SHOWN_LINKS = 3
+_BATCH_MIN: Final = 16
+_BATCH_SHARE: Final = 200
+"""``add_all`` finds candidates in one pass when the batch holds at least ``_BATCH_MIN``
+reports and one ``_BATCH_SHARE``-th of the reports held: a report added alone (~0.6 ms) costs
+about as much as a pass over 240 reports held (~2.5 µs each; docs/benchmarks.md, "Ninth
+session")."""
 K = TypeVar("K", str, int)
 
 
@@ -108,6 +114,40 @@ class Linker:
         links = tuple(self._link(scored, int(k)) for k in order[:SHOWN_LINKS])
         confirmed = joined is not None and incident in self._confirmed
         return Decision(sighting.report_id, incident, joined is None, confirmed, links)
+
+    def add_all(self, sightings: Sequence[Sighting]) -> list[Decision]:
+        """``[self.add(s) for s in sightings]``: the same decisions, links and state.
+
+        A batch that is large against what the linker already holds (a fold of the whole log,
+        an import's reports) finds and scores its candidates all at once, as ``link_all`` does
+        (``batch_pairs`` over the columns, keeping the pairs whose later report is new), and
+        then places its reports one by one in the given order; a small one is added report by
+        report, which costs less than a pass over every report already held."""
+        ids = [s.report_id for s in sightings]
+        small = len(ids) < _BATCH_MIN or len(ids) * _BATCH_SHARE < len(self._cols)
+        if small or len(set(ids)) != len(ids) or not self._row.keys().isdisjoint(ids):
+            return [self.add(s) for s in sightings]  # a repeated report is refused there
+        first = len(self._cols)
+        rows = self._cols.extend(sightings)
+        scored = _scored_since(self._cols, first)
+        order = np.lexsort((scored.left, -scored.score, scored.right))
+        by_right = scored.right[order]
+        news = np.arange(rows.start, rows.stop)
+        starts = np.searchsorted(by_right, news).tolist()
+        ends = np.searchsorted(by_right, news, "right").tolist()
+        lefts, scores = scored.left[order].tolist(), scored.score[order].tolist()
+        decisions = []
+        for report_id, row, lo, hi in zip(ids, rows, starts, ends, strict=True):
+            joined = choose(lefts[lo:hi], scores[lo:hi], self._incident, self._members)
+            incident = report_id if joined is None else joined
+            self._row[report_id] = row
+            self._incident.append(incident)
+            self._members.setdefault(incident, []).append(row)
+            links = tuple(self._link(scored, k) for k in order[lo : min(hi, lo + SHOWN_LINKS)])
+            confirmed = joined is not None and incident in self._confirmed
+            decisions.append(Decision(report_id, incident, joined is None, confirmed, links))
+        self._index.add_rows(news)
+        return decisions
 
     def _link(self, scored: Scored, k: int) -> Link:
         left = int(scored.left[k])
@@ -199,6 +239,21 @@ class Linker:
         if report_id not in self._row:
             raise NotFound(f"no report {report_id} in the linker")
         return self._row[report_id]
+
+
+def _scored_since(cols: Columns, first: int) -> Scored:
+    """The scored candidate pairs whose later report is at row ``first`` or after."""
+    parts = []
+    for a, b in batch_pairs(cols):
+        new = b >= first
+        if new.any():
+            parts.append(score_pairs(cols, a[new], b[new]))
+    if not parts:
+        return score_pairs(cols, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    return Scored(*(np.concatenate([getattr(p, name) for p in parts]) for name in _SCORED_FIELDS))
+
+
+_SCORED_FIELDS: Final = ("left", "right", "score", "outcomes", "distance_km", "text_similarity")
 
 
 def choose(
