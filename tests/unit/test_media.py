@@ -14,6 +14,7 @@ import PIL
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
+from ceasefire.briefs import render
 from ceasefire.domain.evidence import (
     FlagCode,
     Limits,
@@ -335,6 +336,19 @@ def test_a_truncated_jpeg_gets_a_clear_error(tmp_path: Path) -> None:
     assert caught.value.field == "file"
     assert caught.value.message.startswith("the file is not a readable image/jpeg image: ")
     assert "truncated" in caught.value.message
+
+
+def test_a_truncated_jpeg_is_still_refused_once_a_brief_was_printed(tmp_path: Path) -> None:
+    """WeasyPrint's import makes Pillow accept truncated images process-wide; printing a brief
+    (the server does) must not open the locker to them."""
+    render.pdf(
+        render.Rendered(render.Format.HTML, b"<p>brief</p>"), datetime(2025, 11, 1, tzinfo=UTC)
+    )
+    whole = save(photo(1), tmp_path / "photo.jpg").read_bytes()
+    path = tmp_path / "truncated.jpg"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InvalidInput, match="truncated"):
+        analyse(path)
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,9 @@ def _analyse_image(path: Path, media_type: str, head: bytes, limits: Limits) -> 
     if media_type == "image/webp":
         # Pillow's WebP plugin allocates the whole canvas while opening: check before.
         _check_pixels(_webp_size(head), limits)
+    # A library may relax this process-wide (WeasyPrint's import, when a brief is printed, sets
+    # it): a truncated file must stay refused here whatever was imported before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         # Not thread-local before Python 3.14: callers that analyse in threads must serialise.
         with warnings.catch_warnings():
