@@ -168,23 +168,40 @@ class Boundary:
         sectors: Sequence[SectorLike] = (),
     ) -> BorderPosition:
         """The side of the border, the distance to it and the sector, for one report point."""
-        radius = RADIUS_KM[precision]
-        found = self.classify(
-            np.array([latitude]), np.array([longitude]), np.inf if radius is None else radius
-        )
-        side, distance = SIDES[int(found.codes[0])], float(found.distance_km[0])
-        country = self.country_at(latitude, longitude)
-        return BorderPosition(
-            latitude,
-            longitude,
-            precision,
-            side,
-            country,
-            distance,
-            radius,
-            sector_of(latitude, longitude, sectors),
-            _reason(side, country, distance, radius, precision),
-        )
+        return self.positions([latitude], [longitude], [precision], sectors)[0]
+
+    def positions(
+        self,
+        latitudes: Sequence[float],
+        longitudes: Sequence[float],
+        precisions: Sequence[GeoPrecision],
+        sectors: Sequence[SectorLike] = (),
+    ) -> list[BorderPosition]:
+        """:meth:`position` of many points, measured at once (a list of incidents)."""
+        radii = [RADIUS_KM[p] for p in precisions]
+        lat, lon = np.array(latitudes, np.float64), np.array(longitudes, np.float64)
+        found = self.classify(lat, lon, np.array([np.inf if r is None else r for r in radii]))
+        countries = self.country_codes(lat, lon).tolist()
+        measured = zip(found.codes.tolist(), found.distance_km.tolist(), countries, strict=True)
+        placed = []
+        for latitude, longitude, precision, radius, (code, distance, inside) in zip(
+            latitudes, longitudes, precisions, radii, measured, strict=True
+        ):
+            side, country = SIDES[code], _country(inside)
+            placed.append(
+                BorderPosition(
+                    latitude,
+                    longitude,
+                    precision,
+                    side,
+                    country,
+                    distance,
+                    radius,
+                    sector_of(latitude, longitude, sectors),
+                    _reason(side, country, distance, radius, precision),
+                )
+            )
+        return placed
 
 
 @cache

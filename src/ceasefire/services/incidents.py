@@ -177,9 +177,9 @@ def newest_incidents(
     matching = sorted(folds.read(store, snapshot), reverse=True)
     after = matching if before is None else [m for m in matching if m[0] < before]
     chosen = after if limit is None else after[:limit]
-    rows = _rows(store, [r for _, _, members, _ in chosen for r in members])
-    decisions = folds.read(store, lambda s: (dict(s.decisions), list(s.overrides)))
-    incidents = [_incident(name, members, ok, rows, *decisions) for _, name, members, ok in chosen]
+    decisions, overrides = folds.read(store, lambda s: (dict(s.decisions), list(s.overrides)))
+    seen = _members(store, [r for _, _, members, _ in chosen for r in members], decisions)
+    incidents = [_incident(name, members, ok, seen, overrides) for _, name, members, ok in chosen]
     return incidents, len(matching)
 
 
@@ -200,7 +200,8 @@ def show_incident(store: Store, incident_id: str, folds: IncidentFolds | None = 
         )
 
     members, ok, (decisions, overrides) = folds.read(store, snapshot)
-    return _incident(incident_id, members, ok, _rows(store, list(members)), decisions, overrides)
+    seen = _members(store, list(members), decisions)
+    return _incident(incident_id, members, ok, seen, overrides)
 
 
 def confirm(store: Store, signer: Signer, incident: str, note: str | None = None) -> Recorded:
@@ -246,27 +247,46 @@ def _incident(
     name: str,
     members: Sequence[str],
     confirmed: bool,
-    rows: dict[str, Row],
-    decisions: dict[str, Decision],
+    seen: Mapping[str, Member],
     overrides: list[Override],
 ) -> Incident:
     return Incident(
         id=name,
         confirmed=confirmed,
-        members=tuple(_member(r, rows.get(r), decisions.get(r)) for r in members),
+        members=tuple(seen[r] for r in members),
         decisions=tuple(o for o in overrides if o.concerns(name)),
     )
 
 
-def _member(report: str, row: Row | None, decision: Decision | None) -> Member:
-    """One report as every caller may see it: the public view (withheld sources unnamed,
-    blurred places blurred), since an incident is public."""
-    body = public_view(parse_report(json.loads(row["body"]))) if row and row["body"] else {}
+def _members(
+    store: Store, reports: list[str], decisions: Mapping[str, Decision]
+) -> dict[str, Member]:
+    """Each report as every caller may see it: the public view (withheld sources unnamed,
+    blurred places blurred), since an incident is public; the border measured for all at once."""
+    rows = _rows(store, reports)
+    bodies = [_public_body(rows.get(r)) for r in reports]
+    borders = _borders([body.get("location") or {} for body in bodies])
+    return {
+        report: _member(report, rows.get(report), decisions.get(report), body, where)
+        for report, body, where in zip(reports, bodies, borders, strict=True)
+    }
+
+
+def _public_body(row: Row | None) -> dict[str, Any]:
+    return public_view(parse_report(json.loads(row["body"]))) if row and row["body"] else {}
+
+
+def _member(
+    report: str,
+    row: Row | None,
+    decision: Decision | None,
+    body: Mapping[str, Any],
+    where: BorderPosition | None,
+) -> Member:
     best = decision.links[0] if decision is not None and decision.links else None
     joined = decision is not None and not decision.new_incident and best is not None
     sources = body.get("sources") or [{}]
     location = body.get("location") or {}
-    where = _border(location)
     return Member(
         report=report,
         index=row["idx"] if row is not None else -1,
@@ -287,13 +307,31 @@ def _member(report: str, row: Row | None, decision: Decision | None) -> Member:
     )
 
 
-def _border(location: Mapping[str, Any]) -> BorderPosition | None:
-    if "latitude" not in location or "longitude" not in location:
-        return None
+def _borders(locations: Sequence[Mapping[str, Any]]) -> list[BorderPosition | None]:
+    """Where each public location lies against the border (None: it has no point)."""
+    located = [
+        (k, location)
+        for k, location in enumerate(locations)
+        if "latitude" in location and "longitude" in location
+    ]
+    found: list[BorderPosition | None] = [None] * len(locations)
+    if not located:
+        return found
+    measured = default_boundary().positions(
+        [location["latitude"] for _, location in located],
+        [location["longitude"] for _, location in located],
+        [_shown_precision(location) for _, location in located],
+    )
+    for (k, _), where in zip(located, measured, strict=True):
+        found[k] = where
+    return found
+
+
+def _shown_precision(location: Mapping[str, Any]) -> GeoPrecision:
     precision = GeoPrecision(location.get("precision", "district"))
     if "blurred_km" in location:  # the point shown is only within a grid cell of the place
-        precision = GeoPrecision.DISTRICT if precision is GeoPrecision.EXACT else precision
-    return default_boundary().position(location["latitude"], location["longitude"], precision)
+        return GeoPrecision.DISTRICT if precision is GeoPrecision.EXACT else precision
+    return precision
 
 
 def _rows(store: Store, reports: list[str]) -> dict[str, Row]:

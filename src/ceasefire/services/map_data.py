@@ -31,7 +31,6 @@ from ceasefire.domain.actors import Actor
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.cases import Case, CaseState
 from ceasefire.domain.report_places import GeoPrecision
-from ceasefire.domain.reports import parse_report, public_view
 from ceasefire.geo.boundary import COUNTRIES_FILE, LINE_FILE, RADIUS_KM
 from ceasefire.services.casework import Folds, list_cases
 from ceasefire.services.evidence import EvidenceView, evidence_for_report
@@ -265,8 +264,7 @@ def incident_markers(
     query: IncidentFilter = IncidentFilter(),
 ) -> list[MapIncident]:
     """The incidents that match ``query`` and have a located member, as markers."""
-    places = _places(records, [m.report for i in incidents for m in i.members])
-    found = []
+    shown: list[tuple[Incident, MapStatus, str, float, float]] = []
     for incident in incidents:
         if not _matches(incident, query):
             continue
@@ -276,10 +274,12 @@ def incident_markers(
         member = next((m for m in incident.members if _located(m)), None)
         if member is None or member.latitude is None or member.longitude is None:
             continue
-        precision, radius = places.get(member.report, (GeoPrecision.DISTRICT.value, None))
-        found.append(
-            MapIncident(incident, status, member.latitude, member.longitude, precision, radius)
-        )
+        shown.append((incident, status, member.report, member.latitude, member.longitude))
+    places = _places(records, [report for _, _, report, _, _ in shown])
+    found = []
+    for incident, status, report, latitude, longitude in shown:
+        precision, radius = places.get(report, (GeoPrecision.DISTRICT.value, None))
+        found.append(MapIncident(incident, status, latitude, longitude, precision, radius))
     return found
 
 
@@ -310,11 +310,13 @@ def _places(records: RecordStore, reports: list[str]) -> dict[str, tuple[str, in
         for row in records.find(pj.REPORTS, "id", reports[start : start + 500]):
             if row["body"] is None:
                 continue
-            location = public_view(parse_report(json.loads(row["body"]))).get("location") or {}
+            # The precision and the blur are shown to everyone (the public view keeps the
+            # one and says the other as blurred_km): read from the stored body as they are.
+            location = json.loads(row["body"]).get("location") or {}
             precision = GeoPrecision(location.get("precision", GeoPrecision.DISTRICT.value))
             radius_km = RADIUS_KM[precision]
-            if radius_km is not None and "blurred_km" in location:
-                radius_km = max(radius_km, float(location["blurred_km"]))
+            if radius_km is not None and "blur_km" in location:
+                radius_km = max(radius_km, float(location["blur_km"]))
             radius = None if radius_km is None else round(radius_km * 1000)
             found[row["id"]] = (precision.value, radius)
     return found
