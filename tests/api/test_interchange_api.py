@@ -445,3 +445,49 @@ def test_an_import_over_the_rate_waits_as_the_server_says_and_goes_on(
         )  # fmt: skip
     assert (counts.new, counts.rejected) == (3, 0)
     assert waits == [30.0]  # two tokens a minute, both spent by the first batch: 30 s to the next
+
+
+def test_import_with_url_withdraws_what_a_whole_release_dropped(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(database_url, tmp_path / "data") as service:
+        importer = enrol_importer(service)
+        monkeypatch.setattr(
+            cli_client,
+            "http_client",
+            lambda url: httpx.Client(base_url=url, transport=_InProcess(service)),
+        )
+        dataset = tmp_path / "acled.csv"
+        key_file = tmp_path / "importer.key"
+        write_key(key_file, service.mechanism.key(importer))
+        args = [
+            "import", str(dataset), "--format", "acled", "--key", str(key_file),
+            "--url", "http://mechanism.test", "--token", service.tokens[importer],
+            "--log-vkey", service.mechanism.log_key.note_key().to_text(),
+            "--receipts", str(tmp_path / "receipts"), "--json", "--withdraw-missing",
+        ]  # fmt: skip
+        first = [ACLED[0], ACLED[1], ACLED[3], ACLED[1].replace("PAK1,", "PAK4,")]
+        dataset.write_text("\n".join(first) + "\n", encoding="utf-8")
+        assert json.loads(CliRunner().invoke(cli, args[:-1]).stdout)["new"] == 3
+        listed = service.client.get("/api/v1/reports", params={"dataset": "acled"}).json()
+        assert listed["total"] == 3
+        none = service.client.get("/api/v1/reports", params={"dataset": "acle"}).json()
+        assert none["total"] == 0  # a dataset is matched whole, not as a prefix of its name
+
+        # the release with a bad row: nothing may be withdrawn
+        dataset.write_text("\n".join(ACLED[:3]) + "\n", encoding="utf-8")
+        spoilt = json.loads(CliRunner().invoke(cli, args).stdout)
+        assert (spoilt["rejected"], spoilt["withdrawn"]) == (1, 0)
+        assert "nothing was withdrawn" in spoilt["not_withdrawn"][0]
+
+        # the whole release holds PAK1 only: PAK3 and PAK4 are withdrawn, signed here
+        dataset.write_text("\n".join(ACLED[:2]) + "\n", encoding="utf-8")
+        before = service.size()
+        whole = json.loads(CliRunner().invoke(cli, args).stdout)
+        assert (whole["unchanged"], whole["withdrawn"], whole["not_withdrawn"]) == (1, 2, [])
+        assert service.size() == before + 2
+        active = service.client.get(
+            "/api/v1/reports", params={"dataset": "acled", "status": "active"}
+        ).json()
+        assert [item["body"]["origin"]["id"] for item in active["items"]] == ["PAK1"]
+        assert len(list((tmp_path / "receipts").glob("*.receipt"))) == 5

@@ -45,11 +45,11 @@ def mechanism(database_url: str, tmp_path: Path) -> Iterator[Mechanism]:
     found.close()
 
 
-def importer(mechanism: Mechanism) -> SigningKey:
-    key = SigningKey.generate("importer-1")
+def importer(mechanism: Mechanism, name: str = "importer-1") -> SigningKey:
+    key = SigningKey.generate(name)
     key_service.enrol(
         mechanism.store,
-        actor="importer-1",
+        actor=name,
         public_key=key.public_key,
         role=Role.IMPORTER.value,
         affiliation=None,

@@ -29,6 +29,7 @@ from ceasefire.api.schemas import (
     ReportOut,
     ReportPageOut,
 )
+from ceasefire.domain.report_parts import MAX_NAME
 from ceasefire.errors import InvalidInput, NotFound
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import evidence as evidence_service
@@ -124,6 +125,14 @@ def reports(
             f"keys it; repeat for several (at most {MAX_ORIGINS}).",
         ),
     ] = None,
+    dataset: Annotated[
+        str | None,
+        Query(
+            description="Only reports imported from this dataset (e.g. `ucdp-candidate`): "
+            "those whose origin begins `dataset:`.",
+            max_length=MAX_NAME,
+        ),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> ReportPageOut:
@@ -145,6 +154,7 @@ def reports(
         before=decode_cursor(cursor),
         limit=limit,
         origins=tuple(origin or ()),
+        dataset=dataset or None,
     )
     page = report_service.page_reports(store, viewer, query)
     last = page.reports[-1].index if page.reports and page.more else None

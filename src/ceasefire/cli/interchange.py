@@ -32,7 +32,7 @@ from ceasefire.interchange.generic_csv import ColumnMapping, parse_mapping
 from ceasefire.interchange.rows import Reject, Row
 from ceasefire.services import exports as export_service
 from ceasefire.services import imports as import_service
-from ceasefire.services import incidents, map_data
+from ceasefire.services import incidents, map_data, release_scope
 from ceasefire.services.reports import viewer_of
 from ceasefire.storage.keyfiles import read_key
 from ceasefire.storage.log_store import SqlLogStore
@@ -63,6 +63,14 @@ def import_(
         typer.Option(help="The dataset's name (e.g. ucdp-candidate) [default: from the format]."),
     ] = None,
     release: Annotated[str, typer.Option(help="The dataset's release, e.g. 22.1.")] = "",
+    withdraw_missing: Annotated[
+        bool,
+        typer.Option(
+            "--withdraw-missing",
+            help="The file is the dataset's whole release: withdraw the reports of rows it no "
+            "longer holds (only when no row was refused).",
+        ),
+    ] = False,
     data: DataOption = None,
     database_url: DatabaseOption = None,
     url: client.UrlOption = None,
@@ -95,22 +103,27 @@ def import_(
             counts = remote_import.import_rows(
                 remote, key, rows(ctx), at=at, rejects=refused.append, progress=bar, total=total
             )
+            if withdraw_missing:
+                remote_import.withdraw_missing(remote, key, counts, at=at)
         else:
             config = settings(data, database_url)
             with bootstrap.opened(config) as store:
                 ctx = import_service.context_for(
                     store, at, release=release, dataset=dataset, grade=grade
                 )
+                signing_key, log_key = read_key(key), bootstrap.log_key(config)
                 counts = import_service.import_rows(
                     store,
                     rows(ctx),
-                    key=read_key(key),
-                    log_key=bootstrap.log_key(config),
+                    key=signing_key,
+                    log_key=log_key,
                     now=at,
                     rejects=refused.append,
                     progress=bar,
                     total=total,
                 )
+                if withdraw_missing:
+                    release_scope.withdraw_missing(store, counts, signing_key, log_key, at)
     if rejects is not None:
         _write_rejects(rejects, refused)
     _report(counts, refused, json, shown=rejects is None)
@@ -145,15 +158,19 @@ def _report(
         "changed": counts.changed,
         "unchanged": counts.unchanged,
         "rejected": counts.rejected,
+        "withdrawn": counts.withdrawn,
     }
     if json:
-        output.json_line(summary | {"rejects": [r.message() for r in refused[:_SHOWN_REJECTS]]})
+        shown_rejects = [r.message() for r in refused[:_SHOWN_REJECTS]]
+        output.json_line(summary | {"rejects": shown_rejects, "not_withdrawn": counts.kept})
         return
     if shown:
         for r in refused[:_SHOWN_REJECTS]:
             output.info(f"[yellow]rejected[/] {r.message()}")
         if len(refused) > _SHOWN_REJECTS:
             output.info(f"… and {len(refused) - _SHOWN_REJECTS} more (use --rejects FILE)")
+    for why in counts.kept:
+        output.info(f"[yellow]not withdrawn[/] {why}")
     output.data(" ".join(f"{k}={v}" for k, v in summary.items()))
 
 

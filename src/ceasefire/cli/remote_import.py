@@ -19,12 +19,12 @@ against the pinned log key and saved.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from ceasefire.cli import client
 from ceasefire.domain import projection as pj
@@ -35,6 +35,7 @@ from ceasefire.interchange.rows import Reject, Row
 from ceasefire.log.envelope import Envelope
 from ceasefire.services import client as client_service
 from ceasefire.services import imports as import_service
+from ceasefire.services import release_scope
 from ceasefire.services.ports import Row as RecordRow
 from ceasefire.storage.keyfiles import read_key
 
@@ -47,7 +48,6 @@ about 3 KB). An importer's default rate, 6,000 events a minute, passes 120 such 
 minute, the default limit of requests from one address."""
 PAGE: Final = 200
 """Reports a page of the origin lookup (the API's largest page, and its most origins)."""
-_AT: Final = re.compile(r"batch\[(\d+)\]\.?(.*)")
 
 
 def remote_agreement(remote: client.Remote) -> Agreement:
@@ -95,23 +95,24 @@ def held_rows(
     for start in range(0, len(origins), page):
         params: list[tuple[str, str]] = [("status", pj.ACTIVE), ("limit", str(page))]
         params += [("origin", origin) for origin in origins[start : start + page]]
-        cursor: str | None = None
-        while True:
-            query = params + ([("cursor", cursor)] if cursor else [])
-            answer = server.transport.get(REPORTS, headers=server.headers(), params=query)
-            if answer.status != 200 or not isinstance(answer.body, dict):
-                raise client_service.refusal(answer, "the lookup of rows already imported")
-            for item in answer.body.get("items", []):
-                body = item.get("body")
-                origin = (body or {}).get("origin") or {}
-                if body is None or item.get("redacted"):
-                    continue  # nothing to compare: the server's admission decides
-                found = origin_key(str(origin.get("dataset")), str(origin.get("id")))
-                held[found] = {"id": item["id"], "body": body}
-            cursor = answer.body.get("next_cursor")
-            if not cursor:
-                break
+        for item in _pages(server, params, "the lookup of rows already imported"):
+            body = item.get("body")
+            origin = (body or {}).get("origin") or {}
+            if body is None or item.get("redacted"):
+                continue  # nothing to compare: the server's admission decides
+            found = origin_key(str(origin.get("dataset")), str(origin.get("id")))
+            held[found] = {"id": item["id"], "body": body}
     return held
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """The one entry of a batch the server refused, and why."""
+
+    position: int
+    field: str | None
+    status: int
+    detail: str
 
 
 def _post_batch(
@@ -122,10 +123,32 @@ def _post_batch(
     receipts: Path,
     sleep: Callable[[float], None],
 ) -> None:
-    """Post one batch until it is in the log or every row of it was refused."""
+    """Post one batch of rows until it is in the log or every row of it was refused."""
     while signed:
-        envelopes = [s.envelope for _, _, s in signed]
-        retry_key = hashlib.sha256("\n".join(e.id for e in envelopes).encode()).hexdigest()
+        refused = _post(server, [s.envelope for _, _, s in signed], counts, receipts, sleep)
+        if refused is None:
+            counts.new += sum(1 for _, new, _ in signed if new)
+            counts.changed += sum(1 for _, new, _ in signed if not new)
+            return
+        row, _, _ = signed.pop(refused.position)
+        if refused.status == 409 and refused.field == "body":
+            counts.unchanged += 1  # the same report, submitted since the lookup
+        else:
+            counts.rejected += 1
+            rejects(Reject(row.line, refused.field, None, refused.detail))
+
+
+def _post(
+    server: client_service.Server,
+    envelopes: list[Envelope],
+    counts: import_service.ImportCounts,
+    receipts: Path,
+    sleep: Callable[[float], None],
+) -> _Refused | None:
+    """Post ``envelopes`` as one batch: None once they are in the log (receipts checked and
+    saved), or the entry the server refused (it took none of them); a 429 waits."""
+    retry_key = hashlib.sha256("\n".join(e.id for e in envelopes).encode()).hexdigest()
+    while True:
         answer = server.transport.post(
             BATCH,
             headers=server.headers(**{"Idempotency-Key": retry_key}),
@@ -133,22 +156,81 @@ def _post_batch(
         )
         if answer.status in (200, 201):
             _accepted(server, envelopes, answer, receipts, counts)
-            counts.new += sum(1 for _, new, _ in signed if new)
-            counts.changed += sum(1 for _, new, _ in signed if not new)
-            return
+            return None
         if answer.status == 429:
             sleep(answer.retry_after or 60.0)
             continue
         field = answer.body.get("field") if isinstance(answer.body, dict) else None
-        found = _AT.fullmatch(field or "")
+        found = import_service.refused_at(field)
         if answer.status not in (404, 409, 422) or found is None:
-            raise client_service.refusal(answer, f"a batch of {len(signed)} rows")
-        row, _, _ = signed.pop(int(found.group(1)))
-        if answer.status == 409 and found.group(2) == "body":
-            counts.unchanged += 1  # the same report, submitted since the lookup
-        else:
-            counts.rejected += 1
-            rejects(Reject(row.line, found.group(2) or None, None, str(answer.body["detail"])))
+            raise client_service.refusal(answer, f"a batch of {len(envelopes)} events")
+        return _Refused(found[0], found[1], answer.status, str(answer.body["detail"]))
+
+
+def withdraw_missing(
+    remote: client.Remote,
+    key: Path,
+    counts: import_service.ImportCounts,
+    *,
+    at: datetime,
+    batch_rows: int = BATCH_ROWS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """After an import of a whole release through the server: withdraw the reports of the
+    rows it dropped (``services.release_scope``), the server's held reports read by dataset."""
+    reason = release_scope.why_not(counts)
+    if reason is not None:
+        counts.kept.append(reason)
+        return
+    signing_key = read_key(key)
+    with client.http_client(remote.url) as http:
+        server = remote.server(http)
+        held = dataset_reports(server, counts.datasets)
+        gone = release_scope.missing(held, counts.datasets, counts.seen)
+        log = server.log_vkey.name
+        for start in range(0, len(gone), batch_rows):
+            signed = [
+                (m, release_scope.sign_withdrawal(m, counts.release, signing_key, log=log, now=at))
+                for m in gone[start : start + batch_rows]
+            ]
+            while signed:
+                envelopes = [s.envelope for _, s in signed]
+                refused = _post(server, envelopes, counts, remote.receipts, sleep)
+                if refused is None:
+                    counts.withdrawn += len(signed)
+                    break
+                dropped, _ = signed.pop(refused.position)
+                counts.kept.append(release_scope.kept_message(dropped, refused.detail))
+
+
+def dataset_reports(
+    server: client_service.Server, datasets: Iterable[str], page: int = PAGE
+) -> list[release_scope.Held]:
+    """The active reports of ``datasets`` the server lets this importer read."""
+    found: list[release_scope.Held] = []
+    for dataset in sorted(set(datasets)):
+        params = [("status", pj.ACTIVE), ("dataset", dataset), ("limit", str(page))]
+        for item in _pages(server, params, "the list of the dataset's reports"):
+            found.append(
+                release_scope.Held(int(item["index"]), str(item["id"]), pj.ACTIVE, item.get("body"))
+            )
+    return found
+
+
+def _pages(
+    server: client_service.Server, params: list[tuple[str, str]], what: str
+) -> Iterator[dict[str, Any]]:
+    """Every item of a paged ``GET /api/v1/reports``."""
+    cursor: str | None = None
+    while True:
+        query = params + ([("cursor", cursor)] if cursor else [])
+        answer = server.transport.get(REPORTS, headers=server.headers(), params=query)
+        if answer.status != 200 or not isinstance(answer.body, dict):
+            raise client_service.refusal(answer, what)
+        yield from answer.body.get("items", [])
+        cursor = answer.body.get("next_cursor")
+        if not cursor:
+            return
 
 
 def _accepted(

@@ -58,7 +58,15 @@ class ImportCounts:
     changed: int = 0
     unchanged: int = 0
     rejected: int = 0
+    withdrawn: int = 0
+    """Reports of rows the release no longer holds, withdrawn (``services.release_scope``)."""
     indices: list[range] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    """The origins (``dataset:id``) of every good row read."""
+    datasets: set[str] = field(default_factory=set)
+    release: str = ""
+    kept: list[str] = field(default_factory=list)
+    """Why reports of rows the release dropped were not withdrawn."""
 
     @property
     def read(self) -> int:
@@ -180,6 +188,9 @@ def good_rows(
             rejects(row)
         else:
             good.append(row)
+            counts.seen.add(row.origin)
+            counts.datasets.add(row.dataset)
+            counts.release = counts.release or str(row.body.get("origin", {}).get("release", ""))
     return good
 
 
@@ -273,17 +284,24 @@ def _append(
         try:
             appended = append(store, [s for _, _, s in signed], log_key, lambda: now)
         except CeasefireError as exc:
-            found = _BATCH.match(exc.field or "")
+            found = refused_at(exc.field)
             if found is None:
                 raise
-            row, _, _ = signed.pop(int(found.group(1)))
+            row, _, _ = signed.pop(found[0])
             counts.rejected += 1
-            rejects(Reject(row.line, found.group(2) or None, None, exc.message))
+            rejects(Reject(row.line, found[1], None, exc.message))
             continue
         counts.indices.append(appended.indices)
         counts.new += sum(1 for _, new, _ in signed if new)
         counts.changed += sum(1 for _, new, _ in signed if not new)
         return
+
+
+def refused_at(field: str | None) -> tuple[int, str | None] | None:
+    """The entry a refused batch names, and the field within it: ``batch[3].body.report`` →
+    ``(3, "body.report")``; None when the refusal names no entry."""
+    found = _BATCH.fullmatch(field or "")
+    return None if found is None else (int(found.group(1)), found.group(2) or None)
 
 
 def _event(row: Imported, previous: RecordRow | None) -> tuple[str, dict[str, Any]]:

@@ -62,7 +62,8 @@ class ReportFilter:
     the dates (a report matches when its dates overlap ``since``..``until``) are matched
     against the report as the reader sees it, so a blurred place cannot be located by
     narrowing a box. ``before`` is a log index: list only reports older than it. ``origins``
-    (``dataset:id``, what an import keys a row by): only reports of those dataset rows."""
+    (``dataset:id``, what an import keys a row by): only reports of those dataset rows;
+    ``dataset``: only reports imported from that dataset (whose origin begins ``dataset:``)."""
 
     kind: str | None = None
     status: str | None = None
@@ -75,6 +76,7 @@ class ReportFilter:
     until: date | None = None
     before: int | None = None
     origins: tuple[str, ...] = ()
+    dataset: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from sqlalchemy import (
     true,
 )
 
+from ceasefire.domain.report_origin import origin_key
 from ceasefire.services.ports import Row
 from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
 from ceasefire.storage.report_bodies import rows_of
@@ -108,6 +109,9 @@ def _filters(query: ReportFilter) -> ColumnElement[bool]:
         conditions.append(or_(_r.alleged_party == query.party, _r.affiliation == query.party))
     if query.origins:
         conditions.append(_r.origin.in_(query.origins))
+    if query.dataset is not None:
+        prefix = origin_key(query.dataset, "")
+        conditions.append(func.substr(_r.origin, 1, len(prefix)) == prefix)
     if query.since is not None:
         end = func.coalesce(func.nullif(_r.end_date, ""), _r.start_date)
         conditions.append(end >= query.since.isoformat())
