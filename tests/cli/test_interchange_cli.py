@@ -50,6 +50,17 @@ def test_import_counts_rejects_and_reimport(importer: RecordCli, tmp_path: Path)
     assert "line 3, field latitude" in again["rejects"][0]
 
 
+def test_a_whole_release_withdraws_the_row_it_dropped(importer: RecordCli, tmp_path: Path) -> None:
+    key = importer.key("importer-1")
+    importer.out("import", str(write(tmp_path, ROWS[0], ROWS[2])), "--key", key)
+    args = ("import", str(write(tmp_path, ROWS[0])), "--key", key, "--withdraw-missing")
+    assert importer.out(*args).endswith("unchanged=1 rejected=0 withdrawn=1")
+    assert importer.out(*args).endswith("unchanged=1 rejected=0 withdrawn=0")
+    spoilt = importer.invoke("import", str(write(tmp_path, *ROWS[:2])), "--key", key,
+                             "--withdraw-missing")  # fmt: skip
+    assert "not withdrawn 1 row(s) were refused" in " ".join(spoilt.output.split())
+
+
 def test_import_fails_when_every_row_or_the_header_is_refused(
     importer: RecordCli, tmp_path: Path
 ) -> None:

@@ -126,7 +126,7 @@ def import_(
                     release_scope.withdraw_missing(store, counts, signing_key, log_key, at)
     if rejects is not None:
         _write_rejects(rejects, refused)
-    _report(counts, refused, json, shown=rejects is None)
+    _report(counts, refused, json, shown=rejects is None, withdrawing=withdraw_missing)
     if counts.read and counts.rejected == counts.read:
         raise InvalidInput(f"every row of {file} was rejected", field="file")
 
@@ -150,7 +150,12 @@ def _write_rejects(path: Path, refused: list[Reject]) -> None:
 
 
 def _report(
-    counts: import_service.ImportCounts, refused: list[Reject], json: bool, *, shown: bool
+    counts: import_service.ImportCounts,
+    refused: list[Reject],
+    json: bool,
+    *,
+    shown: bool,
+    withdrawing: bool,
 ) -> None:
     summary = {
         "read": counts.read,
@@ -171,6 +176,8 @@ def _report(
             output.info(f"… and {len(refused) - _SHOWN_REJECTS} more (use --rejects FILE)")
     for why in counts.kept:
         output.info(f"[yellow]not withdrawn[/] {why}")
+    if not withdrawing:
+        del summary["withdrawn"]
     output.data(" ".join(f"{k}={v}" for k, v in summary.items()))
 
 
