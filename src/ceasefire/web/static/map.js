@@ -148,11 +148,32 @@
       labels.reports.replace("%(count)s", props.reports)].filter(Boolean).join(" · ");
   }
 
+  // A marker's circle of uncertainty is drawn only while the marker stands alone: drawn for
+  // every incident, thousands of district- and province-wide circles hide the map under them.
+  function drawCircles() {
+    circles.clearLayers();
+    markers.eachLayer(function (marker) {
+      if (!marker.precisionRadius || markers.getVisibleParent(marker) !== marker) return;
+      L.circle(marker.getLatLng(), {
+        radius: marker.precisionRadius,
+        interactive: false,
+        className: "map-precision",
+        color: marker.colour,
+        weight: 1,
+        fillColor: marker.colour,
+        fillOpacity: 0.12,
+      }).addTo(circles);
+    });
+  }
+  map.on("moveend", drawCircles);
+  markers.on("animationend", drawCircles);
+
   function drawIncidents(collection) {
     markers.clearLayers();
     circles.clearLayers();
     var list = document.getElementById("map-list");
     list.textContent = "";
+    var added = [];
     collection.features.forEach(function (feature) {
       var props = feature.properties;
       var lonlat = feature.geometry.coordinates;
@@ -160,17 +181,6 @@
       var colour = COLOURS[props.status] || "#333";
       var text = describe(props);
       var href = "/incidents/" + encodeURIComponent(props.id);
-      if (props.radius_m) {
-        L.circle(at, {
-          radius: props.radius_m,
-          interactive: false,
-          className: "map-precision",
-          color: colour,
-          weight: 1,
-          fillColor: colour,
-          fillOpacity: 0.12,
-        }).addTo(circles);
-      }
       var marker = L.marker(at, {
         title: text,
         alt: text,
@@ -184,8 +194,10 @@
       });
       marker.incidentId = props.id;
       marker.incidentStatus = props.status;
+      marker.precisionRadius = props.radius_m;
+      marker.colour = colour;
       marker.on("click", function () { window.location.href = href; });
-      markers.addLayer(marker);
+      added.push(marker);
 
       var item = document.createElement("li");
       var link = document.createElement("a");
@@ -199,6 +211,8 @@
       item.appendChild(link);
       list.appendChild(item);
     });
+    markers.addLayers(added); // at once: markercluster clusters a batch far faster
+    drawCircles();
     document.getElementById("map-count").textContent =
       labels.shown.replace("%(count)s", collection.features.length);
     element.dataset.incidents = String(collection.features.length);
