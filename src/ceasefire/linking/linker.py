@@ -242,9 +242,13 @@ class Linker:
 
 
 def _scored_since(cols: Columns, first: int) -> Scored:
-    """The scored candidate pairs whose later report is at row ``first`` or after."""
+    """The scored candidate pairs whose later report is at row ``first`` or after (found on
+    the reports ordered by date, as ``link_all`` finds them, and named by their rows again)."""
+    order = np.argsort(cols.int_column("wstart"), kind="stable")
+    dated = cols.take(order)
     parts = []
-    for a, b in batch_pairs(cols):
+    for x, y in batch_pairs(dated):
+        a, b = np.minimum(order[x], order[y]), np.maximum(order[x], order[y])
         new = b >= first
         if new.any():
             parts.append(score_pairs(cols, a[new], b[new]))
