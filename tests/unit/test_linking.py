@@ -293,9 +293,10 @@ def test_template_words_do_not_make_two_texts_similar() -> None:
 def test_candidate_pairs_of_a_large_batch_are_those_of_its_parts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Boxes are expanded in slices of rows, and the pairs joined in chunks of entries, when a
-    batch is large; the pairs are the same as from one slice and one chunk (here: slices of 97
-    rows and chunks of 101 entries against one of 5,000), each pair once."""
+    """Boxes are expanded in slices of rows, the key space cut into slabs of time, and the
+    pairs joined in chunks of entries, when a batch is large; the pairs are the same as from
+    one slice, one slab and one chunk (here: slices of 97 rows, slabs of 53 rows' first
+    buckets and chunks of 101 entries against one of 5,000 rows), each pair once."""
     import random
 
     import numpy as np
@@ -326,7 +327,10 @@ def test_candidate_pairs_of_a_large_batch_are_those_of_its_parts(
         assert len(set(found)) == len(found)
         return set(found)
 
+    monkeypatch.setattr(index, "_SLAB_ROWS", 10_000)
     whole = pairs()
+    monkeypatch.setattr(index, "_SLAB_ROWS", 53)
+    assert pairs() == whole
     monkeypatch.setattr(index, "_EXPAND_ROWS", 97)
     assert pairs() == whole
     monkeypatch.setattr(index, "_CHUNK", 101)
