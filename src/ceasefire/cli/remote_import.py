@@ -73,7 +73,7 @@ def import_rows(
 ) -> import_service.ImportCounts:
     """Import ``rows`` through the server as ``key``'s actor (module docstring)."""
     signing_key, counts = read_key(key), import_service.ImportCounts()
-    with client.http_client(remote.url) as http:
+    with client.http_client(remote.url) as http, import_service.fewer_collections():
         server = remote.server(http)
         for chunk in import_service.chunks(rows, batch_rows):
             good = import_service.good_rows(chunk, counts, rejects)
