@@ -451,6 +451,22 @@ def test_a_correction_supersedes_and_only_the_submitters_side_may_withdraw(
     assert f"body.corrects: report {second} is withdrawn" in again
     assert mechanism.size() == size + 1
 
+    # a person reading either report is told what ended it, and why
+    shown = mechanism.out("report", "show", first).splitlines()
+    assert shown[1] == (
+        f"status: corrected by report {second} (index {size - 1}) by af-liaison-1: "
+        "second strike confirmed"
+    )
+    assert shown[2] == "what: airstrike by pk"
+    withdrawn_shown = mechanism.out("report", "show", second)
+    assert (
+        f"status: withdrawn at index {size} by af-liaison-1: duplicate of a UN report"
+        in withdrawn_shown
+    )
+    assert "Strike at night; the market was hit twice." in withdrawn_shown
+    note = mechanism.json("report", "show", second)["status_note"]
+    assert note.endswith("duplicate of a UN report")
+
 
 # -- evidence ---------------------------------------------------------------------------------
 

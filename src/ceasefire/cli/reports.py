@@ -269,16 +269,54 @@ def show(
         viewer = report_service.viewer_of(store, reader)
         view = report_service.show_report(store, viewer, report)
         files = evidence_service.evidence_for_report(store, viewer, report)
+        note = report_service.status_note(store, view)
     result = asdict(view) | {"evidence": [asdict(f) for f in files]}
     if json:
-        output.json_line(result)
+        output.json_line(result | {"status_note": note})
         return
-    output.json_line(asdict(view))
+    for line in describe(view, note):
+        output.data(line)
     for item in files:
         flags = "; ".join(flag.message for flag in item.flags) or "no flags"
         output.info(
             f"evidence {item.sha256[:16]}… {item.name} ({item.metadata.media_type}): {flags}"
         )
+
+
+def describe(view: report_service.ReportView, note: str | None) -> list[str]:
+    """A report in a few lines for a person (``--json`` gives all of it)."""
+    by = view.actor + (f" ({view.affiliation})" if view.affiliation else "")
+    lines = [
+        f"report {view.id}: {view.kind or 'confidential'} by {by}, log index {view.index}, "
+        f"{view.time}",
+        f"status: {note or view.status}",
+    ]
+    body = view.body
+    if body is None:
+        return [*lines, "content: confidential (not readable by this reader)"]
+    dates, where = body.get("dates") or {}, body.get("location") or {}
+    start, end = dates.get("start", "—"), dates.get("end")
+    when = start + (f" – {end}" if end and end != start else "")
+    place = ", ".join(str(where[k]) for k in ("place", "admin1", "country") if where.get(k))
+    lines += [f"what: {what_of(body)}", f"when: {when} ({dates.get('precision', '?')})"]
+    if where:
+        lines.append(
+            f"where: {place or '—'} ({where.get('precision', '?')}) "
+            f"{where.get('latitude')}, {where.get('longitude')}"
+        )
+    sources = [
+        f"{s.get('name')} ({s.get('kind')}, {s.get('reliability', '?')}{s.get('credibility', '')})"
+        for s in body.get("sources") or []
+    ]
+    lines.append("sources: " + ("; ".join(sources) or "—"))
+    origin = body.get("origin")
+    if origin:
+        release = f", release {origin['release']}" if origin.get("release") else ""
+        kept = len(origin.get("attributes") or {})
+        lines.append(f"origin: {origin['dataset']}:{origin['id']}{release}, {kept} columns kept")
+    narrative = str(body.get("narrative", ""))
+    lines.append("narrative: " + (narrative[:300] + "…" if len(narrative) > 300 else narrative))
+    return [*lines, "(--json for the whole report)"]
 
 
 def _row(view: report_service.ReportView) -> list[str]:

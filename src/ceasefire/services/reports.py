@@ -271,6 +271,26 @@ def show_report(records: RecordStore, viewer: Actor | None, report_id: str) -> R
     return view_of(row, viewer)
 
 
+def status_note(store: Store, view: ReportView) -> str | None:
+    """Why a report is no longer active, from the event that ended it: ``withdrawn at index 234
+    by press-watch: <reason>`` or ``corrected by report <id> (index 240) by …: <reason>``; None
+    for an active report. A sealed withdrawal or correction gives its index and actor only."""
+    if view.withdrawn_at is not None:
+        at, what = view.withdrawn_at, f"withdrawn at index {view.withdrawn_at}"
+    elif view.superseded_by is not None:
+        rows = store.find(pj.REPORTS, "id", [view.superseded_by])
+        if not rows:
+            return f"corrected by report {view.superseded_by}"
+        at = int(rows[0]["idx"])
+        what = f"corrected by report {view.superseded_by} (index {at})"
+    else:
+        return None
+    ((_, leaf),) = store.entries_at([at])
+    envelope = json.loads(leaf)
+    reason = (envelope.get("body") or {}).get("reason")
+    return f"{what} by {envelope['actor']}" + (f": {reason}" if reason else "")
+
+
 def viewer_of(store: LogStore, actor_id: str | None) -> Actor | None:
     """The actor a command reads as (None: the public)."""
     if actor_id is None:
