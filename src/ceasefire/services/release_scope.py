@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
@@ -33,7 +33,7 @@ from ceasefire.services.log import Submission, append
 from ceasefire.services.ports import Store
 from ceasefire.services.reports import ReportFilter, ReportQueries, page_reports, viewer_of
 
-PAGE = 1_000
+PAGE: Final = 1_000
 """Held reports read a page at a time (the local store; the API pages by 200)."""
 
 
