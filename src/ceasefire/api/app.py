@@ -6,6 +6,7 @@ with uvicorn. The OpenAPI 3.1 document is at ``/api/v1/openapi.json``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,7 @@ from ceasefire.api import (
     routes_log,
     routes_record,
     routes_witness,
+    warmup,
 )
 from ceasefire.api.deps import Context
 from ceasefire.domain.actors import Actor
@@ -38,10 +40,14 @@ API: str = "/api/v1"
 
 
 def create_app(
-    settings: Settings, *, resolve_token: Callable[[str], Actor | None] | None = None
+    settings: Settings,
+    *,
+    resolve_token: Callable[[str], Actor | None] | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """The service for the store ``settings`` name. ``resolve_token`` maps a bearer token to
-    its actor (the token service's, unless a test gives its own)."""
+    its actor (the token service's, unless a test gives its own); ``warm``: fold the record in
+    the background as it starts (``api.warmup``; ``ceasefire serve`` does)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,9 +55,12 @@ def create_app(
         app.state.context = Context(settings, store)
         if resolve_token is not None:
             app.state.resolve_token = resolve_token
+        stopping = threading.Event()
+        app.state.warm_up = warmup.start(app.state.context, stopping) if warm else None
         try:
             yield
         finally:
+            stopping.set()
             store.close()
 
     app = FastAPI(

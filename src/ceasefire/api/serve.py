@@ -20,8 +20,9 @@ FACTORY = "ceasefire.api.serve:app_from_env"
 
 
 def app_from_env() -> FastAPI:
-    """The app for the store the ``CEASEFIRE_…`` environment names."""
-    return create_app(Settings())
+    """The app for the store the ``CEASEFIRE_…`` environment names, folding the record in the
+    background as it starts."""
+    return create_app(Settings(), warm=True)
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int) -> None:

@@ -100,6 +100,11 @@ class IncidentFolds:
         incident shows (its reports' rows, the decisions) but by an entry, so this is kept
         until the log grows (the map and the dashboard's list read it on every view)."""
 
+    @property
+    def folded(self) -> int:
+        """The log size the kept incidents were folded to (0 before the first fold)."""
+        return self._state.size
+
     def listed(self, store: Store) -> list[Incident]:
         """Every incident, newest first, each with its members (kept per log size)."""
         size = store.head().size
