@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
@@ -51,6 +51,7 @@ CHUNK: Final = 5_000
 _YOUNG_THRESHOLD: Final = 50_000
 _BATCH: Final = re.compile(r"batch\[(\d+)\]\.?(.*)")
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -299,21 +300,41 @@ def _append(
     agreement's, the policy) and refuses the whole batch naming the first bad entry: that row
     is rejected and the rest appended again. The readers check rows as admission does, so this
     is rare, and it spares checking every body twice."""
-    while signed:
+
+    def rejected(row: tuple[Imported, bool], field: str | None, why: str) -> None:
+        counts.rejected += 1
+        rejects(Reject(row[0].line, field, None, why))
+
+    batch = [((row, new), submission) for row, new, submission in signed]
+    appended, indices = append_refusing(store, batch, log_key, now, rejected)
+    if indices is not None:
+        counts.indices.append(indices)
+    counts.new += sum(1 for _, new in appended if new)
+    counts.changed += sum(1 for _, new in appended if not new)
+
+
+def append_refusing(
+    store: Store,
+    batch: list[tuple[T, Submission]],
+    log_key: SigningKey,
+    now: datetime,
+    refused: Callable[[T, str | None, str], None],
+) -> tuple[list[T], range | None]:
+    """Append ``batch`` as one, all or nothing; when admission refuses an entry, hand its item
+    to ``refused`` (with the field at fault within it, and why) and append the rest again.
+    Returns the items appended and their log indices (None: every entry was refused)."""
+    while batch:
         try:
-            appended = append(store, [s for _, _, s in signed], log_key, lambda: now)
+            appended = append(store, [s for _, s in batch], log_key, lambda: now)
         except CeasefireError as exc:
             found = refused_at(exc.field)
             if found is None:
                 raise
-            row, _, _ = signed.pop(found[0])
-            counts.rejected += 1
-            rejects(Reject(row.line, found[1], None, exc.message))
+            item, _ = batch.pop(found[0])
+            refused(item, found[1], exc.message)
             continue
-        counts.indices.append(appended.indices)
-        counts.new += sum(1 for _, new, _ in signed if new)
-        counts.changed += sum(1 for _, new, _ in signed if not new)
-        return
+        return [item for item, _ in batch], appended.indices
+    return [], None
 
 
 def refused_at(field: str | None) -> tuple[int, str | None] | None:

@@ -25,11 +25,10 @@ from typing import Any, Final, Protocol
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
 from ceasefire.domain.report_origin import origin_key
-from ceasefire.errors import CeasefireError
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.imports import ImportCounts, refused_at
-from ceasefire.services.log import Submission, append
+from ceasefire.services.imports import ImportCounts, append_refusing
+from ceasefire.services.log import Submission
 from ceasefire.services.ports import Store
 from ceasefire.services.reports import ReportFilter, ReportQueries, page_reports, viewer_of
 
@@ -129,6 +128,10 @@ def withdraw_missing(
     if reason is not None:
         counts.kept.append(reason)
         return
+
+    def kept(refused: Missing, _field: str | None, why: str) -> None:
+        counts.kept.append(kept_message(refused, why))
+
     gone = missing(held_reports(store, key.name, counts.datasets), counts.datasets, counts.seen)
     log = store.head().identity.origin
     for start in range(0, len(gone), PAGE):
@@ -136,30 +139,8 @@ def withdraw_missing(
             (m, sign_withdrawal(m, counts.release, key, log=log, now=now))
             for m in gone[start : start + PAGE]
         ]
-        _append_withdrawals(store, signed, log_key, now, counts)
-
-
-def _append_withdrawals(
-    store: Store,
-    signed: list[tuple[Missing, Submission]],
-    log_key: SigningKey,
-    now: datetime,
-    counts: ImportCounts,
-) -> None:
-    """Append as one batch; a withdrawal admission refuses is kept back with its reason, and
-    the rest appended again."""
-    while signed:
-        try:
-            append(store, [s for _, s in signed], log_key, lambda: now)
-        except CeasefireError as exc:
-            found = refused_at(exc.field)
-            if found is None:
-                raise
-            gone, _ = signed.pop(found[0])
-            counts.kept.append(kept_message(gone, exc.message))
-            continue
-        counts.withdrawn += len(signed)
-        return
+        withdrawn, _ = append_refusing(store, signed, log_key, now, kept)
+        counts.withdrawn += len(withdrawn)
 
 
 def kept_message(gone: Missing, why: str) -> str:
