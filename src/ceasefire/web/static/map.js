@@ -253,11 +253,31 @@
     window.setTimeout(refresh, 0);
   });
 
+  // Ready once everything is drawn and the view has come to rest: fitting the map to the
+  // border may still be zooming (and the clusters re-forming) when the data have arrived.
+  function settled() {
+    return new Promise(function (resolve) {
+      var timer = null;
+      function quiet() {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(done, 300);
+      }
+      function done() {
+        map.off("movestart moveend zoomend", quiet);
+        markers.off("animationend", quiet);
+        resolve();
+      }
+      map.on("movestart moveend zoomend", quiet);
+      markers.on("animationend", quiet);
+      quiet();
+    });
+  }
+
   Promise.all([
     getJson("/web/data/boundary.geojson").then(drawBoundary),
     getJson("/web/data/sectors.geojson").then(drawSectors),
     refresh(),
-  ]).then(function () {
+  ]).then(settled).then(function () {
     element.dataset.ready = "true";
   }).catch(function () {
     document.getElementById("map-count").textContent = labels.failed;
