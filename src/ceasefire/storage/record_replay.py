@@ -265,7 +265,18 @@ def withdraw_in_database(connection: Connection, start: int, end: int) -> bool:
     join = "CROSS JOIN" if dialect == "sqlite" else "JOIN"
     report = _WITHDRAWN_REPORT[dialect].format(leaf="s.leaf")
     withdrawn = connection.execute(text(_WITHDRAW.format(report=report, join=join)), bounds)
-    return bool(withdrawn.rowcount == connection.execute(text(_WITHDRAWALS), bounds).scalar_one())
+    return bool(
+        _changed(connection, withdrawn.rowcount)
+        == connection.execute(text(_WITHDRAWALS), bounds).scalar_one()
+    )
+
+
+def _changed(connection: Connection, rowcount: int) -> int:
+    """The rows the last statement changed. Python's ``sqlite3`` (3.11) gives no row count for a
+    statement that begins with ``WITH``; SQLite's own ``changes()`` does."""
+    if connection.dialect.name == "sqlite":
+        return int(connection.exec_driver_sql("SELECT changes()").scalar_one())
+    return rowcount
 
 
 def left_over(
