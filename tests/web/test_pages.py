@@ -159,6 +159,40 @@ def test_a_bad_as_of_is_refused(client: TestClient) -> None:
     assert client.get("/?as_of=yesterday").status_code == 422
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+"""What a browser sends when a person opens an address."""
+
+
+def test_a_stale_link_in_the_browser_gets_a_page_that_says_what_is_missing(
+    client: TestClient,
+) -> None:
+    missing = client.get("/incidents/deadbeef", headers=BROWSER)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "Page not found" in missing.text and "no incident deadbeef" in missing.text
+    assert 'href="/"' in missing.text  # the site's layout, and the way back
+    nowhere = client.get("/incidents", headers=BROWSER)
+    assert nowhere.status_code == 404
+    assert "There is no page at this address:" in nowhere.text and "/incidents" in nowhere.text
+    refused = client.get("/log?index=abc&lang=ur", headers=BROWSER)
+    assert refused.status_code == 422
+    assert "اس درخواست کا جواب نہیں دیا جا سکتا" in refused.text and "index" in refused.text
+
+
+def test_programs_still_get_problem_documents(client: TestClient) -> None:
+    """The API, the pages' data and any client that does not ask for HTML."""
+    for path, headers in [
+        ("/api/v1/reports/deadbeef", BROWSER),
+        ("/web/data/nothing.geojson", BROWSER),
+        ("/incidents/deadbeef", {"Accept": "application/json"}),
+        ("/incidents/deadbeef", {}),
+    ]:
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 404, path
+        assert answer.headers["content-type"] == "application/problem+json", path
+        assert answer.json()["code"] == "not_found"
+
+
 @pytest.mark.parametrize("reader", [None, "pk-liaison-1", "af-liaison-1", "tr-mediator-1"])
 def test_counts_compare_each_period_with_the_one_before(
     client: TestClient, reader: str | None

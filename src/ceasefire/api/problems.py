@@ -4,16 +4,19 @@ Every :class:`~ceasefire.errors.CeasefireError` maps to one HTTP status by its c
 body carries the stable error ``code`` and the ``field`` at fault, so a client can act on it
 without parsing the message. A confidential record a caller may not read answers exactly as a
 missing one (404, the same text), which the services already guarantee.
+
+A person's browser asking for a page gets the error as a page instead: the web interface sets
+``app.state.error_page`` (``web.errors.answer``), which answers the requests it recognises.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from ceasefire.errors import (
@@ -121,18 +124,41 @@ def status_of(error: CeasefireError) -> int:
     return 500
 
 
+ErrorPage = Callable[[Request, int, str, str | None], Response | None]
+"""``(request, status, detail, field)``: the error as a page, or None when no page was asked for."""
+
+
+def answer(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The error as the page a person's browser asked for, else as a problem document."""
+    error_page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    page = error_page(request, status, detail, field) if error_page is not None else None
+    if page is None:
+        return problem(status, code, detail, field=field, headers=headers)
+    page.headers.update(headers or {})
+    return page
+
+
 def install(app: FastAPI) -> None:
     """Answer every error of the mechanism, of request validation and of routing as a problem."""
 
     @app.exception_handler(CeasefireError)
-    async def _mechanism(_: Request, exc: CeasefireError) -> JSONResponse:
-        return problem(status_of(exc), exc.code, exc.message, field=exc.field)
+    async def _mechanism(request: Request, exc: CeasefireError) -> Response:
+        return answer(request, status_of(exc), exc.code, exc.message, field=exc.field)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
-        return problem(
+        return answer(
+            request,
             422,
             InvalidInput.code,
             str(first.get("msg", "invalid request")),
@@ -140,7 +166,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         headers = dict(exc.headers) if exc.headers else None
         code = CODES.get(exc.status_code, "error")
-        return problem(exc.status_code, code, str(exc.detail), headers=headers)
+        return answer(request, exc.status_code, code, str(exc.detail), headers=headers)

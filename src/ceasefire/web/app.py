@@ -51,6 +51,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Add the pages and ``/static`` to ``app`` (``settings``: the store the app serves)."""
     # The page modules import this one (``render``): imported here, once it is loaded.
     from ceasefire.web import (
+        errors,
         routes_briefs,
         routes_commitments,
         routes_dashboard,
@@ -63,6 +64,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     )
 
     del settings  # the pages read the store the app opened (``app.state.context``)
+    app.state.error_page = errors.answer
     app.include_router(routes_signin.router)
     app.include_router(routes_dashboard.router)
     app.include_router(routes_log.router)
