@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from ceasefire.errors import InvalidInput
-from ceasefire.interchange.encoding import detect_encoding
+from ceasefire.interchange.encoding import MIXED, STRAY_BYTES, detect_encoding
 
 _CHUNK: Final = 1 << 20
 
@@ -29,7 +29,11 @@ def encoding_of(path: Path) -> str:
 def open_text(path: Path) -> Iterator[IO[str]]:
     """``path`` as text in its detected encoding, newlines kept as they are (for csv)."""
     encoding = encoding_of(path)
-    with path.open("r", encoding=encoding, newline="") as text:
+    if encoding == MIXED:
+        opened = path.open("r", encoding="utf-8", errors=STRAY_BYTES, newline="")
+    else:
+        opened = path.open("r", encoding=encoding, newline="")
+    with opened as text:
         yield text
 
 
