@@ -225,6 +225,20 @@ def test_a_body_the_record_refuses_is_named_by_its_place_in_the_batch(
     assert service.size() == before
 
 
+def test_an_event_sent_twice_in_one_batch_is_named_as_such(
+    service: Service, ids: dict[str, str]
+) -> None:
+    before = service.size()
+    documents = batch(service, "af_liaison", 2)
+    response = post_batch(service, "af_liaison", [*documents, documents[0]])
+    assert response.status_code == 409, response.text
+    problem = response.json()
+    assert problem["field"] == "batch[2].envelope.id"
+    assert "appears twice in this batch" in problem["detail"]
+    assert "already in the log" not in problem["detail"]
+    assert service.size() == before
+
+
 def test_an_actor_posts_only_batches_it_signed(service: Service, ids: dict[str, str]) -> None:
     before = service.size()
     documents = batch(service, "af_liaison", 1) + batch(service, "pk_liaison", 1)

@@ -241,6 +241,7 @@ def test_an_envelope_twice_in_one_batch_is_refused(mechanism: Mechanism) -> None
     with refused(mechanism, Conflict) as exc:
         append(mechanism, envelope, envelope)
     assert exc.value.field == "batch[1].id"
+    assert "appears twice in this batch (at index" in exc.value.message
 
 
 def test_a_batch_with_one_refused_event_appends_nothing(mechanism: Mechanism) -> None:

@@ -45,6 +45,8 @@ class Admission:
         self._keyring = keyring
         self._overlay = pj.MemoryTables()
         self._ids: dict[str, int] = {}
+        self._stored: frozenset[str] = frozenset()
+        """The batch's event ids the log held before it (``_ids`` also gains the batch's own)."""
         self._agreements: list[Row] | None = None
         self._signatures: list[Row] | None = None
         self._adoption: tuple[int, Adoption | None] | None = None
@@ -76,6 +78,7 @@ class Admission:
         digests = list(self._digests.values())
         indices, rows = self._view.lookup([e.id for e, _ in envelopes], digests)
         self._ids.update(indices)
+        self._stored = self._stored | indices.keys()
         found: dict[Any, list[Row]] = {digest: [] for digest in digests}
         for row in rows:
             found[row["digest"]].append(row)
@@ -89,6 +92,12 @@ class Admission:
 
     def admit(self, envelope: Envelope, sealed: Sealed | None, index: int) -> None:
         previous = self._ids.get(envelope.id)
+        if previous is not None and envelope.id not in self._stored:
+            raise Conflict(
+                f"event {envelope.id} appears twice in this batch (at index {previous} and "
+                "again): send each event once",
+                field="id",
+            )
         if previous is not None:
             raise Conflict(
                 f"event {envelope.id} is already in the log at index {previous}: a replayed "
