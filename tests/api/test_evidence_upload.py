@@ -180,6 +180,18 @@ def test_a_name_that_contradicts_the_content_is_refused_at_signing_too(service: 
     )
 
 
+def test_a_name_with_a_line_break_is_refused_at_upload_and_at_signing(service: Service) -> None:
+    hidden = "strike\r\nSet-Cookie: a=b.png"
+    assert_problem(upload(service, "af_liaison", name=hidden), 422, "invalid_input", "name")
+    body = upload(service, "af_liaison").json()["event"]["body"]
+    body["name"] = hidden
+    before = service.size()
+    assert_problem(
+        post_signed(service, "af_liaison", body), 422, "invalid_input", "envelope.body.name"
+    )
+    assert service.size() == before
+
+
 def test_an_oversized_upload_is_refused_with_nothing_stored(
     database_url: str, tmp_path: Path
 ) -> None:

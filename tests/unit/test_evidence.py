@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ceasefire.domain import events
 from ceasefire.domain.evidence import (
     EARTH_RADIUS_KM,
     MEDIA_TYPES,
@@ -193,6 +195,24 @@ def test_a_name_agreeing_with_the_content_or_saying_nothing_passes(
     name: str, media_type: str
 ) -> None:
     check_name(name, media_type)
+
+
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("strike\r\nSet-Cookie: a=b.png", "U+000D at position 6"),
+        ("photo\u202egpj.exe", "U+202E at position 5"),
+        ("nul\x00.jpg", "U+0000 at position 3"),
+    ],
+)
+def test_a_name_that_hides_what_it_is_is_refused(name: str, found: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(found)) as caught:
+        check_name(name, "image/png")
+    assert caught.value.field == "name"
+    body = {"sha256": "a" * 64, "size": 1, "name": name, "metadata": {"media_type": "image/png"}}
+    with pytest.raises(InvalidInput, match=re.escape(found)) as caught:
+        events.evidence_submitted(body)
+    assert caught.value.field == "body.name"
 
 
 def test_only_the_last_path_component_of_a_name_counts() -> None:

@@ -34,6 +34,7 @@ from ceasefire.domain.casework_events import CASEWORK_NAMESPACES, CASEWORK_TYPES
 from ceasefire.domain.evidence import MediaMetadata
 from ceasefire.domain.fields import Fields
 from ceasefire.domain.incident_events import INCIDENT_NAMESPACES, INCIDENT_TYPES
+from ceasefire.domain.media_types import check_file_name
 from ceasefire.domain.reports import Report, parse_report
 from ceasefire.errors import InvalidInput
 
@@ -219,10 +220,12 @@ def report_disclosed(body: Mapping[str, Any]) -> ReportDisclosed:
 
 def evidence_submitted(body: Mapping[str, Any]) -> EvidenceSubmitted:
     fields = Fields(body, "body")
+    name = fields.text("name", max_length=255)
+    check_file_name(name, field=fields.where("name"))
     submitted = EvidenceSubmitted(
         sha256=fields.sha256("sha256"),
         size=fields.integer("size", minimum=0),
-        name=fields.text("name", max_length=255),
+        name=name,
         report=fields.optional("report", fields.event_id),
         metadata=MediaMetadata.from_body(fields.raw("metadata"), field="body.metadata"),
     )

@@ -133,11 +133,29 @@ def _text(head: bytes) -> str | None:
     return "text/plain"
 
 
+_HIDDEN: Final = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters, and the marks that reorder text: ``photo\u202egpj.exe`` shows as
+``photoexe.jpg``, and a line break in a name ends a header line wherever the name is sent."""
+
+
+def check_file_name(name: str, field: str = "name") -> None:
+    """Refuse a file name that hides what it is: a control character or a bidirectional mark."""
+    hidden = _HIDDEN.search(name)
+    if hidden is not None:
+        raise InvalidInput(
+            f"a file name may not hold control characters or bidirectional marks: found "
+            f"U+{ord(hidden.group()):04X} at position {hidden.start()}",
+            field=field,
+        )
+
+
 def check_name(name: str, media_type: str) -> None:
-    """Refuse a file name whose extension says another type than the content.
+    """Refuse a file name whose extension says another type than the content, or that hides
+    what it is (:func:`check_file_name`).
 
     A name without an extension, or with one we do not know, says nothing and passes.
     """
+    check_file_name(name)
     base = re.split(r"[/\\]", name)[-1].lstrip(".")
     extension = base.rpartition(".")[2].lower() if "." in base else ""
     expected = _EXTENSIONS.get(extension)
