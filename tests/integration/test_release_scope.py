@@ -20,8 +20,10 @@ from ceasefire.services import imports as import_service
 from ceasefire.services import release_scope
 from ceasefire.services.entries import public_entries
 from ceasefire.services.release_scope import Held, Missing
+from ceasefire.services.reports import ReportFilter, page_reports
 from tests.integration.test_imports import NOW, importer, real, run_import
 from tests.record_factories import Mechanism, make_mechanism
+from tests.report_bodies import observation_body
 
 CANDIDATE = "ucdp_candidate_v26_0_2_pak_afg_2026jan_feb.csv"
 
@@ -167,3 +169,23 @@ def test_missing_is_every_active_report_of_the_datasets_whose_row_was_not_seen(
     )  # fmt: skip
     assert [m.report for m in found] == [h.report for h in expected]
     assert all(isinstance(m, Missing) and m.origin not in seen for m in found)
+
+
+def test_a_dataset_is_matched_exactly_not_by_the_prefix_of_its_name(
+    mechanism: Mechanism,
+) -> None:
+    """``csv`` and ``csv:press-watch`` are two datasets: the origin key ``dataset:id`` alone
+    cannot tell ``csv``'s row ``press-watch:7`` from ``csv:press-watch``'s row ``7``."""
+    origins = [("csv", "1"), ("csv:press-watch", "7"), ("csv", "press-watch:8")]
+    for n, (dataset, row) in enumerate(origins):
+        body = observation_body(row=row, origin={"dataset": dataset, "id": row})
+        body["narrative"] += f" ({n})"
+        mechanism.submit("monitor", body)
+    found = {
+        name: {
+            (view.body or {})["origin"]["id"]
+            for view in page_reports(mechanism.store, None, ReportFilter(dataset=name)).reports
+        }
+        for name in ("csv", "csv:press-watch", "cs")
+    }
+    assert found == {"csv": {"1", "press-watch:8"}, "csv:press-watch": {"7"}, "cs": set()}

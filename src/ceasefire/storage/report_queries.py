@@ -14,14 +14,16 @@ last index shown and a page reads at most ``limit + 1`` rows through the ``idx``
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Text,
     and_,
     false,
     func,
+    literal_column,
     not_,
     or_,
     select,
@@ -31,7 +33,7 @@ from sqlalchemy import (
 from ceasefire.domain.report_origin import origin_key
 from ceasefire.services.ports import Row
 from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
-from ceasefire.storage.report_bodies import rows_of
+from ceasefire.storage.report_bodies import body_sql, rows_of
 from ceasefire.storage.tables import rm_reports
 
 _r = rm_reports.c
@@ -41,7 +43,8 @@ def report_page(
     connection: Connection, scope: ReadScope, query: ReportFilter, also: Collection[int] = ()
 ) -> ReportRows:
     """The page ``query`` asks for, the rows ``scope`` may read, with their count."""
-    matching = and_(_readable(scope), _filters(query), _in_box(scope, query, also))
+    dialect = connection.dialect.name
+    matching = and_(_readable(scope), _filters(query, dialect), _in_box(scope, query, also))
     total = connection.execute(
         select(func.count()).select_from(rm_reports).where(matching)
     ).scalar_one()
@@ -66,7 +69,7 @@ def blurred_candidates(connection: Connection, scope: ReadScope, query: ReportFi
         return []
     where = and_(
         _readable(scope),
-        _filters(query),
+        _filters(query, connection.dialect.name),
         _r.blurred,
         not_(_sees_sources(scope)),
         _r.latitude.is_not(None),
@@ -98,9 +101,11 @@ def _sees_sources(scope: ReadScope) -> ColumnElement[bool]:
     return or_(own, _r.affiliation == scope.affiliation)
 
 
-def _filters(query: ReportFilter) -> ColumnElement[bool]:
+def _filters(query: ReportFilter, dialect: str) -> ColumnElement[bool]:
     """Every filter but the box. The dates overlap ``since``..``until`` (an open end is the
-    start day); a missing column (content not held) matches no filter on it."""
+    start day); a missing column (content not held) matches no filter on it. A dataset is
+    matched on the origin's prefix ``dataset:``, then exactly on the body's own
+    ``origin.dataset``: the prefix alone would take ``csv:press-watch``'s rows for ``csv``'s."""
     conditions: list[ColumnElement[bool]] = []
     equal: dict[str, Any] = {"kind": query.kind, "status": query.status, "act": query.act}
     equal["sector"] = query.sector
@@ -112,12 +117,22 @@ def _filters(query: ReportFilter) -> ColumnElement[bool]:
     if query.dataset is not None:
         prefix = origin_key(query.dataset, "")
         conditions.append(func.substr(_r.origin, 1, len(prefix)) == prefix)
+        conditions.append(_DATASET[dialect] == query.dataset)
     if query.since is not None:
         end = func.coalesce(func.nullif(_r.end_date, ""), _r.start_date)
         conditions.append(end >= query.since.isoformat())
     if query.until is not None:
         conditions.append(_r.start_date <= query.until.isoformat())
     return and_(true(), *conditions)
+
+
+_DATASET: Final = {
+    "sqlite": literal_column(f"json_extract({body_sql('sqlite')}, '$.origin.dataset')", Text),
+    "postgresql": literal_column(
+        f"(({body_sql('postgresql')})::json -> 'origin' ->> 'dataset')", Text
+    ),
+}
+"""The dataset a report's body names (``origin.dataset``), read where the body lies."""
 
 
 def _in_box(scope: ReadScope, query: ReportFilter, also: Collection[int]) -> ColumnElement[bool]:
