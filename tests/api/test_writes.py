@@ -24,6 +24,7 @@ from ceasefire.log.receipt import Receipt, sign_receipt, verify_receipt
 from ceasefire.services import tokens as token_service
 from tests.api.conftest import Service, TestClient, payload, serving, signed
 from tests.record_factories import ORIGIN, T0
+from tests.report_bodies import allegation_body
 
 runner = CliRunner()
 
@@ -224,6 +225,25 @@ def test_an_event_the_record_refuses_appends_nothing(service: Service) -> None:
     response = service.post_event("af_liaison", body={"kind": "allegation"})
     problem = refused(service, response, 422, InvalidInput.code, response.json().get("field"))
     assert problem["field"].startswith("envelope.")
+    assert service.size() == size
+
+
+def test_a_refusal_names_the_field_where_the_request_has_it(service: Service) -> None:
+    """Once under ``envelope``, and a confidential event's content under ``sealed.body``."""
+    size = service.size()
+    envelope, _ = signed(service.mechanism, "af_liaison")
+    document = payload(envelope)
+    document["envelope"]["v"] = float("nan")  # json.dumps writes NaN, which is no JSON number
+    response = _post_raw(service, json.dumps(document).encode(), "application/json")
+    refused(service, response, 422, "invalid_input", "envelope.v")
+    confidential, sealed = signed(
+        service.mechanism,
+        "pk_liaison",
+        body=allegation_body(act="not-an-act-of-the-agreement"),
+        confidential=True,
+    )
+    response = service.post("pk_liaison", payload(confidential, sealed))
+    refused(service, response, 422, "invalid_input", "sealed.body.act")
     assert service.size() == size
 
 

@@ -317,8 +317,13 @@ def _plain_shape(document: Any) -> tuple[dict[str, Any], dict[str, Any] | None] 
 
 
 def invalid(exc: CeasefireError, part: str) -> Refused:
-    field = f"{part}.{exc.field}" if exc.field and exc.field != part else part
-    return Refused(422, exc.code, exc.message, field)
+    """``exc`` about the request's ``part``: its field under that part (once: the canonical
+    form's errors already name their path from ``part``)."""
+    field = exc.field
+    if not field or field == part:
+        return Refused(422, exc.code, exc.message, part)
+    within = field.startswith((f"{part}.", f"{part}["))
+    return Refused(422, exc.code, exc.message, field if within else f"{part}.{field}")
 
 
 def check_key(key: str | None) -> None:

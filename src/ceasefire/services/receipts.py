@@ -201,5 +201,5 @@ def _unbatched(exc: CeasefireError) -> CeasefireError:
     field = exc.field
     if field is not None and field.startswith("batch[0]"):
         rest = field.removeprefix("batch[0]").lstrip(".")
-        field = f"envelope.{rest}" if rest else "envelope"
+        field = rest if rest.startswith(("envelope", "sealed")) else f"envelope.{rest}".rstrip(".")
     return type(exc)(exc.message, field=field)

@@ -30,7 +30,7 @@ from ceasefire.domain.incident_events import (
 from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
 from ceasefire.domain.report_origin import origin_key
 from ceasefire.domain.reports import Observation, Report, ReportKind, check_report
-from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import Envelope, Sealed, b64decode_exact, body_text
 from ceasefire.log.keyring import KEY_ENROLLED, KeyRecord, Keyring
 from ceasefire.services.casework_admission import CaseworkAdmission
@@ -119,7 +119,12 @@ class Admission:
             sealed=sealed.body if sealed is not None else None,
             text=self._texts.get(envelope.id),
         )
-        self._check(entry, signer)
+        try:
+            self._check(entry, signer)
+        except CeasefireError as exc:
+            if sealed is None:
+                raise
+            raise _in_sealed(exc) from exc
         ops = pj.project(entry)
         self._bring_into_overlay(ops)
         self._overlay.apply(ops)
@@ -513,3 +518,11 @@ def _agreement(document: str) -> Agreement:
 def file_record(row: Row) -> Record:
     """What the policy needs about a stored evidence row (its own submission)."""
     return Record(row["actor"], row["affiliation"], confidential=bool(row["confidential"]))
+
+
+def _in_sealed(exc: CeasefireError) -> CeasefireError:
+    """A confidential event's content is its sealed body: ``body.x`` is ``sealed.body.x``."""
+    field = exc.field
+    if field is None or not (field == "body" or field.startswith(("body.", "body["))):
+        return exc
+    return type(exc)(exc.message, field=f"sealed.{field}")
