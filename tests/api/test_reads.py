@@ -107,22 +107,26 @@ def test_a_client_rebuilds_the_root_and_the_leaves_from_fetched_tiles(world: Wor
 
 
 @pytest.mark.parametrize(
-    ("path", "status"),
+    ("path", "status", "field"),
     [
-        ("/log/tile/0/0", 422),
-        ("/log/tile/0/000.p/0", 422),
-        ("/log/tile/entries/x001", 422),
-        ("/log/tile/0/001", 404),
-        ("/log/tile/0/000.p/3", 404),
-        ("/log/entries/100000", 404),
-        ("/log/proof/inclusion?index=100000", 404),
-        ("/log/proof/consistency?old=5&new=100000", 404),
-        ("/log/proof/consistency?old=30&new=20", 422),
+        ("/log/tile/0/0", 422, None),
+        ("/log/tile/0/000.p/0", 422, None),
+        ("/log/tile/entries/x001", 422, None),
+        ("/log/tile/0/001", 404, None),
+        ("/log/tile/0/000.p/3", 404, None),
+        ("/log/entries/100000", 404, None),
+        ("/log/proof/inclusion?index=100000", 404, None),
+        ("/log/proof/consistency?old=5&new=100000", 404, "new"),
+        ("/log/proof/consistency?old=30&new=20", 422, "old"),
     ],
 )
-def test_what_the_log_has_not_is_a_problem(world: World, path: str, status: int) -> None:
+def test_what_the_log_has_not_is_a_problem(
+    world: World, path: str, status: int, field: str | None
+) -> None:
     response = world.client.get(f"/api/v1{path}")
     assert response.status_code == status
+    if field is not None:  # named as the request names it
+        assert response.json()["field"] == field
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] in ("invalid_input", "not_found")
     assert (

@@ -501,7 +501,7 @@ def prove_inclusion(store: LogStore, index: int, size: int | None = None) -> Inc
 def prove_consistency(store: LogStore, old: int, new: int | None = None) -> ConsistencyProof:
     """The proof that the tree of ``old`` leaves is a prefix of the tree of ``new``."""
     with store.reading() as reader:
-        new_size = _tree_size(reader, new)
+        new_size = _tree_size(reader, new, field="new")
         if not 0 <= old <= new_size:
             raise InvalidInput(
                 f"old size {old} must be between 0 and the new size {new_size}", field="old"
@@ -515,10 +515,12 @@ def prove_consistency(store: LogStore, old: int, new: int | None = None) -> Cons
         )
 
 
-def _tree_size(reader: LogReader, size: int | None) -> int:
+def _tree_size(reader: LogReader, size: int | None, field: str = "size") -> int:
+    """``size`` (None: the log's), which must be a size the log has had; a refusal names
+    ``field``, the caller's name for it."""
     current = reader.head().size
     if size is None:
         return current
     if not 0 <= size <= current:
-        raise NotFound(f"tree size {size} is beyond the log's size {current}", field="size")
+        raise NotFound(f"tree size {size} is beyond the log's size {current}", field=field)
     return size
