@@ -98,6 +98,10 @@ def test_geojson_export_is_a_feature_collection_with_incident_ids() -> None:
 names = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30
 ).filter(lambda s: s.strip() == s and s.strip())
+narratives = st.lists(names, min_size=1, max_size=3).flatmap(
+    lambda parts: st.sampled_from(["\r", "\n", "\r\n", " "]).map(lambda end: end.join(parts))
+)
+"""Texts with line breaks inside, as real narratives have them (a bare carriage return too)."""
 bodies = st.builds(
     lambda day, lat, lon, event_type, narrative, killed, ident: {
         "kind": "observation",
@@ -112,7 +116,7 @@ bodies = st.builds(
     st.floats(23.6, 38.5).map(lambda v: round(v, 6)),
     st.floats(60.4, 77.9).map(lambda v: round(v, 6)),
     names,
-    names,
+    narratives,
     st.integers(0, 10_000),
     st.from_regex(r"[A-Za-z0-9]{1,12}", fullmatch=True),
 )
@@ -122,7 +126,7 @@ bodies = st.builds(
 def test_plain_csv_reads_back_the_values_it_wrote(written: list[dict[str, Any]]) -> None:
     out = io.StringIO()
     writers.write_plain([ExportRow(f"r{i}", b) for i, b in enumerate(written)], out)
-    back = list(read_csv(out.getvalue().splitlines(keepends=True), CTX))
+    back = list(read_csv(io.StringIO(out.getvalue(), newline=""), CTX))  # as a file is read
     assert all(isinstance(r, Imported) for r in back)
     for body, result in zip(written, back, strict=True):
         assert isinstance(result, Imported)
@@ -149,7 +153,7 @@ def test_rejects_never_lose_a_good_row(rows: list[tuple[dict[str, Any], bool]]) 
     ]
     out = io.StringIO()
     writers.write_plain([ExportRow(f"r{i}", b) for i, b in enumerate(spoiled)], out)
-    back = list(read_csv(out.getvalue().splitlines(keepends=True), CTX))
+    back = list(read_csv(io.StringIO(out.getvalue(), newline=""), CTX))  # as a file is read
     good = [b["origin"]["id"] for b, bad in rows if not bad]
     assert [r.dataset_id for r in back if isinstance(r, Imported)] == good
     assert sum(isinstance(r, Reject) for r in back) == len(rows) - len(good)
