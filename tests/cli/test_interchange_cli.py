@@ -73,6 +73,17 @@ def test_import_fails_when_every_row_or_the_header_is_refused(
     assert "lacks the columns" in result.output
 
 
+@pytest.mark.parametrize("format_", ["acled", "csv", "geojson"])
+def test_a_signing_key_given_as_the_file_is_refused_and_never_quoted(
+    importer: RecordCli, format_: str
+) -> None:
+    key = importer.key("importer-1")
+    result = importer.invoke("import", key, "--format", format_, "--key", key, code=3)
+    assert "is a private signing key, not a dataset" in result.output
+    secret = Path(key).read_text(encoding="utf-8").strip().rsplit("+", 1)[1]
+    assert secret[:12] not in result.output
+
+
 def test_export_carries_the_incident_id_and_filters(importer: RecordCli, tmp_path: Path) -> None:
     importer.out("import", str(write(tmp_path, *ROWS)), "--key", importer.key("importer-1"))
     text = importer.out("export", "--format", "acled")
