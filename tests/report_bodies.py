@@ -60,7 +60,7 @@ def compliance_body(**overrides: Any) -> dict[str, Any]:
         "kind": "compliance_claim",
         "commitment": "af-dismantle-hideouts",
         "step": "hideout_dismantled",
-        "dates": {"start": "2025-11-02", "end": "2025-11-03", "precision": "day"},
+        "dates": {"start": "2025-10-30", "end": "2025-10-31", "precision": "day"},
         "location": {
             "latitude": 32.72,
             "longitude": 69.3,

@@ -244,6 +244,14 @@ def test_an_envelope_twice_in_one_batch_is_refused(mechanism: Mechanism) -> None
     assert "appears twice in this batch (at index" in exc.value.message
 
 
+def test_a_report_of_an_event_after_it_was_signed_is_refused(mechanism: Mechanism) -> None:
+    later = allegation_body(dates={"start": "2099-01-01", "end": "2099-01-01", "precision": "day"})
+    with refused(mechanism, InvalidInput) as exc:
+        append(mechanism, signed(mechanism, "af_liaison", later))
+    assert exc.value.field == "batch[0].body.dates.start"
+    assert "is after the report was signed" in exc.value.message
+
+
 def test_a_batch_with_one_refused_event_appends_nothing(mechanism: Mechanism) -> None:
     good = signed(mechanism, "af_liaison", allegation_body())
     bad = signed(mechanism, "af_liaison", allegation_body(act="poisoning"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Final
 
@@ -273,7 +274,7 @@ class Admission:
 
     def _submitted(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         report = events.report_submitted(content)
-        self._check_report(report, actor, "body")
+        self._check_report(report, actor, "body", entry.time)
         self._refuse_duplicate(entry, content)
         self._refuse_second_row(report, actor, "body")
 
@@ -288,7 +289,7 @@ class Admission:
                 f"{corrected.report.kind}",
                 field="body.report.kind",
             )
-        self._check_report(corrected.report, actor, "body.report")
+        self._check_report(corrected.report, actor, "body.report", entry.time)
         self._refuse_second_row(corrected.report, actor, "body.report", target["id"])
 
     def _withdrawn(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
@@ -315,9 +316,12 @@ class Admission:
                 field="body.body",
             )
 
-    def _check_report(self, report: Report, actor: Actor, where: str) -> None:
+    def _check_report(self, report: Report, actor: Actor, where: str, signed: str) -> None:
+        """``report`` may be submitted by ``actor`` under the agreement in force, and tells of
+        an event that had happened when it was signed (at ``signed``)."""
         action = _SUBMIT[report.kind]
         require(actor, action)
+        _check_not_after(report, signed, where)
         adoption = self.in_force()
         if adoption is None:
             raise Conflict(
@@ -526,3 +530,21 @@ def _in_sealed(exc: CeasefireError) -> CeasefireError:
     if field is None or not (field == "body" or field.startswith(("body.", "body["))):
         return exc
     return type(exc)(exc.message, field=f"sealed.{field}")
+
+
+_GRACE: Final = timedelta(days=1)
+"""A report's days are the places' own: signed at 23:00 UTC, it may tell of the next day in
+Pakistan (UTC+5) or Afghanistan (UTC+4:30)."""
+
+
+def _check_not_after(report: Report, signed: str, where: str) -> None:
+    """An event is reported after it happens: no day of it later than the signing day (and
+    :data:`_GRACE`)."""
+    latest = date.fromisoformat(signed[:10]) + _GRACE
+    for name, day in (("start", report.dates.start), ("end", report.dates.end)):
+        if day > latest:
+            raise InvalidInput(
+                f"{day.isoformat()} is after the report was signed ({signed}): an event is "
+                "reported once it has happened",
+                field=f"{where}.dates.{name}",
+            )
