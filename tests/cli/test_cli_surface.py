@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +64,11 @@ def test_every_command_has_help() -> None:
         for part in path.split()[1:]:
             command = command.commands[part]
         assert command.help, f"{path} has no help text"
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "ceasefire", "--help"], capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("Usage: ceasefire ")

@@ -73,6 +73,30 @@ def test_import_fails_when_every_row_or_the_header_is_refused(
     assert "lacks the columns" in result.output
 
 
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(
+    importer: RecordCli, tmp_path: Path
+) -> None:
+    key, path = importer.key("importer-1"), write(tmp_path, *ROWS)
+    size = importer.size()
+    nowhere = str(tmp_path / "no-such-folder" / "rejects.csv")
+    result = importer.invoke("import", str(path), "--key", key, "--rejects", nowhere, code=3)
+    assert "there is no folder" in result.output and "Traceback" not in result.output
+    assert importer.size() == size  # nothing appended
+    result = importer.invoke("export", "--format", "acled", "--out", nowhere, code=3)
+    assert "there is no folder" in result.output
+    result = importer.invoke("bundle", "export", "--out", nowhere, code=3)
+    assert f"cannot use {nowhere}" in result.output and "Traceback" not in result.output
+
+
+def test_a_mapping_is_refused_for_a_file_read_as_acled(importer: RecordCli, tmp_path: Path) -> None:
+    mapping = Path(__file__).parents[2] / "docs" / "mappings" / "gtd.toml"
+    key, size = importer.key("importer-1"), importer.size()
+    args = ("import", str(write(tmp_path, *ROWS)), "--key", key, "--mapping", str(mapping))
+    result = importer.invoke(*args, code=3)
+    assert "--mapping applies to CSV and GeoJSON files" in " ".join(result.output.split())
+    assert importer.size() == size
+
+
 @pytest.mark.parametrize("format_", ["acled", "csv", "geojson"])
 def test_a_signing_key_given_as_the_file_is_refused_and_never_quoted(
     importer: RecordCli, format_: str

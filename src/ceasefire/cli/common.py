@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -113,3 +114,18 @@ def read_document(path: Path) -> dict[str, Any]:
             f"{path}: expected an object, found {type(value).__name__}", field="file"
         )
     return value
+
+
+def writable(path: Path | None, field: str) -> None:
+    """Refuse ``path`` (for ``field``, e.g. ``--rejects``) unless a file can be written there,
+    before any work is done: an import must not append its rows and then fail to write the
+    rejects beside them."""
+    if path is None:
+        return
+    folder = path.parent
+    if path.is_dir():
+        raise InvalidInput(f"cannot write {path}: it is a folder", field=field)
+    if not folder.is_dir():
+        raise InvalidInput(f"cannot write {path}: there is no folder {folder}", field=field)
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InvalidInput(f"cannot write {path}: permission denied", field=field)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Final, TextIO
 
 import typer
 
@@ -22,6 +22,7 @@ from ceasefire.cli.common import (
     KeyOption,
     now,
     settings,
+    writable,
 )
 from ceasefire.domain.actors import Actor
 from ceasefire.errors import InvalidInput
@@ -83,12 +84,20 @@ def import_(
     rows already imported add nothing, changed rows are corrected, bad rows are listed. With
     --url the rows are signed here and posted to the server in batches, each receipt verified
     with --log-vkey; the server is asked which rows it holds already."""
+    writable(rejects, "rejects")
     column_mapping = _mapping(mapping)
     grade = column_mapping.grade if column_mapping else None
     refused: list[Reject] = []
     with files.open_text(file) as stream, output.progress_bar() as bar:
         chosen = fmt or sniff(file.name, stream.readline())
         stream.seek(0)
+        if column_mapping is not None and chosen not in MAPPED:
+            raise InvalidInput(
+                f"--mapping applies to CSV and GeoJSON files; {file} is read as "
+                f"{chosen.value.upper()}, whose columns the importer knows: drop --mapping, "
+                "or give --format csv to read it through the mapping",
+                field="mapping",
+            )
         at, total = now(), files.count_lines(file)
 
         def rows(ctx: Context) -> Iterator[Row]:
@@ -129,6 +138,10 @@ def import_(
     _report(counts, refused, json, shown=rejects is None, withdrawing=withdraw_missing)
     if counts.read and counts.rejected == counts.read:
         raise InvalidInput(f"every row of {file} was rejected", field="file")
+
+
+MAPPED: Final = frozenset({Format.CSV, Format.GEOJSON})
+"""The formats a column mapping reads (ACLED's and UCDP's columns are the importer's own)."""
 
 
 def _mapping(path: Path | None) -> ColumnMapping | None:
@@ -210,6 +223,7 @@ def export(
 ) -> None:
     """Export the reports the reader may see (redacted as it sees them), filtered; every row
     carries its incident_id."""
+    writable(out, "out")
     query = export_service.ExportFilter(
         since=_day(since, "from"),
         until=_day(until, "to"),

@@ -35,11 +35,13 @@ from ceasefire.cli import (
 )
 from ceasefire.cli.common import exit_code
 from ceasefire.cli.output import error
-from ceasefire.errors import CeasefireError
+from ceasefire.errors import CeasefireError, InvalidInput
 
 
 class _Root(TyperGroup):
-    """Maps every CeasefireError raised below to one message on stderr and its exit code."""
+    """Maps every CeasefireError raised below to one message on stderr and its exit code, and
+    a file that cannot be read or written (``--out`` into a folder that does not exist) to
+    the same message an InvalidInput would give, rather than a traceback."""
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:
@@ -47,6 +49,12 @@ class _Root(TyperGroup):
         except CeasefireError as exc:
             error(str(exc))
             raise typer.Exit(exit_code(exc)) from exc
+        except OSError as exc:
+            if exc.filename is None:  # not about a file (a broken pipe, a socket): unexpected
+                raise
+            refused = InvalidInput(f"cannot use {exc.filename}: {exc.strerror}", field="file")
+            error(str(refused))
+            raise typer.Exit(exit_code(refused)) from exc
 
 
 app = typer.Typer(
