@@ -256,6 +256,19 @@ FLAGS_REPORT: Final = (
 )  # fmt: skip
 
 
+def test_flags_beside_a_report_file_are_refused_not_lost(
+    mechanism: RecordCli, tmp_path: Path
+) -> None:
+    size = mechanism.size()
+    path = write_json(tmp_path, allegation_body())
+    result = mechanism.invoke(
+        "report", "submit", "--key", mechanism.key("af-liaison-1"), "--file", str(path),
+        "--act", "airstrike", "--narrative", "override", code=3,
+    )  # fmt: skip
+    assert "--act, --narrative cannot be given beside it" in " ".join(result.output.split())
+    assert mechanism.size() == size
+
+
 def test_a_report_is_submitted_from_json_from_yaml_or_from_flags(
     mechanism: RecordCli, tmp_path: Path
 ) -> None:

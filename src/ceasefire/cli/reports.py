@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 
@@ -59,11 +59,28 @@ def _source(text: str) -> dict[str, Any]:
     return {"name": name, "kind": kind, "reliability": reliability, "credibility": int(credibility)}
 
 
+_DEFAULT_KIND: Final = ("kind", "allegation")
+"""``--kind``'s default, which is no flag given."""
+
+
 def body_from(
     file: Path | None, flags: dict[str, Any], sources: list[str], clauses: list[str]
 ) -> dict[str, Any]:
-    """The report body from ``--file``, or built from the flags (which then are required)."""
+    """The report body from ``--file``, or built from the flags (which then are required).
+    The two do not mix: a flag given beside ``--file`` would be silently lost."""
     if file is not None:
+        mixed = (
+            [k for k, v in flags.items() if v is not None and (k, v) != _DEFAULT_KIND]
+            + (["source"] if sources else [])
+            + (["clause"] if clauses else [])
+        )
+        if mixed:
+            named = ", ".join(f"--{k.replace('_', '-')}" for k in mixed)
+            raise InvalidInput(
+                f"--file holds the whole report: {named} cannot be given beside it (put them "
+                "in the file, or leave out --file)",
+                field="file",
+            )
         return read_document(file)
     given = {k: v for k, v in flags.items() if v is not None}
     kind = given.get("kind", "allegation")
