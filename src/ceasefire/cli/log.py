@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ceasefire import bootstrap
-from ceasefire.cli import output
+from ceasefire.cli import log_check, output
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, now, settings
 from ceasefire.errors import InvalidInput
 from ceasefire.log.envelope import Envelope
@@ -29,6 +29,7 @@ proof_app = typer.Typer(
     rich_markup_mode=None, help="Inclusion and consistency proofs (RFC 9162).", no_args_is_help=True
 )
 app.add_typer(proof_app, name="proof")
+app.command("check")(log_check.check)
 
 
 @app.command("append")

@@ -1,0 +1,119 @@
+"""``ceasefire log check``: a party checks the log with nothing but its verifier key.
+
+The latest checkpoint's signature, each ``--entry``'s inclusion in it and, with ``--state``,
+its consistency with the checkpoint accepted last time (``services.log_check``), over the
+server's public API. A rewritten history, a forged checkpoint or an entry the tree does not
+hold exits 7 (verification failed); the state file then keeps the checkpoint accepted before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from ceasefire.cli import client, output
+from ceasefire.cli.common import JsonOption, b64
+from ceasefire.errors import InvalidInput, NotFound
+from ceasefire.services import log_check
+
+_LOG = "/api/v1/log"
+
+
+class ApiLog:
+    """The log's public answers from a server (``log_check.LogSource``)."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def checkpoint(self) -> str:
+        return self._get("/checkpoint").text
+
+    def entry(self, index: int) -> Mapping[str, Any]:
+        return self._json(f"/entries/{index}")
+
+    def inclusion(self, index: int, size: int) -> Mapping[str, Any]:
+        return self._json(f"/proof/inclusion?index={index}&size={size}")
+
+    def consistency(self, old: int, new: int) -> Mapping[str, Any]:
+        return self._json(f"/proof/consistency?old={old}&new={new}")
+
+    def _json(self, path: str) -> Mapping[str, Any]:
+        found = self._get(path).json()
+        if not isinstance(found, dict):
+            raise InvalidInput(f"the server's answer to {path} is not a JSON object", field="url")
+        return found
+
+    def _get(self, path: str) -> httpx.Response:
+        try:
+            response = self._http.get(_LOG + path)
+        except httpx.HTTPError as exc:
+            raise InvalidInput(f"cannot reach the server: {exc}", field="url") from exc
+        if response.status_code == 404:
+            raise NotFound(f"the server has no {_LOG}{path}", field="url")
+        if response.status_code != 200:
+            raise InvalidInput(
+                f"the server answered {response.status_code} to {_LOG}{path}", field="url"
+            )
+        return response
+
+
+def check(
+    url: Annotated[str, typer.Option("--url", help="The ceasefire server, e.g. https://…")],
+    log_vkey: client.LogVkeyOption = None,
+    entry: Annotated[
+        list[int] | None,
+        typer.Option("--entry", help="An entry to find in the checkpoint's tree (repeat)."),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            help="The checkpoint accepted last time: checked to be a prefix of the new one, "
+            "which then replaces it (created on the first check)."
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Check the log with nothing but its verifier key: the checkpoint's signature, the
+    inclusion of each --entry, and with --state that the log grew from the checkpoint
+    accepted last time without rewriting it."""
+    vkey = client.pinned_vkey(log_vkey)
+    accepted = _read_state(state)
+    with client.http_client(url) as http:  # tests put the app in process here
+        checked = log_check.check(ApiLog(http), vkey, entry or [], accepted)
+    if state is not None:
+        state.write_text(checked.note, encoding="utf-8")
+    point = checked.checkpoint
+    if json_output:
+        output.data(
+            json.dumps(
+                {
+                    "tree_size": point.size,
+                    "root_hash": b64(point.root_hash),
+                    "entries": list(checked.entries),
+                    "since": checked.since,
+                }
+            )
+        )
+        return
+    output.data(f"checkpoint verified: {point.size} entries, root {b64(point.root_hash)}")
+    for index in checked.entries:
+        output.data(f"entry {index} is in the tree (inclusion proof verified)")
+    if checked.since is not None:
+        output.data(
+            f"consistent with the checkpoint accepted before ({checked.since} entries): "
+            "nothing rewritten"
+        )
+
+
+def _read_state(path: Path | None) -> str | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", field="state") from exc
