@@ -215,6 +215,26 @@ def test_the_report_filters(world: World) -> None:
     assert report_ids(world, "monitor", bbox="0,0,1,1") == set()
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "bogus"}, "status"),
+        ({"kind": "bogus"}, "kind"),
+        ({"since": "2025-10-20", "until": "2025-10-10"}, "until"),
+    ],
+)
+def test_a_filter_no_report_can_match_is_refused(
+    world: World, params: dict[str, str], field: str
+) -> None:
+    response = world.get("/reports", "monitor", **params)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+
+
+def test_status_all_is_every_status_as_the_exports_read_it(world: World) -> None:
+    assert report_ids(world, "monitor", status="all") == report_ids(world, "monitor")
+
+
 def test_a_bbox_finds_a_blurred_place_only_where_the_caller_sees_it(world: World) -> None:
     lat, lon = float(str(SPIN_BOLDAK["latitude"])), float(str(SPIN_BOLDAK["longitude"]))
     tiny = f"{lon - 0.0001},{lat - 0.0001},{lon + 0.0001},{lat + 0.0001}"

@@ -705,3 +705,8 @@ def test_the_tool_of_a_custody_step_is_shown(fresh: RecordCli, tmp_path: Path) -
         json.loads(line) for line in fresh("evidence", "show", sha256, "--json").splitlines()
     ]
     assert "exiftool 12.76" in json.dumps(shown["custody"])
+
+
+def test_a_report_list_filter_no_report_can_match_is_refused(mechanism: RecordCli) -> None:
+    result = mechanism.invoke("report", "list", "--status", "bogus", code=3)
+    assert "no report has status 'bogus'" in result.output

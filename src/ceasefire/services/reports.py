@@ -13,14 +13,15 @@ import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor, Role, actor_from
 from ceasefire.domain.policy import Action, decide, may_read
+from ceasefire.domain.report_kinds import ReportKind
 from ceasefire.domain.reports import check_report, parse_report, public_view
-from ceasefire.errors import CeasefireError, Conflict, NotFound
+from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound
 from ceasefire.log.envelope import format_time, parse_time
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.agreements import require_in_force
@@ -77,6 +78,32 @@ class ReportFilter:
     before: int | None = None
     origins: tuple[str, ...] = ()
     dataset: str | None = None
+
+    def __post_init__(self) -> None:
+        """A value no report can have is refused, not answered with an empty list; ``status``
+        ``all`` is no status filter, as the exports read it."""
+        if self.status == ALL_STATUSES:
+            object.__setattr__(self, "status", None)
+        for field, value, known in (
+            ("status", self.status, STATUSES),
+            ("kind", self.kind, KINDS),
+        ):
+            if value is not None and value not in known:
+                raise InvalidInput(
+                    f"no report has {field} {value!r}: expected one of {', '.join(known)}",
+                    field=field,
+                )
+        if self.since is not None and self.until is not None and self.until < self.since:
+            raise InvalidInput(
+                f"the period ends ({self.until.isoformat()}) before it begins "
+                f"({self.since.isoformat()})",
+                field="until",
+            )
+
+
+ALL_STATUSES: Final = "all"
+STATUSES: Final = (pj.ACTIVE, pj.CORRECTED, pj.WITHDRAWN)
+KINDS: Final = tuple(kind.value for kind in ReportKind)
 
 
 @dataclass(frozen=True)
