@@ -121,3 +121,12 @@ def test_export_carries_the_incident_id_and_filters(importer: RecordCli, tmp_pat
     importer.invoke("export", "--format", "geojson", "--bbox", "66,30,67,32", "--out", str(out))
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert [f["properties"]["dataset_id"] for f in doc["features"]] == ["PAK1"]
+
+
+def test_a_key_that_may_not_import_is_refused_before_any_row(
+    importer: RecordCli, tmp_path: Path
+) -> None:
+    key, size = importer.key("af-liaison-1"), importer.size()
+    result = importer.invoke("import", str(write(tmp_path, *ROWS)), "--key", key, code=6)
+    assert "af-liaison-1 may not import" in " ".join(result.output.split())
+    assert "rejected" not in result.output and importer.size() == size

@@ -34,8 +34,10 @@ from typing import Any, Final, TypeVar
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
+from ceasefire.domain.actors import actor_from
 from ceasefire.domain.agreements import Agreement
-from ceasefire.errors import CeasefireError
+from ceasefire.domain.policy import Action, require
+from ceasefire.errors import CeasefireError, NotFound, PermissionDenied
 from ceasefire.geo import LookupStatus
 from ceasefire.interchange.common import ActMap, Context, Geocoded, Grade
 from ceasefire.interchange.rows import Imported, Reject, Row
@@ -159,6 +161,7 @@ def import_rows(
     lines, for ``progress("import", line, total)``."""
     counts = ImportCounts()
     require_in_force(store)
+    _check_importer(store, key)
     now = now.replace(microsecond=0)
     origin_log = store.head().identity.origin
     with fewer_collections():
@@ -170,6 +173,21 @@ def import_rows(
             last = batch[-1].line
             progress("import", last, max(total, last))
     return counts
+
+
+def _check_importer(store: Store, key: SigningKey) -> None:
+    """Refuse at once a key whose actor may not import (not enrolled, or of a role that may not
+    submit observations), rather than row by row."""
+    record = next((r for r in store.key_records() if r.actor == key.name), None)
+    if record is None:
+        raise NotFound(f"no actor {key.name!r} is enrolled", field="key")
+    actor = actor_from(record.actor, record.role, record.affiliation)
+    try:
+        require(actor, Action.SUBMIT_OBSERVATION)
+    except PermissionDenied as exc:
+        raise PermissionDenied(
+            f"{key.name} may not import: {exc.message} (an importer's key is needed)", field="key"
+        ) from exc
 
 
 @contextmanager
