@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ceasefire.cli import client as cli_client
-from ceasefire.cli.log_check import ApiLog
+from ceasefire.cli.client import LogApi
 from ceasefire.cli.main import app as cli
 from ceasefire.errors import VerificationError
 from ceasefire.log.keys import SigningKey
@@ -82,7 +82,7 @@ def test_an_entry_altered_by_the_server_is_caught(service: Service) -> None:  # 
     report = service.mechanism.submit("af_liaison", allegation_body(narrative="At Parachinar."))
     index = service.mechanism.store.find("rm_events", "id", [report])[0]["idx"]
     with cli_client.http_client(URL) as http:
-        honest = ApiLog(http)
+        honest = LogApi(http)
         altered = json.loads(json.dumps(honest.entry(index)))
         altered["envelope"]["body"]["narrative"] = "At Parachinra."
         vkey = service.mechanism.log_key.note_key()
@@ -94,7 +94,7 @@ def test_an_entry_altered_by_the_server_is_caught(service: Service) -> None:  # 
 def test_a_log_that_shrank_is_a_rewritten_history(service: Service, tmp_path: Path) -> None:  # noqa: F811
     service.mechanism.submit("af_liaison", allegation_body(narrative="Shelling (3)."))
     with cli_client.http_client(URL) as http:
-        honest = ApiLog(http)
+        honest = LogApi(http)
         vkey = service.mechanism.log_key.note_key()
         later = honest.checkpoint()
         service.mechanism.submit("af_liaison", allegation_body(narrative="Shelling (4)."))

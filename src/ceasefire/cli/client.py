@@ -19,7 +19,7 @@ import typer
 
 from ceasefire.cli import output
 from ceasefire.cli.common import JsonOption, KeyOption, now, read_document
-from ceasefire.errors import InvalidInput, StorageError
+from ceasefire.errors import InvalidInput, NotFound, StorageError
 from ceasefire.log.keys import VerifierKey
 from ceasefire.services import client as client_service
 from ceasefire.storage.keyfiles import read_key
@@ -272,3 +272,45 @@ def post_command(
     remote = Remote(url, token, log_vkey, receipts)
     posted = post(remote, key, event_type, read_document(body), confidential=confidential)
     report_posted(posted, receipts, json)
+
+
+_LOG = "/api/v1/log"
+
+
+class LogApi:
+    """The log's public answers from a server (``services.log_check.LogSource``), for
+    ``ceasefire log check``."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def checkpoint(self) -> str:
+        return self._get("/checkpoint").text
+
+    def entry(self, index: int) -> Mapping[str, Any]:
+        return self._json(f"/entries/{index}")
+
+    def inclusion(self, index: int, size: int) -> Mapping[str, Any]:
+        return self._json(f"/proof/inclusion?index={index}&size={size}")
+
+    def consistency(self, old: int, new: int) -> Mapping[str, Any]:
+        return self._json(f"/proof/consistency?old={old}&new={new}")
+
+    def _json(self, path: str) -> Mapping[str, Any]:
+        found = self._get(path).json()
+        if not isinstance(found, dict):
+            raise InvalidInput(f"the server's answer to {path} is not a JSON object", field="url")
+        return found
+
+    def _get(self, path: str) -> httpx.Response:
+        try:
+            response = self._http.get(_LOG + path)
+        except httpx.HTTPError as exc:
+            raise InvalidInput(f"cannot reach the server: {exc}", field="url") from exc
+        if response.status_code == 404:
+            raise NotFound(f"the server has no {_LOG}{path}", field="url")
+        if response.status_code != 200:
+            raise InvalidInput(
+                f"the server answered {response.status_code} to {_LOG}{path}", field="url"
+            )
+        return response

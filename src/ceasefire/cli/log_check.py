@@ -9,57 +9,15 @@ hold exits 7 (verification failed); the state file then keeps the checkpoint acc
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import httpx
 import typer
 
 from ceasefire.cli import client, output
 from ceasefire.cli.common import JsonOption, b64
-from ceasefire.errors import InvalidInput, NotFound
+from ceasefire.errors import InvalidInput
 from ceasefire.services import log_check
-
-_LOG = "/api/v1/log"
-
-
-class ApiLog:
-    """The log's public answers from a server (``log_check.LogSource``)."""
-
-    def __init__(self, http: httpx.Client) -> None:
-        self._http = http
-
-    def checkpoint(self) -> str:
-        return self._get("/checkpoint").text
-
-    def entry(self, index: int) -> Mapping[str, Any]:
-        return self._json(f"/entries/{index}")
-
-    def inclusion(self, index: int, size: int) -> Mapping[str, Any]:
-        return self._json(f"/proof/inclusion?index={index}&size={size}")
-
-    def consistency(self, old: int, new: int) -> Mapping[str, Any]:
-        return self._json(f"/proof/consistency?old={old}&new={new}")
-
-    def _json(self, path: str) -> Mapping[str, Any]:
-        found = self._get(path).json()
-        if not isinstance(found, dict):
-            raise InvalidInput(f"the server's answer to {path} is not a JSON object", field="url")
-        return found
-
-    def _get(self, path: str) -> httpx.Response:
-        try:
-            response = self._http.get(_LOG + path)
-        except httpx.HTTPError as exc:
-            raise InvalidInput(f"cannot reach the server: {exc}", field="url") from exc
-        if response.status_code == 404:
-            raise NotFound(f"the server has no {_LOG}{path}", field="url")
-        if response.status_code != 200:
-            raise InvalidInput(
-                f"the server answered {response.status_code} to {_LOG}{path}", field="url"
-            )
-        return response
 
 
 def check(
@@ -84,7 +42,7 @@ def check(
     vkey = client.pinned_vkey(log_vkey)
     accepted = _read_state(state)
     with client.http_client(url) as http:  # tests put the app in process here
-        checked = log_check.check(ApiLog(http), vkey, entry or [], accepted)
+        checked = log_check.check(client.LogApi(http), vkey, entry or [], accepted)
     if state is not None:
         state.write_text(checked.note, encoding="utf-8")
     point = checked.checkpoint
