@@ -188,7 +188,7 @@ def _report(
         if len(refused) > _SHOWN_REJECTS:
             output.info(f"… and {len(refused) - _SHOWN_REJECTS} more (use --rejects FILE)")
     for why in counts.kept:
-        output.info(f"[yellow]not withdrawn[/] {why}")
+        output.info(f"[yellow]not withdrawn:[/] {why}")
     if not withdrawing:
         del summary["withdrawn"]
     output.data(" ".join(f"{k}={v}" for k, v in summary.items()))

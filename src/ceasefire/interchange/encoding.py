@@ -106,8 +106,17 @@ def sniff_delimiter(header_line: str, required: Collection[str], what: str) -> s
     _, delimiter, names = best
     missing = [name for name in required if name not in names]
     raise InvalidInput(
-        f"the header is not a {what} header: with the {_NAMES[delimiter]} delimiter it lacks "
-        f"the columns {', '.join(missing)} (expected {', '.join(required)}; found "
-        f"{header_line[:200]!r})",
+        f"the header is not {_article(what)} {what} header: with the {_NAMES[delimiter]} "
+        f"delimiter it lacks the columns {', '.join(missing)} (expected "
+        f"{', '.join(required)}; found {header_line[:200]!r})",
         field="header",
     )
+
+
+def _article(word: str) -> str:
+    """``a`` or ``an`` before ``word`` as it is read aloud: a capital is read as its letter's
+    name (an ACLED, a UCDP, a GTD, a CSV), a lower-case word by its first vowel."""
+    first = word[:1]
+    if first.isupper():
+        return "an" if first in "AEFHILMNORSX" else "a"
+    return "an" if first in "aeiou" else "a"

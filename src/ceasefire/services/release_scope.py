@@ -54,12 +54,16 @@ def why_not(counts: ImportCounts) -> str | None:
     to be the whole release."""
     if counts.rejected:
         return (
-            f"{counts.rejected} row(s) were refused, and a refused row may be one the release "
+            f"{_rows(counts.rejected)} refused, and a refused row may be one the release "
             "still holds: nothing was withdrawn (fix the rows and import again)"
         )
     if not counts.seen:
         return "the file held no row: nothing was withdrawn"
     return None
+
+
+def _rows(count: int) -> str:
+    return "1 row was" if count == 1 else f"{count:,} rows were"
 
 
 @dataclass(frozen=True)
