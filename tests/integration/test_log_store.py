@@ -179,7 +179,7 @@ def test_forged_cosignature_is_refused(log: ScratchLog) -> None:
     impostor = SigningKey.generate("witness-af")
     forged = cosign(Note.from_text(checkpoint.note), impostor, 1_760_000_000)
     with pytest.raises(PermissionDenied, match="not an enrolled witness key"):
-        witnessing.attach(log.store, checkpoint.size, forged)
+        witnessing.attach(log.store, checkpoint.size, forged, log.tick())
 
 
 def test_log_vkey_names_the_origin(log: ScratchLog) -> None:

@@ -24,8 +24,6 @@ from ceasefire.witness.push import push
 from ceasefire.witness.state import LogState, StateFile
 from tests.witness.conftest import ceasefire
 
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
@@ -50,7 +48,7 @@ def witness_of(store: SqlLogStore, folder: Path, key: SigningKey) -> httpx.Clien
 
     def answer(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/witness/add-checkpoint"
-        reply = add_checkpoint(request.content, state, key, lambda: NOW, {vkey.name})
+        reply = add_checkpoint(request.content, state, key, lambda: datetime.now(UTC), {vkey.name})
         return httpx.Response(
             reply.status, text=reply.body, headers={"content-type": reply.content_type}
         )

@@ -3,21 +3,59 @@
 Only keys enrolled in the log with the role ``witness`` may cosign: the cosignature's name is
 the witness's actor id and its key the actor's enrolled key. A witness cosigns only a checkpoint
 it has opened with the log's key; :func:`cosign_latest` is the co-located witness used by the
-CLI and the demo (a remote witness, following the log over HTTP, comes with the witness issue).
+CLI and the demo. A remote witness (``ceasefire witness``) posts its cosignature over HTTP
+(``api.routes_witness``), and ``ceasefire log push-witness`` attaches those that witnesses
+speaking C2SP tlog-witness answer (``witness.push``): all go through :func:`attach`.
+
+A cosignature's timestamp is when the witness cosigned: "as of then, this is the largest
+consistent tree I have seen" (tlog-cosignature §Format). :func:`attach` therefore keeps, for
+each witness key and checkpoint, one cosignature, and
+
+1. refuses a timestamp later than ``now`` (the server's clock, an argument) by more than
+   :data:`MAX_CLOCK_SKEW`: no witness can have cosigned in the future, and one accepted would
+   stay the newest, so no true cosignature could replace it;
+2. refuses a timestamp earlier than the checkpoint's signing by more than
+   :data:`MAX_CLOCK_SKEW`: no witness can have seen the tree before the log signed it. Every
+   checkpoint is signed at or after the log's genesis, so this refuses any timestamp before the
+   genesis too (0 among them);
+3. replaces the stored cosignature only with a newer one (a later timestamp). An older or
+   identical one changes nothing and is not an error: the witness did cosign that checkpoint,
+   and the store already holds a statement of it at least as recent
+   (:attr:`Attached.stored` is False, :attr:`Attached.kept` the one kept).
+
+The skew allows for the witness's and the server's clocks disagreeing a little, so a witness
+that cosigns at once a checkpoint it has just fetched is not refused.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
-from ceasefire.errors import PermissionDenied
+from ceasefire.errors import InvalidInput, PermissionDenied
 from ceasefire.log.checkpoint import open_checkpoint
 from ceasefire.log.cosignature import cosign, verify_cosignature
 from ceasefire.log.keys import ED25519_COSIGNATURE, SigningKey, VerifierKey
 from ceasefire.log.note import NoteSignature
-from ceasefire.services.ports import CosignatureRow, LogStore
+from ceasefire.services.ports import CosignatureRow, LogStore, StoredCheckpoint
 
 WITNESS_ROLE = "witness"
+
+MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
+"""How far a witness's clock may be from the server's (rules 1 and 2 of the module docstring)."""
+
+TIMESTAMP_FIELD: Final = "cosignature.timestamp"
+
+
+@dataclass(frozen=True)
+class Attached:
+    """What :func:`attach` did with a witness's cosignature of one checkpoint."""
+
+    kept: CosignatureRow
+    """The cosignature the store holds for that witness key and checkpoint now."""
+    stored: bool
+    """Whether it is the one given (False: the store already held one as new or newer)."""
 
 
 def witness_keys(store: LogStore) -> dict[str, VerifierKey]:
@@ -29,8 +67,10 @@ def witness_keys(store: LogStore) -> dict[str, VerifierKey]:
     }
 
 
-def attach(store: LogStore, size: int, signature: NoteSignature) -> int:
-    """Verify a cosignature of the checkpoint at ``size`` and store it; returns its timestamp."""
+def attach(store: LogStore, size: int, signature: NoteSignature, now: datetime) -> Attached:
+    """Verify a cosignature of the checkpoint at ``size``, judge its timestamp against ``now``
+    and the checkpoint, and store it unless the store holds one as new or newer (module
+    docstring)."""
     key = witness_keys(store).get(signature.name)
     if key is None or key.key_id != signature.key_id:
         raise PermissionDenied(
@@ -41,17 +81,57 @@ def attach(store: LogStore, size: int, signature: NoteSignature) -> int:
     log_key = VerifierKey.from_text(store.head().identity.log_vkey)
     _, note = open_checkpoint(checkpoint.note, log_key)
     timestamp = verify_cosignature(note.with_signatures(signature), key)
-    store.add_cosignature(
-        CosignatureRow(size, signature.name, signature.key_id, timestamp, signature.to_line())
+    check_timestamp(timestamp, checkpoint, now)
+    row = CosignatureRow(size, signature.name, signature.key_id, timestamp, signature.to_line())
+    if store.add_cosignature(row):
+        return Attached(row, stored=True)
+    kept = next(
+        (r for r in store.cosignatures(size) if (r.name, r.key_id) == (row.name, row.key_id)),
+        row,  # removed since (a checkpoint is never dropped): answer with the one given
     )
-    return timestamp
+    return Attached(kept, stored=False)
+
+
+def check_timestamp(timestamp: int, checkpoint: StoredCheckpoint, now: datetime) -> None:
+    """Rules 1 and 2 of the module docstring: refuse a cosignature dated in the future, or
+    before the checkpoint it cosigns was signed."""
+    if timestamp > (now + MAX_CLOCK_SKEW).timestamp():
+        raise InvalidInput(
+            f"the cosignature's timestamp {_moment(timestamp)} is in the future: the server's "
+            f"clock reads {_moment(int(now.timestamp()))}, and a witness's clock may be ahead "
+            f"of it by at most {_minutes(MAX_CLOCK_SKEW)}",
+            field=TIMESTAMP_FIELD,
+        )
+    signed = checkpoint.created_at
+    if timestamp < (signed - MAX_CLOCK_SKEW).timestamp():
+        raise InvalidInput(
+            f"the cosignature's timestamp {_moment(timestamp)} is before the checkpoint of "
+            f"size {checkpoint.size} was signed, at {_moment(int(signed.timestamp()))}: no "
+            f"witness can have cosigned it then (a witness's clock may be behind the server's "
+            f"by at most {_minutes(MAX_CLOCK_SKEW)})",
+            field=TIMESTAMP_FIELD,
+        )
 
 
 def cosign_latest(store: LogStore, witness: SigningKey, now: datetime) -> NoteSignature:
-    """Open the latest checkpoint with the log's key, cosign it as ``witness`` and attach it."""
+    """Open the latest checkpoint with the log's key, cosign it as ``witness`` at ``now`` and
+    attach it."""
     checkpoint = store.latest_checkpoint()
     log_key = VerifierKey.from_text(store.head().identity.log_vkey)
     _, note = open_checkpoint(checkpoint.note, log_key)
     signature = cosign(note, witness, int(now.timestamp()))
-    attach(store, checkpoint.size, signature)
+    attach(store, checkpoint.size, signature, now)
     return signature
+
+
+def _moment(timestamp: int) -> str:
+    """``timestamp`` (POSIX seconds) with its UTC date, when it has one."""
+    try:
+        when = datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return str(timestamp)
+    return f"{timestamp} ({when:%Y-%m-%dT%H:%M:%SZ})"
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{span.total_seconds() / 60:g} minutes"

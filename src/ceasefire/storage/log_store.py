@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
-    and_,
     bindparam,
     delete,
     func,
@@ -29,6 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ceasefire.errors import Conflict, NotFound, StorageError
@@ -269,16 +269,27 @@ class SqlLogStore:
             ):
                 yield from (row.size for row in partition)
 
-    def add_cosignature(self, row: CosignatureRow) -> None:
-        """Attach (or replace, for a newer timestamp) a witness's cosignature of a checkpoint."""
-        key = and_(
-            log_cosignatures.c.size == row.size,
-            log_cosignatures.c.name == row.name,
-            log_cosignatures.c.key_id == row.key_id,
-        )
+    def add_cosignature(self, row: CosignatureRow) -> bool:
+        """Attach a witness's cosignature of a checkpoint, replacing that witness key's
+        cosignature of it only with a newer one (a later timestamp); whether it was stored.
+
+        One conditional upsert (``INSERT … ON CONFLICT DO UPDATE … WHERE`` older), so that
+        whatever the order of two writers the newer stays: PostgreSQL re-checks the condition
+        on the row another writer has just committed, where a delete and an insert in turn
+        would each miss the other's row."""
+        upsert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        statement = upsert(log_cosignatures).values(**row.__dict__)
+        newer = statement.on_conflict_do_update(
+            index_elements=[
+                log_cosignatures.c.size,
+                log_cosignatures.c.name,
+                log_cosignatures.c.key_id,
+            ],
+            set_={"timestamp": statement.excluded.timestamp, "line": statement.excluded.line},
+            where=log_cosignatures.c.timestamp < statement.excluded.timestamp,
+        ).returning(log_cosignatures.c.size)  # a row only when inserted or replaced
         with self._engine.connect().execution_options(**WRITE) as connection, connection.begin():
-            connection.execute(delete(log_cosignatures).where(key))
-            connection.execute(insert(log_cosignatures).values(**row.__dict__))
+            return connection.execute(newer).first() is not None
 
     def key_records(self) -> list[KeyRecord]:
         with self._engine.connect() as connection:

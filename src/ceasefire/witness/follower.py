@@ -332,7 +332,7 @@ class Follower:
             ]
         # the copy keeps only cosignatures its own keyring admits
         with contextlib.suppress(CeasefireError):
-            witnessing.attach(self.mirror.store, checkpoint.size, signature)
+            witnessing.attach(self.mirror.store, checkpoint.size, signature, self.clock())
         return []
 
     # --- receipts and peers ------------------------------------------------------------------

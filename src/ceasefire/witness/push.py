@@ -7,14 +7,17 @@ back; a witness of the public witness network (or any C2SP witness, ours include
 consistency proof from that size and the log-signed checkpoint; a witness that knows another
 size answers 409 with it, and the push is made once more from there (a witness that knows
 nothing of the log is at size 0). A 200 carries the cosignature lines: each is attached to the
-checkpoint only if it verifies under a key enrolled in the log with the ``witness`` role
-(``services.witnessing.attach``); any other line is reported, not kept.
+checkpoint only if it verifies under a key enrolled in the log with the ``witness`` role and
+its timestamp is sane against the log's clock (``services.witnessing.attach``); any other line
+is reported, not kept.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final
 
 import httpx
@@ -62,8 +65,16 @@ def request_body(store: LogStore, old: int) -> tuple[int, bytes]:
     return checkpoint.size, ("\n".join(lines) + "\n" + checkpoint.note).encode()
 
 
-def push(store: LogStore, url: str, client: httpx.Client, *, old: int = 0) -> Pushed:
-    """Offer the latest checkpoint to the witness at ``url`` (its add-checkpoint prefix)."""
+def push(
+    store: LogStore,
+    url: str,
+    client: httpx.Client,
+    *,
+    old: int = 0,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Pushed:
+    """Offer the latest checkpoint to the witness at ``url`` (its add-checkpoint prefix);
+    ``clock`` is the log's, which the cosignatures' timestamps are judged against."""
     endpoint = url.rstrip("/") + "/add-checkpoint"
     for _ in range(ATTEMPTS):
         size, body = request_body(store, old)
@@ -78,7 +89,7 @@ def push(store: LogStore, url: str, client: httpx.Client, *, old: int = 0) -> Pu
             continue
         if answer.status_code != 200:
             return Pushed(url, size, answer.status_code, detail=answer.text.strip()[:500])
-        return _attach(store, url, size, answer.text)
+        return _attach(store, url, size, answer.text, clock())
     return Pushed(url, size, 409, detail=f"the witness's size kept changing (last {old})")
 
 
@@ -88,13 +99,13 @@ def push_all(store: LogStore, urls: list[str], *, timeout: float = 10.0) -> list
         return [push(store, url, client) for url in urls]
 
 
-def _attach(store: LogStore, url: str, size: int, text: str) -> Pushed:
+def _attach(store: LogStore, url: str, size: int, text: str, now: datetime) -> Pushed:
     kept: list[str] = []
     refused: list[str] = []
     for line in (line for line in text.splitlines() if line.strip()):
         try:
             signature = NoteSignature.from_line(line)
-            witnessing.attach(store, size, signature)
+            witnessing.attach(store, size, signature, now)
         except CeasefireError as exc:
             refused.append(f"{line[:60]}: {exc}")
         else:
