@@ -120,7 +120,16 @@ def _matches(row: Any, query: ReportFilter) -> bool:
 
 
 DAYS = st.sampled_from([None, date(2025, 10, 14), date(2025, 10, 15), date(2025, 10, 19)])
-PERIODS = st.tuples(DAYS, DAYS).filter(lambda p: None in p or p[0] <= p[1])
+
+
+def _in_order(period: tuple[date | None, date | None]) -> bool:
+    since, until = period
+    return since is None or until is None or since <= until
+
+
+PERIODS: st.SearchStrategy[tuple[date | None, date | None]] = st.tuples(DAYS, DAYS).filter(
+    _in_order
+)
 """``since`` and ``until``: a period that ends before it begins is refused (test_reads)."""
 FILTERS = st.builds(
     lambda period, **filters: ReportFilter(since=period[0], until=period[1], **filters),
