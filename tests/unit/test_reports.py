@@ -642,7 +642,7 @@ def test_claim_of_gives_the_dates_and_the_true_point() -> None:
         31.00575,
         66.40001,
     )
-    assert claim_of(claim(location=None)) == (date(2025, 11, 2), date(2025, 11, 3), None, None)
+    assert claim_of(claim(location=None)) == (date(2025, 10, 30), date(2025, 10, 31), None, None)
 
 
 # --- observations ----------------------------------------------------------------------------

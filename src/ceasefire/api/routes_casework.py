@@ -8,7 +8,7 @@ rests on.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -34,9 +34,12 @@ AsOf = Annotated[
 ]
 
 
-def parse_as_of(text: str | None) -> datetime | None:
-    """``as_of``: a day means the end of that day (UTC); a time must carry its zone."""
-    return None if text is None else moments.parse_as_of(text)
+def parse_as_of(text: str | None, now: datetime | None = None) -> datetime | None:
+    """``as_of``: a day means the end of that day (UTC); a time must carry its zone; on a day
+    within the bound of ``domain.moments`` seen from ``now`` (None: this server's clock)."""
+    if text is None:
+        return None
+    return moments.bounded_as_of(text, now=now or datetime.now(UTC))
 
 
 def _listed(values: list[Any]) -> ListOut:

@@ -11,7 +11,7 @@ import typer
 
 from ceasefire.cli import output
 from ceasefire.cli.casework_common import reading, signing
-from ceasefire.cli.common import AsOption, DatabaseOption, DataOption, JsonOption
+from ceasefire.cli.common import AsOption, DatabaseOption, DataOption, JsonOption, now
 from ceasefire.errors import InvalidInput
 from ceasefire.services import briefs
 from ceasefire.services.reports import viewer_of
@@ -66,7 +66,7 @@ def brief(
         return
     if period is None or day is None:
         raise InvalidInput("name the brief: --period and --date", field="period")
-    request = briefs.brief_request(period, day, edition, checkpoint)
+    request = briefs.brief_request(period, day, edition, checkpoint, day_field="date", now=now())
     kind = briefs.parse_format(format)
     if publish:
         _publish(request, key, data, database_url, json)

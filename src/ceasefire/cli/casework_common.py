@@ -82,8 +82,9 @@ def done(verb: str, what: str, recorded: casework.Recorded, json: bool, **extra:
 
 
 def as_of(text: str | None) -> datetime:
-    """``--as-of``: a day means the end of that day (UTC); a time must carry its zone."""
-    return now() if text is None else moments.parse_as_of(text, field="as-of")
+    """``--as-of``: a day means the end of that day (UTC); a time must carry its zone; within
+    the bound of ``domain.moments`` seen from this machine's clock."""
+    return now() if text is None else moments.bounded_as_of(text, now=now(), field="as-of")
 
 
 def cited(indices: tuple[int, ...]) -> str:

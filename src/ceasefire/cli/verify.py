@@ -11,7 +11,8 @@ import typer
 
 from ceasefire import bootstrap
 from ceasefire.cli import output
-from ceasefire.cli.common import EXIT_CODES, DatabaseOption, DataOption, JsonOption, settings
+from ceasefire.cli.common import EXIT_CODES, DatabaseOption, DataOption, JsonOption, now, settings
+from ceasefire.domain import moments
 from ceasefire.errors import InvalidInput, VerificationError
 from ceasefire.services.bundle import BundleReport, verify_bundle
 from ceasefire.services.confirmation import Confirmation, confirmation
@@ -81,10 +82,12 @@ def _moment(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"not an ISO 8601 time: {text!r}", field="as_of") from None
-    if moment.tzinfo is None:
-        raise InvalidInput(f"expected a time with a zone, found {text!r}", field="as_of")
-    return moment
+        raise InvalidInput(f"not an ISO 8601 time: {moments.quoted(text)}", field="as_of") from None
+    if moment.utcoffset() is None:
+        raise InvalidInput(
+            f"expected a time with a zone, found {moments.quoted(text)}", field="as_of"
+        )
+    return moments.within(moment, now=now())
 
 
 def _verify_bundle(path: Path, log_key: str | None, as_of: datetime | None, json: bool) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from ceasefire.briefs import render as rd
 from ceasefire.briefs.content import compute
 from ceasefire.briefs.model import Brief, Checkpoint
 from ceasefire.briefs.periods import previous, window
+from ceasefire.domain import moments
 from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Actor
 from ceasefire.domain.brief_events import (
@@ -220,11 +221,10 @@ def published_briefs(store: Store) -> list[Published]:
     return found
 
 
-def parse_day(text: str, field: str = "date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"expected a date YYYY-MM-DD, found {text!r:.40}", field=field) from exc
+def parse_day(text: str, field: str = "day", now: datetime | None = None) -> date:
+    """A brief's day, within the bound every "as of" moment keeps (``domain.moments``) seen
+    from ``now`` (None: this machine's clock)."""
+    return moments.bounded_day(text, now=now or datetime.now(UTC), field=field)
 
 
 def parse_format(text: str) -> rd.Format:
@@ -236,12 +236,19 @@ def parse_format(text: str) -> rd.Format:
 
 
 def brief_request(
-    period: str, day: str, edition: str = "public", checkpoint: int | None = None
+    period: str,
+    day: str,
+    edition: str = "public",
+    checkpoint: int | None = None,
+    *,
+    day_field: str = "day",
+    now: datetime | None = None,
 ) -> BriefRequest:
-    """A request from the edges' text, each value checked and named where wrong."""
+    """A request from the edges' text, each value checked and named where wrong (the day as
+    ``day_field``, within the bound seen from ``now``, None: this machine's clock)."""
     return BriefRequest(
         _choice(BriefPeriod, period, "period"),
-        parse_day(day),
+        parse_day(day, day_field, now),
         _choice(Edition, edition, "edition"),
         checkpoint,
     )

@@ -9,7 +9,7 @@ formatters in that language).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -120,6 +120,7 @@ def url_with(request: Request, **changes: object) -> str:
     return request.url.path + ("?" + urlencode(query) if query else "")
 
 
-def parse_as_of(text: str | None) -> datetime | None:
-    """``?as_of=`` as the API reads it: a day means its end (UTC); a time carries its zone."""
-    return moments.parse_as_of(text) if text else None
+def parse_as_of(text: str | None, now: datetime | None = None) -> datetime | None:
+    """``?as_of=`` as the API reads it: a day means its end (UTC); a time carries its zone;
+    within the bound of ``domain.moments`` seen from ``now`` (None: this server's clock)."""
+    return moments.bounded_as_of(text, now=now or datetime.now(UTC)) if text else None
