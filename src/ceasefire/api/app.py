@@ -1,7 +1,9 @@
 """The app factory: one FastAPI application over one store, its routers and its error shape.
 
 ``create_app(settings)`` opens the store and wires the routers; ``ceasefire serve`` runs it
-with uvicorn. The OpenAPI 3.1 document is at ``/api/v1/openapi.json``.
+with uvicorn. The OpenAPI 3.1 document is at ``/api/v1/openapi.json``, its Swagger UI at
+``/api/v1/docs``, served from the copy vendored in ``web/static/vendor/swagger-ui`` (the
+deployment is offline: no CDN).
 """
 
 from __future__ import annotations
@@ -9,8 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Final
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ceasefire import bootstrap
 from ceasefire.api import (
@@ -37,6 +44,7 @@ from ceasefire.settings import Settings
 from ceasefire.web.app import mount as mount_web
 
 API: str = "/api/v1"
+SWAGGER_UI: Final = "/static/vendor/swagger-ui"
 
 
 def create_app(
@@ -68,15 +76,17 @@ def create_app(
         version="1",
         summary="Ceasefire monitoring, verification and enforcement on a signed Merkle log",
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
+        docs_url=None,  # ``_add_docs``: FastAPI's own page loads Swagger UI from a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.resolve_token = resolve_token or (
         lambda token: tokens.resolve(app.state.context.store, token)
     )
+    app.add_middleware(NoSniff)
     problems.install(app)
     ratelimit.install(app, settings)
+    _add_docs(app)
     # --- routers (one line each) ---
     app.include_router(routes_events.router, prefix=API)
     app.include_router(routes_batch.router, prefix=API)
@@ -92,3 +102,48 @@ def create_app(
     app.include_router(routes_briefs.router, prefix=API)
     mount_web(app, settings)
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/api/v1/docs`` (and the OAuth2 redirect page FastAPI's default adds,
+    at its usual address), neither in the OpenAPI document."""
+    redirect = app.swagger_ui_oauth2_redirect_url
+
+    @app.get(f"{API}/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{SWAGGER_UI}/favicon-32x32.png",
+            oauth2_redirect_url=f"{root}{redirect}" if redirect else None,
+        )
+
+    if redirect:
+
+        @app.get(redirect, include_in_schema=False)
+        async def swagger_ui_redirect() -> HTMLResponse:
+            return get_swagger_ui_oauth2_redirect_html()
+
+
+class NoSniff:
+    """``X-Content-Type-Options: nosniff`` on every answer: a browser takes each for the type
+    it declares and never guesses another (an uploaded file served as text is never run as
+    HTML or script). Plain ASGI, so streamed answers pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

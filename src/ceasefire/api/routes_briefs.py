@@ -47,6 +47,7 @@ def published(store: StoreDep) -> ListOut:
     },
 )
 def brief(
+    response: Response,
     store: StoreDep,
     viewer: ViewerDep,
     incident_folds: IncidentFoldsDep,
@@ -63,8 +64,12 @@ def brief(
     kind = brief_service.parse_format(format)
     request = brief_service.brief_request(period, day, edition, checkpoint)
     rendered = brief_service.brief_document(store, request, kind, viewer, incident_folds)
-    return Response(
+    answer = Response(
         rendered.content,
         media_type=rendered.media_type,
         headers={"Digest-SHA256": rendered.sha256},
     )
+    # A Response returned as is drops the headers the dependencies set (``private``'s
+    # Cache-Control and Vary): carried over, as ``GET /api/v1/status`` does.
+    answer.headers.raw.extend(response.headers.raw)
+    return answer

@@ -20,6 +20,7 @@ from ceasefire.api.deps import Context, StoreDep, ViewerDep, context
 from ceasefire.api.filters import parse_bbox
 from ceasefire.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from ceasefire.api.problems import documented
+from ceasefire.api.routes_evidence import content_headers
 from ceasefire.api.schemas import (
     ActorListOut,
     ActorOut,
@@ -206,8 +207,10 @@ def evidence_content(
     views = evidence_service.evidence_of(store, viewer, sha256)
     if not locker.exists(sha256):
         raise NotFound(f"evidence {sha256} is no longer in the locker (erased)", field="sha256")
+    media_type = views[0].metadata.media_type
     return FileResponse(
         locker.path(sha256),
-        media_type=views[0].metadata.media_type,
-        headers={"Cache-Control": PRIVATE, "Vary": "Authorization", "ETag": f'"{sha256}"'},
+        media_type=media_type,
+        headers={"Cache-Control": PRIVATE, "Vary": "Authorization", "ETag": f'"{sha256}"'}
+        | content_headers(views[0].name, media_type),
     )
