@@ -69,6 +69,7 @@ def create_app(
             yield
         finally:
             stopping.set()
+            warmup.finish(app.state.warm_up)
             store.close()
 
     app = FastAPI(

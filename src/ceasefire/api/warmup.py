@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Final
 
 from ceasefire.api.deps import Context
 from ceasefire.services import agreements, geography
 from ceasefire.services.casework import list_cases
 
 _LOG = logging.getLogger(__name__)
+_FINISH_SECONDS: Final = 10.0
 
 
 def start(context: Context, stopping: threading.Event) -> threading.Thread:
@@ -29,6 +31,14 @@ def start(context: Context, stopping: threading.Event) -> threading.Thread:
     )
     thread.start()
     return thread
+
+
+def finish(thread: threading.Thread | None, timeout: float = _FINISH_SECONDS) -> None:
+    """At shutdown, once ``stopping`` is set: let the step in progress end before the store
+    closes under it (a query cut short left its connection to be collected later, and
+    warned), waiting no longer than ``timeout``."""
+    if thread is not None:
+        thread.join(timeout)
 
 
 def _warm(context: Context, stopping: threading.Event) -> None:
