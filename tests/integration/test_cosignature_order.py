@@ -4,29 +4,16 @@ order the cosignatures arrive in, on SQLite and PostgreSQL (``services.witnessin
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from itertools import permutations
-from pathlib import Path
-
-import pytest
 
 from ceasefire.log.cosignature import cosign
 from ceasefire.log.keys import SigningKey
 from ceasefire.log.note import Note
 from ceasefire.services import log as log_service
 from ceasefire.services import witnessing
-from tests.factories import ScratchLog, make_log
-
-
-@pytest.fixture
-def log(database_url: str, tmp_path: Path) -> Iterator[ScratchLog]:
-    found = make_log(database_url, tmp_path / "data")
-    try:
-        yield found
-    finally:
-        found.store.close()
+from tests.factories import ScratchLog
 
 
 def _attach(log: ScratchLog, witness: SigningKey, after: int) -> witnessing.Attached:
