@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from ceasefire.api.routes_evidence import content_headers
+from ceasefire.media.disposition import content_headers
 from tests.api.conftest import Service
 from tests.api.test_evidence_upload import PHOTO, post_signed, upload
 

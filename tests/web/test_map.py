@@ -167,6 +167,8 @@ def test_an_evidence_thumbnail_is_served_only_to_who_may_see_it(
     sha = client.get(f"/api/v1/reports/{luqman}/evidence").json()["items"][0]["sha256"]
     found = client.get(f"/web/evidence/{sha}/content")
     assert found.status_code == 200 and found.headers["content-type"] == "image/png"
+    assert found.headers["x-content-type-options"] == "nosniff"
+    assert found.headers["content-disposition"] == 'inline; filename="luqman-houses.png"'
     assert client.get(f"/web/evidence/{'0' * 64}/content").status_code == 404
 
 

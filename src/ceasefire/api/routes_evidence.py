@@ -20,20 +20,17 @@ size or a metadata member other than the server's own reading is refused before 
 
 A file uploaded but never announced stays in the locker unseen: every read of a file goes
 through its ``evidence.submitted`` events, so no one can download it. A file read back
-(``GET /api/v1/evidence/{sha256}/content``) carries :func:`content_headers`: never sniffed,
-and downloaded rather than shown unless it is an image the pages show.
+(``GET /api/v1/evidence/{sha256}/content``) carries ``media.disposition.content_headers``:
+never sniffed, and downloaded rather than shown unless it is an image the pages show.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Final
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -55,11 +52,6 @@ from ceasefire.settings import Settings
 
 ANY_TYPE: Final = "application/octet-stream"
 MIB: Final = 1024 * 1024
-INLINE_TYPES: Final = frozenset(
-    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/heic"}
-)
-"""Shown in place (the incident page's gallery); every other type is a download. Raster images
-only, named one by one: a type added to the locker later (SVG runs script) is not inline."""
 
 router = APIRouter(tags=["evidence"])
 
@@ -210,32 +202,3 @@ def check_posted(settings: Settings, store: Store, caller: Actor, submission: Su
             actor=caller,
             limits=bootstrap.evidence_limits(settings),
         )
-
-
-def content_headers(name: str, media_type: str) -> dict[str, str]:
-    """The headers of a file read back from the locker: never sniffed (``nosniff``), shown in
-    place only if it is one of :data:`INLINE_TYPES`, else an attachment, under the name it was
-    submitted with (RFC 6266: a quoted ASCII ``filename`` and, for any other name, a UTF-8
-    ``filename*``)."""
-    disposition = "inline" if media_type in INLINE_TYPES else "attachment"
-    base = _clean(re.split(r"[/\\]", name)[-1]) or "evidence"
-    fallback = _clean(_ascii(base)) or "evidence"
-    value = f'{disposition}; filename="{fallback}"'
-    if fallback != base:
-        value += f"; filename*=UTF-8''{quote(base, safe='')}"
-    return {"X-Content-Type-Options": "nosniff", "Content-Disposition": value}
-
-
-def _clean(name: str) -> str:
-    """``name`` without control, format or line-breaking characters (a right-to-left override
-    can disguise an extension), its double quotes and backslashes made harmless, stripped of
-    surrounding spaces and dots."""
-    kept = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
-    return kept.replace('"', "'").replace("\\", "_").strip(" .")
-
-
-def _ascii(name: str) -> str:
-    """``name`` for a client that reads only ``filename``: accents dropped, any other
-    character not in ASCII an underscore."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c if c.isascii() else "_" for c in decomposed if not unicodedata.combining(c))

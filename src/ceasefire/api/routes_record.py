@@ -20,7 +20,6 @@ from ceasefire.api.deps import Context, StoreDep, ViewerDep, context
 from ceasefire.api.filters import parse_bbox
 from ceasefire.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from ceasefire.api.problems import documented
-from ceasefire.api.routes_evidence import content_headers
 from ceasefire.api.schemas import (
     ActorListOut,
     ActorOut,
@@ -32,6 +31,7 @@ from ceasefire.api.schemas import (
 )
 from ceasefire.domain.report_parts import MAX_NAME
 from ceasefire.errors import InvalidInput, NotFound
+from ceasefire.media.disposition import content_headers
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import keys as key_service

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from ceasefire import bootstrap
 from ceasefire.errors import NotFound
+from ceasefire.media.disposition import content_headers
 from ceasefire.services import evidence as evidence_service
 from ceasefire.services import geography, map_data
 from ceasefire.services.casework import list_cases
@@ -81,7 +82,8 @@ def evidence_content(
     return FileResponse(
         locker.path(sha256),
         media_type=views[0].metadata.media_type,
-        headers={"Cache-Control": "private, no-cache", "Vary": "Cookie", "ETag": f'"{sha256}"'},
+        headers={"Cache-Control": "private, no-cache", "Vary": "Cookie", "ETag": f'"{sha256}"'}
+        | content_headers(views[0].name, views[0].metadata.media_type),
     )
 
 
