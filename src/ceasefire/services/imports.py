@@ -34,10 +34,9 @@ from typing import Any, Final, TypeVar
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
-from ceasefire.domain.actors import actor_from
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.policy import Action, require
-from ceasefire.errors import CeasefireError, NotFound, PermissionDenied
+from ceasefire.errors import CeasefireError, PermissionDenied
 from ceasefire.geo import LookupStatus
 from ceasefire.interchange.common import ActMap, Context, Geocoded, Grade
 from ceasefire.interchange.rows import Imported, Reject, Row
@@ -48,6 +47,7 @@ from ceasefire.services.agreements import require_in_force
 from ceasefire.services.log import Submission, append
 from ceasefire.services.ports import Row as RecordRow
 from ceasefire.services.ports import Store
+from ceasefire.services.reports import viewer_of
 
 CHUNK: Final = 5_000
 _YOUNG_THRESHOLD: Final = 50_000
@@ -178,12 +178,8 @@ def import_rows(
 def _check_importer(store: Store, key: SigningKey) -> None:
     """Refuse at once a key whose actor may not import (not enrolled, or of a role that may not
     submit observations), rather than row by row."""
-    record = next((r for r in store.key_records() if r.actor == key.name), None)
-    if record is None:
-        raise NotFound(f"no actor {key.name!r} is enrolled", field="key")
-    actor = actor_from(record.actor, record.role, record.affiliation)
     try:
-        require(actor, Action.SUBMIT_OBSERVATION)
+        require(viewer_of(store, key.name, field="key"), Action.SUBMIT_OBSERVATION)
     except PermissionDenied as exc:
         raise PermissionDenied(
             f"{key.name} may not import: {exc.message} (an importer's key is needed)", field="key"

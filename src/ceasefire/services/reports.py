@@ -318,13 +318,14 @@ def status_note(store: Store, view: ReportView) -> str | None:
     return f"{what} by {envelope['actor']}" + (f": {reason}" if reason else "")
 
 
-def viewer_of(store: LogStore, actor_id: str | None) -> Actor | None:
-    """The actor a command reads as (None: the public)."""
+def viewer_of(store: LogStore, actor_id: str | None, field: str = "as") -> Actor | None:
+    """The actor a command reads (or acts) as (None: the public); NotFound names ``field``
+    when none is enrolled."""
     if actor_id is None:
         return None
     record = next((r for r in store.key_records() if r.actor == actor_id), None)
     if record is None:
-        raise NotFound(f"no actor {actor_id!r} is enrolled", field="as")
+        raise NotFound(f"no actor {actor_id!r} is enrolled", field=field)
     return actor_from(record.actor, record.role, record.affiliation)
 
 
