@@ -86,7 +86,7 @@ def export(
         act=act,
         event_type=event_type,
         party=party,
-        status=None if status == "all" else status,
+        status=status,
         kind=kind,
     )
     linked = incident_service.incident_of(store, folds)

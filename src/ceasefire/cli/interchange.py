@@ -231,7 +231,7 @@ def export(
         act=act,
         event_type=event_type,
         party=party,
-        status=None if status == "all" else status,
+        status=status,
         verification=_verification(verification),
     )
     with bootstrap.opened(settings(data, database_url)) as store:

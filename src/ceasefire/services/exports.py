@@ -33,9 +33,9 @@ class ExportFilter:
     min_lat, max_lon, max_lat), of an agreement act or a dataset's event type
     (``event_type``, matched as a prefix, so ``Battles`` takes every ACLED battle), involving
     ``party`` (alleged or submitting), with the report status ``status`` (active, corrected,
-    withdrawn; None: every one), and whose incident has the verification status
-    ``verification`` (unconfirmed, confirmed, case, dismissed, verified: see
-    ``services.map_data``; a report linked to no incident has none)."""
+    withdrawn; None or ``all``: every one, as ``ReportFilter`` reads it), and whose incident
+    has the verification status ``verification`` (unconfirmed, confirmed, case, dismissed,
+    verified: see ``services.map_data``; a report linked to no incident has none)."""
 
     since: date | None = None
     until: date | None = None
