@@ -154,6 +154,15 @@ def test_the_incident_page_shows_each_report_with_its_evidence(
     assert client.get("/incidents/no-such-incident").status_code == 404
 
 
+def test_the_incident_page_names_each_reports_sector_measured_or_given(
+    client: TestClient, luqman: str
+) -> None:
+    html = client.get(f"/incidents/{luqman}").text
+    assert html.count('data-testid="sector"') == 2
+    assert "Chaman – Spin Boldak (Balochistan – Kandahar)" in html  # the name, not the id
+    assert 'data-testid="place-flag"' not in html  # both sides' places agree with their words
+
+
 def test_the_incident_page_is_in_urdu_when_asked(client: TestClient, luqman: str) -> None:
     html = client.get(f"/incidents/{luqman}", params={"lang": "ur"}).text
     client.cookies.clear()  # the page remembered the language: the next test must not inherit it

@@ -8,12 +8,24 @@ border (with its precision taken into account) and which place a name means.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 from ceasefire.domain.agreements import Agreement
-from ceasefire.domain.report_places import GeoPrecision
+from ceasefire.domain.report_places import GeoPrecision, Location
 from ceasefire.errors import InvalidInput
-from ceasefire.geo import BorderPosition, Gazetteer, Lookup, PlaceKind, default_boundary
+from ceasefire.geo import (
+    BorderPosition,
+    Gazetteer,
+    Lookup,
+    PlaceKind,
+    Side,
+    default_boundary,
+    haversine_km,
+)
+from ceasefire.geo.boundary import COUNTRY_NAMES
 from ceasefire.services.agreements import require_in_force
 from ceasefire.services.ports import Store
 
@@ -33,6 +45,83 @@ def position(
             field="latitude",
         )
     return default_boundary().position(latitude, longitude, precision, agreement.sectors)
+
+
+@dataclass(frozen=True)
+class PlaceCheck:
+    """A report's point measured (its side of the border, its distance from the line, the
+    sector holding it) and what in the report's own words about it the measurement contradicts:
+    one sentence per contradiction, none when all agree. A contradiction is shown, not refused:
+    the established datasets hold such rows (the UCDP GED of Pakistan places a few of its
+    events in Afghanistan), and a monitor weighs them rather than never seeing them."""
+
+    position: BorderPosition
+    """Measured; its ``sector`` is the one the report names unless the point contradicts it,
+    else the one the point lies in (so a report that names no sector still has one)."""
+    flags: tuple[str, ...]
+
+
+def check_place(agreement: Agreement, location: Location) -> PlaceCheck:
+    """:func:`position` of a report's location, and where it contradicts the country and the
+    sector the report names. The uncertainty of the location's precision code is granted: a
+    point whose disc reaches the border agrees with either country, and a point within its
+    radius of a sector's box agrees with that sector. A point in neither country is not
+    flagged: the mechanism's question is which of the two sides, and the shipped boundary leaves
+    out the areas it counts as disputed (UCDP places events on the Line of Control in
+    Pakistan)."""
+    at = position(agreement, location.latitude, location.longitude, location.precision)
+    flags: list[str] = []
+    said = location.country
+    if said is not None and at.side in (Side.PK, Side.AF) and at.side.value != said:
+        flags.append(
+            f"the report says {_country_name(said)}, but the point lies in "
+            f"{COUNTRY_NAMES[at.side.value]}: {at.reason}"
+        )
+    named, sector = location.sector, at.sector
+    if named is not None and named != at.sector:
+        box = next(s.bbox for s in agreement.sectors if s.id == named)  # admission checked it
+        away = _km_outside(box, location.latitude, location.longitude)
+        if at.radius_km is None or away <= at.radius_km:
+            sector = named  # of two boxes that may both hold the point, the one the report names
+        else:
+            flags.append(
+                f"the report names sector {named}, but the point lies {away:.0f} km outside its "
+                f"box, beyond the {at.radius_km:g} km uncertainty of a location given as "
+                f"{location.precision.value!r}"
+            )
+    return PlaceCheck(replace(at, sector=sector), tuple(flags))
+
+
+def check_report_place(agreement: Agreement, body: Mapping[str, Any] | None) -> PlaceCheck | None:
+    """:func:`check_place` of a report's body as its reader sees it; None when the reader sees
+    no location, or sees it blurred: a blurred point is moved on purpose, and a measurement of
+    the true one (how far from the line, which sector) would undo the protection."""
+    location = (body or {}).get("location")
+    if not isinstance(location, Mapping) or "blurred_km" in location:
+        return None
+    return check_place(
+        agreement,
+        Location(
+            float(location["latitude"]),
+            float(location["longitude"]),
+            GeoPrecision(location["precision"]),
+            country=location.get("country"),
+            sector=location.get("sector"),
+        ),
+    )
+
+
+def _country_name(code: str) -> str:
+    return COUNTRY_NAMES.get(code, code)
+
+
+def _km_outside(
+    bbox: tuple[float, float, float, float], latitude: float, longitude: float
+) -> float:
+    """How far a point lies outside a box (west, south, east, north): 0 inside it."""
+    west, south, east, north = bbox
+    nearest_lat, nearest_lon = min(max(latitude, south), north), min(max(longitude, west), east)
+    return float(haversine_km(latitude, longitude, nearest_lat, nearest_lon))
 
 
 def lookup(

@@ -34,6 +34,7 @@ from ceasefire.domain.report_places import GeoPrecision
 from ceasefire.geo.boundary import COUNTRIES_FILE, LINE_FILE, RADIUS_KM
 from ceasefire.services.casework import Folds, list_cases
 from ceasefire.services.evidence import EvidenceView, evidence_for_report
+from ceasefire.services.geography import PlaceCheck, agreement_of, check_report_place
 from ceasefire.services.incidents import (
     Incident,
     IncidentFolds,
@@ -328,11 +329,13 @@ def _places(records: RecordStore, reports: list[str]) -> dict[str, tuple[str, in
 @dataclass(frozen=True)
 class ReportSide:
     """One member report as the viewer may read it (its sources named only for those who may
-    see them), with the evidence the viewer may see and each file's flags."""
+    see them), with the evidence the viewer may see and each file's flags, and its place
+    measured against what it says of it (None when the viewer sees no place, or a blurred one)."""
 
     member: Member
     report: ReportView
     evidence: tuple[EvidenceView, ...]
+    place: PlaceCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,8 @@ class IncidentPage:
     status: MapStatus
     reports: tuple[ReportSide, ...]
     cases: tuple[Case, ...]
+    sectors: Mapping[str, str]
+    """The name of each sector of the agreement in force, by id."""
 
 
 def incident_page(
@@ -353,12 +358,12 @@ def incident_page(
     """An incident with its reports side by side, their evidence and the cases on them."""
     incident = show_incident(store, incident_id, folds)
     cases = cases_on(incident, list_cases(store, folds=case_folds))
-    sides = tuple(
-        ReportSide(
-            member,
-            show_report(store, viewer, member.report),
-            tuple(evidence_for_report(store, viewer, member.report)),
-        )
-        for member in incident.members
-    )
-    return IncidentPage(incident, status_of(incident, cases), sides, tuple(cases))
+    agreement = agreement_of(store)
+    sides = []
+    for member in incident.members:
+        report = show_report(store, viewer, member.report)
+        evidence = tuple(evidence_for_report(store, viewer, member.report))
+        place = check_report_place(agreement, report.body)
+        sides.append(ReportSide(member, report, evidence, place))
+    sectors = {sector.id: sector.name for sector in agreement.sectors}
+    return IncidentPage(incident, status_of(incident, cases), tuple(sides), tuple(cases), sectors)
