@@ -35,8 +35,10 @@ def test_a_report_whose_words_agree_with_its_point_is_not_flagged() -> None:
 
 def test_a_point_in_afghanistan_said_to_be_in_pakistan_is_flagged_with_the_measurement() -> None:
     (flag,) = check_place(AGREEMENT, place(JALALABAD, country="PK")).flags
-    assert flag.startswith("the report says Pakistan, but the point lies in Afghanistan: ")
-    assert "km from the border line" in flag
+    assert flag.startswith("the report says Pakistan, but the point lies in Afghanistan, ")
+    assert flag.endswith(
+        " km from the border line: beyond the 1 km uncertainty of a location given as 'exact'."
+    )
 
 
 def test_a_point_whose_uncertainty_reaches_the_line_agrees_with_either_country() -> None:

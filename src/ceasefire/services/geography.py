@@ -74,8 +74,7 @@ def check_place(agreement: Agreement, location: Location) -> PlaceCheck:
     said = location.country
     if said is not None and at.side in (Side.PK, Side.AF) and at.side.value != said:
         flags.append(
-            f"the report says {_country_name(said)}, but the point lies in "
-            f"{COUNTRY_NAMES[at.side.value]}: {at.reason}"
+            f"the report says {_country_name(said)}, but {at.reason[:1].lower()}{at.reason[1:]}"
         )
     named, sector = location.sector, at.sector
     if named is not None and named != at.sector:
