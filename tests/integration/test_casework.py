@@ -261,6 +261,53 @@ def test_a_penalty_is_imposed_at_the_quorum_and_only_where_the_ladder_supports_i
     refused(mechanism, Conflict, "tr_mediator", ce.PENALTY_EXECUTED, appeal)
 
 
+def imposed(mechanism: Mechanism, case: str) -> str:
+    """Step 1 of the ladder for Pakistan on the finding of ``case``, signed by both mediators."""
+    body = {"party": "pk", "level": 1, "reasons": "the airstrike", "cases": [case]}
+    penalty = mechanism.act("tr_mediator", ce.PENALTY_PROPOSED, body)
+    for mediator in ("tr_mediator", "qa_mediator"):
+        mechanism.act(mediator, ce.PENALTY_SIGNED, {"penalty": penalty, "concurs": True})
+    return penalty
+
+
+def test_a_penalty_is_notified_before_it_is_executed_and_executed_once(
+    mechanism: Mechanism,
+) -> None:
+    penalty = imposed(mechanism, issued(mechanism))
+    note = {"penalty": penalty, "note": "letter delivered to Pakistan's liaison office"}
+
+    early = refused(mechanism, Conflict, "operator", ce.PENALTY_EXECUTED, note)
+    assert early.field == "body.penalty"
+    assert f"penalty {penalty} has not been notified to pk" in early.message
+    mechanism.act("operator", ce.PENALTY_NOTIFIED, note)
+    mechanism.act("operator", ce.PENALTY_NOTIFIED, {**note, "note": "reminder"})  # allowed
+    mechanism.act("operator", ce.PENALTY_EXECUTED, note)
+    executed = mechanism.size() - 1
+
+    again = refused(mechanism, Conflict, "tr_mediator", ce.PENALTY_EXECUTED, note)
+    assert again.message == f"penalty {penalty} was executed at index {executed}"
+    late = refused(mechanism, Conflict, "tr_mediator", ce.PENALTY_NOTIFIED, note)
+    assert f"was executed at index {executed}" in late.message
+    casework, _ = cw.load(mechanism.store, None)
+    assert casework.penalties[penalty].stage == "executed"
+
+
+def test_the_same_step_is_not_proposed_twice_on_the_same_finding(mechanism: Mechanism) -> None:
+    case = issued(mechanism)
+    first = imposed(mechanism, case)
+    proposed_at = mechanism.size() - 3
+    again = {"party": "pk", "level": 1, "reasons": "the airstrike, again", "cases": [case]}
+
+    error = refused(mechanism, Conflict, "qa_mediator", ce.PENALTY_PROPOSED, again)
+
+    assert error.field == "body.cases[0]"
+    assert f"already penalty {first}, proposed at index {proposed_at} and imposed" in error.message
+    unknown = {**again, "cases": ["0" * 32]}
+    assert refused(mechanism, NotFound, "qa_mediator", ce.PENALTY_PROPOSED, unknown).field == (
+        "body.cases[0]"
+    )
+
+
 def test_a_meeting_decision_needs_its_signatures_and_moves_a_deadline(
     mechanism: Mechanism,
 ) -> None:

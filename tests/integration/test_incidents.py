@@ -171,6 +171,36 @@ def test_decisions_on_incidents_that_are_not_there_are_refused(mechanism: Mechan
         incidents.split(mechanism.store, signer, af, [other], "not a member")
 
 
+def test_a_decision_that_would_change_nothing_is_refused_and_appends_nothing(
+    mechanism: Mechanism,
+) -> None:
+    af = mechanism.submit("af_liaison", afghan_account())
+    pk = mechanism.submit("pk_liaison", pakistani_account())
+    signer = mechanism.signer("monitor")
+    incidents.confirm(mechanism.store, signer, af, "Both sides describe the same exchange.")
+    confirmed_at = mechanism.size() - 1
+    size = mechanism.size()
+
+    with pytest.raises(Conflict) as again:
+        incidents.confirm(mechanism.store, signer, af, "Checked again.")
+
+    assert again.value.field == "body.incident"
+    assert again.value.message == (
+        f"incident {af} was already confirmed at index {confirmed_at} with the same reports (2)"
+    )
+    assert mechanism.size() == size
+    seen = mechanism.submit("monitor", observation_body())  # a newcomer joins the incident
+    assert groups(mechanism) == of({af, pk, seen})
+    incidents.confirm(mechanism.store, signer, af, "The monitors' observation belongs too.")
+
+    incidents.split(mechanism.store, signer, af, [pk], "Two exchanges, hours apart.")
+    incidents.merge(mechanism.store, signer, pk, af, "The same exchange after all.")
+    merged_at = mechanism.size() - 1
+    with pytest.raises(NotFound) as gone:
+        incidents.merge(mechanism.store, signer, pk, af, "The same exchange after all.")
+    assert gone.value.message == f"no incident {pk}: merged into {af} at index {merged_at}"
+
+
 def test_a_stale_decision_in_the_log_changes_nothing_and_says_why(mechanism: Mechanism) -> None:
     af = mechanism.submit("af_liaison", afghan_account())
     other = mechanism.submit("af_liaison", elsewhere())

@@ -63,6 +63,8 @@ class Driver:
     folder: Path
     reports: list[Tracked] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    holders: dict[str, str] = field(default_factory=dict)
+    """File → the persona holding it: its submitter, then whoever it was transferred to."""
     pending: list[Submission] = field(default_factory=list)
     count: int = 0
 
@@ -181,20 +183,27 @@ class Driver:
             body["report"] = readable[choice % len(readable)].id
         self.sign(persona, events.EVIDENCE_SUBMITTED, body, confidential)
         self.files.append(blob.sha256)
+        self.holders[blob.sha256] = persona
 
     def custody(self, choice: int) -> None:
         if not self.files:
             return
         action = CUSTODY[choice % len(CUSTODY)]
         body = {"sha256": self.files[choice % len(self.files)], "action": action}
+        sha256 = body["sha256"]
+        # staff see every file; a party may record custody only of files it may see, and only
+        # the holder of a file hands it on or seals it
+        persona = ("monitor", "tr_mediator")[choice % 2]
+        if action in ("transferred", "sealed"):
+            persona = self.holders[sha256]
         if action == "transferred":
-            body["to"] = "tr-mediator-1"
+            receiver = "monitor" if persona == "tr_mediator" else "tr_mediator"
+            body["to"] = PERSONAS[receiver][0]
+            self.holders[sha256] = receiver
         if choice % 3 == 0:
             body["note"] = f'Seal {choice} checked; "intact" — ختم سالم'
         if action == "analysed":
             body["tool"] = "exiftool 12.57"
-        # staff see every file; a party may record custody only of files it may see
-        persona = ("monitor", "tr_mediator")[choice % 2]
         self.sign(persona, events.CUSTODY_RECORDED, body, False)
 
 

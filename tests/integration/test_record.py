@@ -401,6 +401,65 @@ def test_a_transfer_to_an_actor_nobody_enrolled_is_not_found(
     ]
 
 
+def test_only_the_holder_of_a_file_hands_it_on_and_anyone_who_sees_it_views_it(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    added = mechanism.add_evidence("af_liaison", statement(tmp_path))
+    submitted = mechanism.size() - 1
+    mechanism.custody("monitor", added.sha256, "viewed", note="in the review room")
+    with refused(mechanism, PermissionDenied) as exc:
+        mechanism.custody("monitor", added.sha256, "transferred", to="tr-mediator-1")
+    assert exc.value.field == "actor"
+    assert exc.value.message == (
+        f"file {added.sha256} is held by af-liaison-1 (since index {submitted}); monitor-1 "
+        "does not hold it and may not transfer it"
+    )
+    with refused(mechanism, PermissionDenied):
+        mechanism.custody("monitor", added.sha256, "sealed")
+
+    mechanism.custody("af_liaison", added.sha256, "transferred", to="monitor-1")
+    with refused(mechanism, PermissionDenied) as exc:  # handed on: af-liaison-1 holds it no more
+        mechanism.custody("af_liaison", added.sha256, "transferred", to="tr-mediator-1")
+    assert "held by monitor-1" in exc.value.message
+    with refused(mechanism, Conflict) as to_itself:
+        mechanism.custody("monitor", added.sha256, "transferred", to="monitor-1")
+    assert to_itself.value.field == "body.to"
+    mechanism.custody("monitor", added.sha256, "transferred", to="tr-mediator-1")
+    mechanism.custody("tr_mediator", added.sha256, "sealed")
+
+
+def test_a_batch_sees_the_transfers_before_it_in_the_batch(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    added = mechanism.add_evidence("monitor", statement(tmp_path))
+
+    def handling(persona: str, action: str, to: str | None = None) -> Envelope:
+        body = {"sha256": added.sha256, "action": action} | ({"to": to} if to else {})
+        key = mechanism.key(persona)
+        envelope, _ = sign_event(
+            key,
+            log=ORIGIN,
+            actor=key.name,
+            type=events.CUSTODY_RECORDED,
+            time=mechanism.tick(),
+            body=body,
+        )
+        return envelope
+
+    with refused(mechanism, PermissionDenied) as exc:
+        append(
+            mechanism,
+            handling("monitor", "transferred", "tr-mediator-1"),
+            handling("monitor", "sealed"),
+        )
+    assert exc.value.field == "batch[1].actor"
+    append(
+        mechanism,
+        handling("monitor", "transferred", "tr-mediator-1"),
+        handling("tr_mediator", "sealed"),
+    )
+
+
 def test_an_observer_records_no_custody(mechanism: Mechanism, tmp_path: Path) -> None:
     added = mechanism.add_evidence("monitor", statement(tmp_path))
     with refused(mechanism, PermissionDenied) as exc:

@@ -123,7 +123,13 @@ class Casework:
                     case, event, self.agreement, strict=self.strict, role=role
                 )
         elif isinstance(body, ce.PenaltyProposed):
-            self.penalties[event.id] = pn.propose(event, self.agreement, self.strict)
+            self.penalties[event.id] = pn.propose(
+                event,
+                self.agreement,
+                self.strict,
+                cases=self.cases,
+                earlier=self.penalties.values(),
+            )
         elif event.type in ce.PENALTY_TYPES:
             penalty = self._find(self.penalties, _field(body, "penalty"), "penalty", "body.penalty")
             if penalty is not None:

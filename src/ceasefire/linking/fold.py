@@ -7,6 +7,12 @@ been linked, so that the new version takes its place) and no longer counts as a 
 longer fits (the incident was merged away meanwhile) changes nothing and is kept with the
 reason, so that every witness folds the same log to the same incidents and the same notes.
 Confidential reports are not linked: an incident must not reveal that one exists.
+
+:func:`check_decision` is the rule for what a decision must change, applied twice: here, where a
+decision that fits no longer is kept as refused, and by ``services.incidents`` before a decision
+is signed, which refuses it with the same reason and appends nothing. A confirmation of an
+incident already confirmed with the same reports changes nothing, and is refused; once a new
+report has joined, confirming again is how a monitor says the newcomer belongs.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from typing import Any
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
 from ceasefire.domain.incident_events import (
+    INCIDENT_MERGED,
     INCIDENT_TYPES,
     IncidentConfirmed,
+    IncidentEvent,
     IncidentMerged,
     IncidentSplit,
     parse_incident_event,
 )
-from ceasefire.errors import CeasefireError
+from ceasefire.errors import CeasefireError, Conflict, NotFound
 from ceasefire.linking.linker import Decision, Linker
 from ceasefire.linking.model import sighting_from_body
 
@@ -56,6 +64,9 @@ class IncidentState:
     gone: dict[str, str] = field(default_factory=dict)
     """Reports detached because they were withdrawn or corrected: report → why."""
     overrides: list[Override] = field(default_factory=list)
+    confirmations: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    """Incident → the index of its latest confirmation and its members then (whether it is
+    confirmed still is the linker's: a split or a merge clears it)."""
 
     def incidents(self) -> dict[str, tuple[str, ...]]:
         """Incident → its live members (withdrawn and superseded reports left out)."""
@@ -70,6 +81,24 @@ class IncidentState:
         if report_id not in self.indexes:
             return None
         return self.linker.incident_of(report_id)
+
+    def members(self, incident: str, where: str = "body.incident") -> tuple[str, ...]:
+        """The incident's members as the linker holds them (a withdrawn report that was an
+        incident of its own is still its member); NotFound (at ``where``) if there is no such
+        incident, saying where it went if it was merged away."""
+        try:
+            return self.linker.members(incident)
+        except NotFound:
+            merged = next(
+                (
+                    o
+                    for o in reversed(self.overrides)
+                    if o.type == INCIDENT_MERGED and o.incident == incident and o.refused is None
+                ),
+                None,
+            )
+            went = "" if merged is None else f": merged into {merged.into} at index {merged.index}"
+            raise NotFound(f"no incident {incident}{went}", field=where) from None
 
 
 def fold(state: IncidentState, entries: Iterable[pj.Entry], size: int) -> IncidentState:
@@ -146,15 +175,55 @@ def _drop(state: IncidentState, report_id: str, why: str) -> None:
         state.gone[report_id] = why
 
 
+def check_decision(state: IncidentState, decision: IncidentEvent) -> None:
+    """Refuse a decision that would change nothing on the incidents as ``state`` holds them:
+    a confirmation of an incident confirmed already with the same reports, a split naming a
+    report that is not in the incident or taking all of its reports, a decision on an
+    incident there is not (merged away, say). An incident merged into itself or a split of
+    no report are refused by their parsers."""
+    match decision:
+        case IncidentConfirmed(incident):
+            members = state.members(incident)
+            earlier = state.confirmations.get(incident)
+            if state.linker.is_confirmed(incident) and earlier and earlier[1] == members:
+                raise Conflict(
+                    f"incident {incident} was already confirmed at index {earlier[0]} with the "
+                    f"same reports ({len(members)})",
+                    field="body.incident",
+                )
+        case IncidentSplit(incident, reports):
+            members = state.members(incident)
+            for i, report in enumerate(reports):
+                if report not in members:
+                    now = state.incident_of(report)
+                    found = "" if now is None else f" (it is in incident {now})"
+                    raise Conflict(
+                        f"report {report} is not in incident {incident}{found}",
+                        field=f"body.reports[{i}]",
+                    )
+            if len(reports) >= len(members):
+                raise Conflict(
+                    f"a split must leave some reports in incident {incident}: all "
+                    f"{len(members)} of them would leave it, and they would form the same "
+                    "incident under another name",
+                    field="body.reports",
+                )
+        case IncidentMerged(incident, into):
+            state.members(incident)
+            state.members(into, "body.into")
+
+
 def _decide(state: IncidentState, entry: pj.Entry, body: Mapping[str, Any]) -> None:
     decision = parse_incident_event(entry.type, body)
     linker = state.linker
     result: str | None = None
     refused: str | None = None
     try:
+        check_decision(state, decision)
         match decision:
             case IncidentConfirmed(incident):
                 result = linker.confirm(incident)
+                state.confirmations[incident] = (entry.index, state.members(incident))
             case IncidentSplit(incident, reports):
                 result = linker.split(incident, reports)
             case IncidentMerged(incident, into):

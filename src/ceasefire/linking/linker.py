@@ -163,6 +163,12 @@ class Linker:
     def incident_of(self, report_id: str) -> str:
         return self._incident[self._known(report_id)]
 
+    def members(self, incident: str) -> tuple[str, ...]:
+        """The incident's member report ids, in the order they were added (NotFound if there
+        is no such incident): one incident's, without listing them all."""
+        ids = self._cols.ids
+        return tuple(ids[r] for r in self._existing(incident))
+
     def is_confirmed(self, incident: str) -> bool:
         return incident in self._confirmed
 

@@ -4,7 +4,9 @@ The incidents are folded from the log (:mod:`ceasefire.linking.fold`) and kept p
 carried forward as the log grows: linking is incremental, so a new report is matched against
 the incidents there are, not re-clustered with everything. The cache is keyed by the log's size,
 read from the database on each call, so several workers never serve a stale answer. Decisions
-(confirm, split, merge) are signed events like every other change of state.
+(confirm, split, merge) are signed events like every other change of state; one that would
+change nothing (confirming again what is confirmed with the same reports, splitting off every
+report) is refused before it is signed (``linking.fold.check_decision``).
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from ceasefire.domain.incident_events import (
     INCIDENT_MERGED,
     INCIDENT_NAMESPACES,
     INCIDENT_SPLIT,
+    IncidentEvent,
+    IncidentMerged,
     parse_incident_event,
 )
 from ceasefire.domain.report_places import GeoPrecision
 from ceasefire.domain.reports import parse_report, public_view
-from ceasefire.errors import Conflict, NotFound
+from ceasefire.errors import NotFound
 from ceasefire.geo import BorderPosition, default_boundary
-from ceasefire.linking.fold import IncidentState, Override, fold
+from ceasefire.linking.fold import IncidentState, Override, check_decision, fold
 from ceasefire.linking.linker import Decision
 from ceasefire.services.casework import Recorded, Signer
 from ceasefire.services.entries import public_entries
@@ -211,7 +215,6 @@ def show_incident(store: Store, incident_id: str, folds: IncidentFolds | None = 
 
 def confirm(store: Store, signer: Signer, incident: str, note: str | None = None) -> Recorded:
     """A monitor has checked that the incident's reports describe one event."""
-    show_incident(store, incident)
     body: dict[str, Any] = {"incident": incident} | ({"note": note} if note else {})
     return _record(store, signer, INCIDENT_CONFIRMED, body)
 
@@ -220,32 +223,42 @@ def split(
     store: Store, signer: Signer, incident: str, reports: Sequence[str], reason: str
 ) -> Recorded:
     """These reports describe another event: they leave the incident and form their own."""
-    found = show_incident(store, incident)
-    members = {m.report for m in found.members}
-    strangers = [r for r in reports if r not in members]
-    if strangers:
-        raise Conflict(f"report {strangers[0]} is not in incident {incident}", field="reports")
-    if len(set(reports)) >= len(members):
-        raise Conflict(f"a split must leave some reports in incident {incident}", field="reports")
     body = {"incident": incident, "reports": list(reports), "reason": reason}
     return _record(store, signer, INCIDENT_SPLIT, body)
 
 
 def merge(store: Store, signer: Signer, incident: str, into: str, reason: str) -> Recorded:
     """The two incidents are one event: ``incident``'s reports join ``into``."""
-    show_incident(store, incident)
-    show_incident(store, into)
     body = {"incident": incident, "into": into, "reason": reason}
     return _record(store, signer, INCIDENT_MERGED, body)
 
 
 def _record(store: Store, signer: Signer, kind: str, body: dict[str, Any]) -> Recorded:
-    """Sign and append one decision, its body parsed first (errors name its fields)."""
-    parse_incident_event(kind, body)
+    """Sign and append one decision, its body parsed first (errors name its fields) and held
+    against the incidents as they stand: a decision that would change nothing is refused
+    here, with the reason the fold would give it, and nothing is appended.
+
+    The log's admission does not fold the incidents, so a decision signed elsewhere and
+    posted as an event is admitted all the same; if it no longer fits, the fold keeps it as
+    refused, with that reason (a race between two monitors ends the same way)."""
+    decision = parse_incident_event(kind, body)
+    IncidentFolds().read(store, lambda state: _check(state, decision))
     appended, envelope = submit(
         store, signer.key, kind, body, log_key=signer.log_key, clock=signer.clock
     )
     return Recorded(envelope.id, appended, body)
+
+
+def _check(state: IncidentState, decision: IncidentEvent) -> None:
+    """The fold's rule (:func:`check_decision`), and that each incident named is one the
+    record shows: an incident whose every report was withdrawn is no longer listed."""
+    named = [("body.incident", decision.incident)]
+    if isinstance(decision, IncidentMerged):
+        named.append(("body.into", decision.into))
+    for where, incident in named:
+        if all(r in state.gone for r in state.members(incident, where)):
+            raise NotFound(f"no incident {incident}", field=where)
+    check_decision(state, decision)
 
 
 def _incident(

@@ -22,6 +22,7 @@ from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, 
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.brief_events import BRIEF_TYPES, brief_published
 from ceasefire.domain.casework_events import CASEWORK_TYPES
+from ceasefire.domain.custody import Handling, check_handling
 from ceasefire.domain.incident_events import (
     INCIDENT_TYPES,
     IncidentMerged,
@@ -402,18 +403,33 @@ class Admission:
                     )
 
     def _custody(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
+        """A handling of a file the actor may see; a transfer or a seal only by a holder of
+        the file (``domain.custody``)."""
         require(actor, Action.RECORD_CUSTODY)
         recorded = events.custody_recorded(content)
         if not self.may_see_evidence(actor, recorded.sha256):
             raise NotFound(f"no evidence {recorded.sha256} in the locker", field="body.sha256")
         if recorded.to is not None and not self._keyring.keys_of(recorded.to):
             raise NotFound(f"no actor {recorded.to!r} is enrolled", field="body.to")
+        chain = self._custody_chain(recorded.sha256)
+        check_handling(recorded.sha256, chain, entry.actor, recorded.action, recorded.to)
+
+    def _custody_chain(self, sha256: str) -> list[Handling]:
+        """The file's chain of custody so far (its submissions first), in log order: the
+        stored rows and this batch's."""
+        rows = sorted(self._find(pj.CUSTODY, "sha256", sha256), key=lambda r: int(r["idx"]))
+        return [
+            Handling(r["idx"], events.CustodyAction(r["action"]), r["actor"], r["to_actor"])
+            for r in rows
+        ]
 
     # -- incidents --------------------------------------------------------------------------
 
     def _incident(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         """A decision on an incident names public reports the record holds; whether they still
-        form that incident is the linker's business (``services.incidents``)."""
+        form that incident is the linker's business: ``services.incidents`` refuses one that
+        would change nothing before signing it, and the fold keeps one that no longer fits
+        (raced, or posted from elsewhere) as refused, with the reason."""
         require(actor, Action.LINK_INCIDENTS)
         decision = parse_incident_event(entry.type, content)
         named = [("body.incident", decision.incident)]
