@@ -27,6 +27,8 @@ from ceasefire.storage.log_store import SqlLogStore
 SCENARIO: Final = Path(__file__).resolve().parents[2] / "scenarios" / "istanbul-2025.yaml"
 WITNESSES: Final = ("witness-pk", "witness-af")
 COSIGNED_AT: Final = datetime(2025, 12, 1, 12, 0, tzinfo=UTC)
+DEMO_SIZE: Final = 123
+"""The entries the scenario leaves in the log (its last checkpoint's size)."""
 
 
 def play(data: Path, database_url: str | None = None) -> Settings:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ceasefire import bootstrap
+from ceasefire.cli.common import EXIT_VERIFICATION_FAILED
 from ceasefire.cli.main import app
 from ceasefire.log.bundle_format import BundleError
 from ceasefire.log.checkpoint import Checkpoint, sign_checkpoint
@@ -22,9 +23,11 @@ from ceasefire.log.keys import SigningKey
 from ceasefire.log.note import Note
 from ceasefire.services import casework
 from ceasefire.services.bundle import export_bundle, verify_bundle
+from ceasefire.services.ports import CosignatureRow
 from ceasefire.settings import Settings
+from ceasefire.storage.keyfiles import read_key
 from ceasefire.storage.log_store import SqlLogStore
-from tests.bundle.conftest import COSIGNED_AT, WITNESSES
+from tests.bundle.conftest import COSIGNED_AT, DEMO_SIZE, WITNESSES
 from tests.bundle.helpers import Line, changed, find, leaf, lines, with_leaf, write
 
 # --- round trip ----------------------------------------------------------------------------------
@@ -95,11 +98,12 @@ def test_cli_exports_and_verifies_with_a_verdict(bundle_file: Path, tmp_path: Pa
     assert exported.exit_code == 0, exported.output
     assert out.read_bytes() == bundle_file.read_bytes()
     assert verified.exit_code == 0, verified.output
-    assert "ok: ceasefire.demo/pak-afg-2025 at size 122 verifies" in verified.output
-    assert "checkpoint 122: confirmed under the agreement's witness policy" in verified.output
+    assert f"ok: ceasefire.demo/pak-afg-2025 at size {DEMO_SIZE} verifies" in verified.output
+    confirmed = f"checkpoint {DEMO_SIZE}: confirmed under the agreement's witness policy"
+    assert confirmed in verified.output
     report = json.loads(as_json.output)
     assert report["ok"] is True
-    assert report["confirmation"]["latest_confirmed_size"] == 122
+    assert report["confirmation"]["latest_confirmed_size"] == DEMO_SIZE
     assert report["status"]["status"] in ("holding", "strained", "breached")
 
 
@@ -111,7 +115,7 @@ def test_export_refuses_a_size_without_a_checkpoint(bundle_file: Path) -> None:
     result = runner.invoke(app, args)
 
     assert result.exit_code == 3
-    assert "expected a size of 1 to 122, found 999" in result.output
+    assert f"expected a size of 1 to {DEMO_SIZE}, found 999" in result.output
     assert not out.exists()
 
 
@@ -156,7 +160,8 @@ def test_a_removed_and_renumbered_entry_breaks_the_checkpoint_at_its_size(
             records[position]["index"] -= 1
         records[0]["size"] -= 1
         records[-1]["entries"] -= 1
-        records = [r for r in records if not (r.get("kind") == "checkpoint" and r["size"] == 122)]
+        last = (r.get("kind") == "checkpoint" and r["size"] == DEMO_SIZE for r in records)
+        records = [r for r, dropped in zip(records, list(last), strict=True) if not dropped]
         records[-1]["checkpoints"] -= 1
         return records
 
@@ -204,7 +209,7 @@ def test_a_forged_cosignature_is_named_by_witness_and_size(
 
     assert not result.ok
     assert [p.where for p in result.verify.problems] == [
-        "cosignature by witness-pk of checkpoint 122"
+        f"cosignature by witness-pk of checkpoint {DEMO_SIZE}"
     ]
 
 
@@ -219,7 +224,7 @@ def _cut(data: bytes, how: str) -> bytes:
 @pytest.mark.parametrize(
     ("how", "reason"),
     [
-        ("last byte", "line 260: the last line is cut off"),
+        ("last byte", "line 262: the last line is cut off"),
         ("mid-line", "the last line is cut off"),
         ("at a line", "line 50: the file ends without its end record: truncated"),
     ],
@@ -299,7 +304,7 @@ def test_cli_exits_7_naming_the_bad_entry_and_the_bad_file(
 
 @settings(max_examples=25)
 @given(
-    index=st.integers(min_value=0, max_value=121),
+    index=st.integers(min_value=0, max_value=DEMO_SIZE - 1),
     offset=st.integers(min_value=0, max_value=10_000),
     xor=st.integers(min_value=1, max_value=255),
 )
@@ -313,3 +318,27 @@ def test_any_single_byte_flip_in_an_entry_is_caught_at_that_entry(
 
     first = result.verify.first_problem
     assert first is not None and first.index == index
+
+
+def test_verify_refuses_a_cosignature_dated_after_the_readers_clock(
+    scenario_store: tuple[SqlLogStore, Path], tmp_path: Path
+) -> None:
+    """A cosignature stored behind the server's back (its own check refuses one from the
+    future), dated a day ahead: ``verify`` judges it by the reader's clock, on the database
+    and in a bundle of it."""
+    store, data = scenario_store
+    latest = store.latest_checkpoint()
+    ahead = int(datetime.now(UTC).timestamp()) + 86_400
+    line = cosign(Note.from_text(latest.note), read_key(data / "keys" / "witness-af.key"), ahead)
+    row = CosignatureRow(latest.size, line.name, line.key_id, ahead, line.to_line())
+    assert store.add_cosignature(row)
+    bundle = tmp_path / "ahead.jsonl"
+    with bundle.open("wb") as stream:
+        export_bundle(store, stream)
+    runner = CliRunner()
+    url = store.engine.url.render_as_string(hide_password=False)
+    for where in (["--data", str(data), "--database-url", url], ["--bundle", str(bundle)]):
+        verified = runner.invoke(app, ["verify", *where])
+        assert verified.exit_code == EXIT_VERIFICATION_FAILED, verified.output
+        assert f"cosignature by witness-af of checkpoint {latest.size}" in verified.output
+        assert "no witness can have cosigned in the future" in verified.output

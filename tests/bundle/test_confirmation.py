@@ -26,6 +26,7 @@ from ceasefire.services import witnessing
 from ceasefire.services.confirmation import confirmation, policy_for
 from ceasefire.services.ports import LogIdentity
 from ceasefire.settings import Settings
+from tests.bundle.conftest import DEMO_SIZE
 from tests.record_factories import Mechanism, make_mechanism
 
 with warnings.catch_warnings():
@@ -210,11 +211,12 @@ def test_cli_prints_the_policy_and_verify_says_the_checkpoint_is_confirmed(
     assert policy.exit_code == 0, policy.output
     assert parse_policy(policy.output).quorum == "group/parties"
     assert verified.exit_code == 0, verified.output
-    assert "checkpoint 122: confirmed under the agreement's witness policy" in verified.output
+    confirmed = f"checkpoint {DEMO_SIZE}: confirmed under the agreement's witness policy"
+    assert confirmed in verified.output
     assert json.loads(as_json.output)["confirmation"] == {
-        "checkpoint_size": 122,
+        "checkpoint_size": DEMO_SIZE,
         "cosigners": ["witness-af", "witness-pk"],
         "quorum_met": True,
-        "latest_confirmed_size": 122,
+        "latest_confirmed_size": DEMO_SIZE,
         "problem": None,
     }

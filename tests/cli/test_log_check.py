@@ -4,6 +4,7 @@ checkpoint, its own entries' inclusion, and that the log grew without being rewr
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ from ceasefire.cli import client as cli_client
 from ceasefire.cli.client import LogApi
 from ceasefire.cli.main import app as cli
 from ceasefire.errors import VerificationError
+from ceasefire.log.cosignature import cosign
 from ceasefire.log.keys import SigningKey
+from ceasefire.log.note import Note
 from ceasefire.services import log_check
 from tests.api.conftest import Service
 from tests.cli.test_client_mode import service  # noqa: F401 (the app in process)
@@ -50,6 +53,7 @@ def test_a_party_checks_its_entries_and_that_the_log_only_grew(
         "root_hash": answer["root_hash"],
         "entries": [],
         "since": size,
+        "cosigned": {},
     }
 
 
@@ -107,3 +111,108 @@ def test_a_log_that_shrank_is_a_rewritten_history(service: Service, tmp_path: Pa
 
         with pytest.raises(VerificationError, match="the log shrank"):
             log_check.check(_Older(honest, {}), vkey, [], accepted=newest)
+
+
+# --- witnesses' cosignatures (--witness-vkey) --------------------------------------------------
+
+WITNESS = SigningKey.generate("witness.example/pk")
+
+
+class Cosigning(LogApi):
+    """The server's answers, its checkpoint cosigned by WITNESS at ``at`` (None: not cosigned)."""
+
+    at: int | None = None
+
+    def checkpoint(self) -> str:
+        note = Note.from_text(super().checkpoint())
+        if self.at is None:
+            return note.to_text()
+        return note.with_signatures(cosign(note, WITNESS, self.at)).to_text()
+
+
+@pytest.fixture
+def cosigning(monkeypatch: pytest.MonkeyPatch) -> type[Cosigning]:
+    monkeypatch.setattr(cli_client, "LogApi", Cosigning)
+    Cosigning.at = None
+    return Cosigning
+
+
+def _now() -> int:
+    return int(datetime.now(UTC).timestamp())
+
+
+def test_a_pinned_witness_cosignature_is_shown_and_one_from_the_future_refused(
+    service: Service,  # noqa: F811
+    cosigning: type[Cosigning],
+) -> None:
+    witness = ("--witness-vkey", WITNESS.cosignature_key().to_text())
+    assert f"not cosigned by {WITNESS.name}" in check(service, *witness)
+    cosigning.at = _now() - 60
+    assert f"cosigned by {WITNESS.name} at {cosigning.at} (" in check(service, *witness)
+    answer = json.loads(check(service, *witness, "--json"))
+    assert answer["cosigned"] == {WITNESS.name: cosigning.at}
+    cosigning.at = _now() + 3600
+    refused = check(service, *witness, code=7)
+    assert "no witness can have cosigned in the future" in refused
+    assert f"{WITNESS.name}'s cosignature of the tree of {service.size()} entries" in refused
+
+
+def test_a_witness_that_went_back_is_refused_and_both_checkpoints_are_kept(
+    service: Service,  # noqa: F811
+    cosigning: type[Cosigning],
+    tmp_path: Path,
+) -> None:
+    state, witness = tmp_path / "accepted", ("--witness-vkey", WITNESS.cosignature_key().to_text())
+    cosigning.at = _now()
+    check(service, "--state", str(state), *witness)
+    accepted, size = state.read_text(encoding="utf-8"), service.size()
+    service.mechanism.submit("af_liaison", allegation_body(narrative="Shelling (5)."))
+    cosigning.at = _now() - 120  # the larger tree, cosigned before the smaller one
+    refused = check(service, "--state", str(state), *witness, code=7)
+    assert f"witness {WITNESS.name} cosigned the tree of {size} entries" in " ".join(
+        refused.split()
+    )
+    assert state.read_text(encoding="utf-8") == accepted  # the state keeps the one accepted
+    presented = (tmp_path / "accepted.refused").read_text(encoding="utf-8")
+    assert presented.startswith(f"{ORIGIN}\n{size + 1}\n") and WITNESS.name in presented
+    cosigning.at = _now()  # the witness moves on: accepted again
+    check(service, "--state", str(state), *witness)
+    assert state.read_text(encoding="utf-8").startswith(f"{ORIGIN}\n{size + 1}\n")
+
+
+def test_an_older_cosignature_of_the_accepted_checkpoint_is_a_warning_and_the_newer_is_kept(
+    service: Service,  # noqa: F811
+    cosigning: type[Cosigning],
+    tmp_path: Path,
+) -> None:
+    state, witness = tmp_path / "accepted", ("--witness-vkey", WITNESS.cosignature_key().to_text())
+    newer = cosigning.at = _now()
+    check(service, "--state", str(state), *witness)
+    accepted = state.read_text(encoding="utf-8")
+    for older in (newer - 60, None):  # an older cosignature, then none at all
+        cosigning.at = older
+        out = check(service, "--state", str(state), *witness)
+        assert "warning: the server serves" in out and "the newer is kept" in out
+        assert state.read_text(encoding="utf-8") == accepted
+
+
+def test_a_witness_vkey_that_is_not_a_cosignature_key_is_refused(service: Service) -> None:  # noqa: F811
+    out = check(service, "--witness-vkey", WITNESS.note_key().to_text(), code=3)
+    assert "type 0x04" in out
+
+
+def test_every_refusal_of_the_log_s_history_holds_both_notes(service: Service) -> None:  # noqa: F811
+    with cli_client.http_client(URL) as http:
+        honest = LogApi(http)
+        vkey = service.mechanism.log_key.note_key()
+        older = honest.checkpoint()
+        service.mechanism.submit("af_liaison", allegation_body(narrative="Shelling (6)."))
+        newest = log_check.check(honest, vkey, []).note
+
+        class _Older(_Rewritten):
+            def checkpoint(self) -> str:
+                return older
+
+        with pytest.raises(log_check.Refused) as refused:
+            log_check.check(_Older(honest, {}), vkey, [], accepted=newest)
+    assert (refused.value.accepted, refused.value.presented) == (newest, older)

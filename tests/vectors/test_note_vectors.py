@@ -25,9 +25,13 @@ from cryptography.hazmat.primitives.serialization import (
 from ceasefire.errors import InvalidInput, VerificationError
 from ceasefire.log.checkpoint import Checkpoint, open_checkpoint
 from ceasefire.log.cosignature import (
+    CLOCK_SKEW,
     CosignatureVerifier,
+    contradiction,
     cosignature_message,
     cosignature_timestamp,
+    cosigned_by,
+    dated_ahead,
     verify_cosignature,
 )
 from ceasefire.log.keys import ED25519_COSIGNATURE, SigningKey, VerifierKey
@@ -216,6 +220,23 @@ def test_rekor_v2_checkpoint_opens_and_its_three_witnesses_cosigned() -> None:
     assert len(witnesses) == 3
     for witness in witnesses:
         assert verify_cosignature(note, witness) == case["expect_cosignature_timestamp"]
+
+
+def test_rekor_v2_public_witnesses_are_read_as_a_reader_judges_them() -> None:
+    """The three public witnesses' cosignatures, read by ``cosigned_by``: one history, so no
+    two contradict; a reader whose clock is more than the skew behind them finds them dated in
+    the future, one at most the skew behind does not."""
+    (case,) = [c for c in CASES if c["id"] == "rekor-alpha3-witnessed"]
+    log_key, *witnesses = (VerifierKey.from_text(v) for v in case["verifier_keys"])
+    _, note = open_checkpoint(case["note"], log_key)
+    found = cosigned_by(note, witnesses)
+    timestamp = case["expect_cosignature_timestamp"]
+    assert [(c.name, c.timestamp, c.size) for c in found] == [
+        (w.name, timestamp, 4026479) for w in witnesses
+    ]
+    assert all(contradiction(a, b) is None for a in found for b in found)
+    assert all(dated_ahead(c, timestamp - CLOCK_SKEW) is None for c in found)
+    assert all(dated_ahead(c, timestamp - CLOCK_SKEW - 1) is not None for c in found)
 
 
 def _raw_ed25519(spki_der_b64: str) -> bytes:

@@ -9,21 +9,26 @@ from pathlib import Path
 
 import pytest
 
+from ceasefire.domain.events import REPORT_SUBMITTED
 from ceasefire.log.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from ceasefire.log.cosignature import cosign
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.hashing import leaf_hash
 from ceasefire.log.keys import SigningKey, VerifierKey
 from ceasefire.log.merkle import MemoryTree
+from ceasefire.log.note import Note
 from ceasefire.log.receipt import Receipt, sign_receipt
+from ceasefire.services.log import submit
 from ceasefire.services.ports import LogIdentity
 from ceasefire.services.verify import verify_store
 from ceasefire.storage.keyfiles import read_key
-from ceasefire.witness.alarms import Check, Refused
-from ceasefire.witness.follower import Outcome
+from ceasefire.witness.alarms import Check, Finding, Refused
+from ceasefire.witness.follower import Follower, Outcome
 from ceasefire.witness.mirror import Mirror
 from ceasefire.witness.receipts import check_receipts
 from ceasefire.witness.remote import Server, Unreachable
+from ceasefire.witness.state import LogState
+from tests.report_bodies import observation_body
 from tests.witness.conftest import NOW, Setup
 
 with warnings.catch_warnings():
@@ -196,3 +201,87 @@ def test_the_server_takes_cosignatures_of_enrolled_witnesses_only(setup: Setup) 
     assert beyond.status_code == 404
     garbled = setup.client.post(url, json={"size": size, "cosignature": "— witness-af !!"})
     assert garbled.status_code == 422
+
+
+def test_a_peer_that_presents_a_smaller_tree_than_before_went_back(
+    setup: Setup, tmp_path: Path
+) -> None:
+    setup.follower().cycle()
+    peer = tmp_path / "peer"
+    peer.write_text(setup.server_store.latest_checkpoint().note)
+    assert setup.follower(peers=(str(peer),)).cycle().alarms == ()
+    held = setup.follower().state.get(setup.log_key.name)
+    assert held is not None and "witness-pk" in held.cosigners  # its own, read on the server's
+    older = list(setup.server_store.checkpoints())[-2]
+    peer.write_text(older.note)  # consistent with ours, but smaller than it presented before
+    alarm = _only(setup.follower(peers=(str(peer),)).cycle(), Check.WITNESS_ROLLBACK)
+    assert alarm["size"] == older.size and alarm["details"]["presented"] == older.note  # type: ignore[index]
+
+
+class AfCosigned(Server):
+    """Serves ``note`` (default: the latest checkpoint) cosigned by witness-af at ``at``."""
+
+    note: str | None = None
+    at = 0
+    af: SigningKey
+
+    def checkpoint(self) -> str:
+        note = Note.from_text(self.note or super().checkpoint())
+        return note.with_signatures(cosign(note, self.af, self.at)).to_text()
+
+
+def test_a_witness_cosignature_of_a_smaller_tree_after_a_larger_one_is_a_rollback(
+    setup: Setup,
+) -> None:
+    server = AfCosigned("http://testserver", setup.client)
+    server.af = read_key(setup.data / "keys" / "witness-af.key")
+    server.at = int(datetime.now(UTC).timestamp()) - 60
+    assert setup.follower(server).cycle().alarms == ()
+    older = list(setup.server_store.checkpoints())[-2]
+    server.note, server.at = older.note, server.at + 30
+    outcome = setup.follower(server).cycle()
+    assert {a.check for a in outcome.alarms} == {Check.CONSISTENCY, Check.WITNESS_ROLLBACK}
+    alarm = next(a for a in outcome.alarms if a.check is Check.WITNESS_ROLLBACK)
+    assert alarm.size == older.size and alarm.details["witness"] == "witness-af"
+    assert f"cosigned the tree of {older.size} entries" in alarm.message
+    consistency = next(a for a in outcome.alarms if a.check is Check.CONSISTENCY)
+    assert consistency.details["presented"].startswith(older.note.split("\n\n")[0])
+
+
+def test_a_cosignature_dated_in_the_future_on_the_server_s_checkpoint_is_an_alarm(
+    setup: Setup,
+) -> None:
+    server = AfCosigned("http://testserver", setup.client)
+    server.af = read_key(setup.data / "keys" / "witness-af.key")
+    server.at = int((datetime.now(UTC) + timedelta(hours=2)).timestamp())
+    alarm = _only(setup.follower(server).cycle(), Check.COSIGNER)
+    assert "no witness can have cosigned in the future" in str(alarm["message"])
+
+
+def test_cosigning_a_new_size_keeps_the_audit_cursor_the_cycle_moved(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit moves its cursor on during a cycle; cosigning a new size afterwards must
+    advance the state as it now stands, not put back the cursor the cycle began with."""
+    assert setup.follower().cycle().cosigned
+    submit(
+        setup.server_store,
+        read_key(setup.data / "keys" / "press-watch.key"),
+        REPORT_SUBMITTED,
+        observation_body(),
+        log_key=setup.log_key,
+        clock=lambda: datetime.now(UTC),
+    )  # the log grows: the next cycle cosigns a new size
+    audit = Follower._audit
+
+    def moving(self: Follower, known: LogState, checkpoint: Checkpoint) -> list[Finding]:
+        found = audit(self, known, checkpoint)
+        self._save_audit(known, 7)  # as an audit of a log of many bundles would
+        return found
+
+    monkeypatch.setattr(Follower, "_audit", moving)
+    follower = setup.follower()
+    outcome = follower.cycle()
+    assert (outcome.size, outcome.cosigned) == (setup.server_store.head().size, True)
+    held = follower.state.get(setup.log_key.name)
+    assert held is not None and (held.size, held.audit_next) == (outcome.size, 7)

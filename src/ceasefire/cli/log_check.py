@@ -2,8 +2,11 @@
 
 The latest checkpoint's signature, each ``--entry``'s inclusion in it and, with ``--state``,
 its consistency with the checkpoint accepted last time (``services.log_check``), over the
-server's public API. A rewritten history, a forged checkpoint or an entry the tree does not
-hold exits 7 (verification failed); the state file then keeps the checkpoint accepted before.
+server's public API; with ``--witness-vkey``, that witness's cosignature on it is not dated in
+the future nor contradicts its cosignature accepted last time. A rewritten history, a forged
+checkpoint, an entry the tree does not hold or a witness gone back exits 7 (verification
+failed); the state file then keeps the checkpoint accepted before, and the one refused is
+written beside it (``STATE.refused``): both are the proof.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from typing import Annotated
 import typer
 
 from ceasefire.cli import client, output
-from ceasefire.cli.common import JsonOption, b64
+from ceasefire.cli.common import JsonOption, b64, now
 from ceasefire.errors import InvalidInput
+from ceasefire.log.cosignature import moment
+from ceasefire.log.keys import VerifierKey
 from ceasefire.services import log_check
 
 
@@ -34,17 +39,36 @@ def check(
             "which then replaces it (created on the first check)."
         ),
     ] = None,
+    witness_vkey: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-vkey",
+            help="A witness's cosignature key (vkey, type 0x04), or a file holding it, pinned "
+            "out of band: its cosignature must not be dated in the future nor contradict the "
+            "one accepted last time (repeatable).",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Check the log with nothing but its verifier key: the checkpoint's signature, the
     inclusion of each --entry, and with --state that the log grew from the checkpoint
     accepted last time without rewriting it."""
     vkey = client.pinned_vkey(log_vkey)
+    witnesses = [_witness_key(text) for text in witness_vkey or []]
     accepted = _read_state(state)
-    with client.http_client(url) as http:  # tests put the app in process here
-        checked = log_check.check(client.LogApi(http), vkey, entry or [], accepted)
+    try:
+        with client.http_client(url) as http:  # tests put the app in process here
+            checked = log_check.check(
+                client.LogApi(http), vkey, entry or [], accepted, witnesses=witnesses, now=now()
+            )
+    except log_check.Refused as refused:
+        if state is not None:
+            state.with_name(state.name + ".refused").write_text(refused.presented, "utf-8")
+        raise
     if state is not None:
         state.write_text(checked.note, encoding="utf-8")
+    for warning in checked.warnings:
+        output.info(f"warning: {warning}")
     point = checked.checkpoint
     if json_output:
         output.data(
@@ -54,6 +78,7 @@ def check(
                     "root_hash": b64(point.root_hash),
                     "entries": list(checked.entries),
                     "since": checked.since,
+                    "cosigned": {c.name: c.timestamp for c in checked.cosigned},
                 }
             )
         )
@@ -61,11 +86,31 @@ def check(
     output.data(f"checkpoint verified: {point.size} entries, root {b64(point.root_hash)}")
     for index in checked.entries:
         output.data(f"entry {index} is in the tree (inclusion proof verified)")
+    cosigned = {c.name: c.timestamp for c in checked.cosigned}
+    for key in witnesses:
+        when = cosigned.get(key.name)
+        output.data(
+            f"cosigned by {key.name} at {moment(when)}"
+            if when is not None
+            else f"not cosigned by {key.name}"
+        )
     if checked.since is not None:
         output.data(
             f"consistent with the checkpoint accepted before ({checked.since} entries): "
             "nothing rewritten"
         )
+
+
+def _witness_key(text: str) -> VerifierKey:
+    """A ``--witness-vkey``: the key itself or a file holding it."""
+    if "+" not in text:
+        try:
+            text = Path(text).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot read the witness vkey file {text}: {exc}", field="witness_vkey"
+            ) from exc
+    return VerifierKey.from_text(text)
 
 
 def _read_state(path: Path | None) -> str | None:

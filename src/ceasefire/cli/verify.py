@@ -11,9 +11,16 @@ import typer
 
 from ceasefire import bootstrap
 from ceasefire.cli import output
-from ceasefire.cli.common import EXIT_CODES, DatabaseOption, DataOption, JsonOption, now, settings
+from ceasefire.cli.common import (
+    EXIT_VERIFICATION_FAILED,
+    DatabaseOption,
+    DataOption,
+    JsonOption,
+    now,
+    settings,
+)
 from ceasefire.domain import moments
-from ceasefire.errors import InvalidInput, VerificationError
+from ceasefire.errors import InvalidInput
 from ceasefire.services.bundle import BundleReport, verify_bundle
 from ceasefire.services.confirmation import Confirmation, confirmation
 from ceasefire.services.verify import VerifyReport, verify_store
@@ -65,7 +72,7 @@ def verify(
         _verify_bundle(bundle, log_key, _moment(as_of), json)
         return
     with bootstrap.opened(settings(data, database_url)) as store, output.progress_bar() as bar:
-        report = verify_store(store, signatures=signatures, progress=bar, records=store)
+        report = verify_store(store, signatures=signatures, progress=bar, records=store, now=now())
         found = confirmation(store) if report.ok else None
     if json:
         output.json_line({**_as_json(report), "confirmation": _confirmation_json(found)})
@@ -73,7 +80,7 @@ def verify(
         _print(report)
         _print_confirmation(found)
     if not report.ok:
-        raise typer.Exit(EXIT_CODES[VerificationError])
+        raise typer.Exit(EXIT_VERIFICATION_FAILED)
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -92,14 +99,14 @@ def _moment(text: str | None) -> datetime | None:
 
 def _verify_bundle(path: Path, log_key: str | None, as_of: datetime | None, json: bool) -> None:
     with output.progress_bar() as bar:
-        result = verify_bundle(path, log_key=log_key, as_of=as_of, progress=bar)
+        result = verify_bundle(path, log_key=log_key, as_of=as_of, progress=bar, now=now())
     if json:
         output.json_line(_bundle_json(result))
     else:
         _print(result.verify, nodes=False)
         _print_bundle(result)
     if not result.ok:
-        raise typer.Exit(EXIT_CODES[VerificationError])
+        raise typer.Exit(EXIT_VERIFICATION_FAILED)
 
 
 def _as_json(report: VerifyReport) -> dict[str, object]:

@@ -15,11 +15,25 @@ It states: "as of the timestamp, this is the largest consistent tree I have seen
 origin". The message does not name the witness, so each witness needs its own key pair.
 :class:`CosignatureVerifier` is a :class:`~ceasefire.log.note.NoteVerifier`, so
 :func:`~ceasefire.log.note.verify_note` takes log keys and witness keys in one list.
+
+A reader judges what a verified cosignature states (:class:`Cosigned`, :func:`cosigned_by`):
+
+1. :func:`dated_ahead`: no witness can have cosigned after the reader's ``now`` (an argument,
+   POSIX seconds) by more than :data:`CLOCK_SKEW` (§Format: "verifiers MAY reject cosignatures
+   with timestamps in the future");
+2. :func:`contradiction`: two cosignatures by one witness key of one log cannot both be true
+   when they name two roots for one tree size, or when the smaller tree is dated later than the
+   larger (the witness cosigned a smaller tree after a larger one: it went back). Timestamps
+   are whole seconds, so two trees cosigned in the same second contradict nothing.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Final
 
 from ceasefire.errors import InvalidInput
@@ -38,6 +52,10 @@ MAX_TIMESTAMP: Final = 2**63 - 1
 
 _TIMESTAMP_SIZE: Final = 8
 COSIGNATURE_SIZE: Final = _TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE
+
+CLOCK_SKEW: Final = 300
+"""Seconds a witness's clock may be ahead of (or behind) the clock of whoever judges its
+cosignature: the server that receives it, or a reader."""
 
 
 def _check_timestamp(timestamp: int) -> None:
@@ -127,3 +145,143 @@ def verify_cosignature(note: Note, witness_key: VerifierKey) -> int:
     """
     (signature,) = verify_note(note, [CosignatureVerifier(witness_key)])
     return cosignature_timestamp(signature)
+
+
+# --- what a reader makes of a verified cosignature -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cosigned:
+    """A verified cosignature as a reader keeps it: by whom (name and key id), when, of which
+    tree, and the note it came on (the evidence, with the log's signature)."""
+
+    name: str
+    key_id: int
+    timestamp: int
+    origin: str
+    size: int
+    root: bytes
+    note: str = ""
+
+    def describe(self) -> str:
+        root = base64.b64encode(self.root).decode()
+        return f"the tree of {self.size} entries (root {root}) at {moment(self.timestamp)}"
+
+
+def cosigned_by(note: Note, keys: Iterable[VerifierKey]) -> list[Cosigned]:
+    """The cosignatures on the checkpoint ``note`` by each of ``keys`` that signed it, each
+    verified. A key with no line on the note is skipped; a line under a key's (name, key id)
+    that does not verify raises :class:`~ceasefire.errors.VerificationError`. The log
+    signature is not checked here (see :func:`~ceasefire.log.checkpoint.open_checkpoint`)."""
+    checkpoint = Checkpoint.from_text(note.text)
+    found: list[Cosigned] = []
+    for key in keys:
+        if any((s.name, s.key_id) == (key.name, key.key_id) for s in note.signatures):
+            timestamp = verify_cosignature(note, key)
+            found.append(
+                Cosigned(
+                    key.name,
+                    key.key_id,
+                    timestamp,
+                    checkpoint.origin,
+                    checkpoint.size,
+                    checkpoint.root_hash,
+                    note.to_text(),
+                )
+            )
+    return found
+
+
+def dated_ahead(cosigned: Cosigned, now: int) -> str | None:
+    """Rule 1 of the module docstring: why ``cosigned`` cannot have been made by ``now``
+    (POSIX seconds, the reader's clock); None when it can."""
+    ahead = cosigned.timestamp - now
+    if ahead <= CLOCK_SKEW:
+        return None
+    return (
+        f"{cosigned.name}'s cosignature of the tree of {cosigned.size} entries is dated "
+        f"{moment(cosigned.timestamp)}, {_span(ahead)} after this clock's {moment(now)}: no "
+        f"witness can have cosigned in the future (its clock, or this one, is wrong by more "
+        f"than {_span(CLOCK_SKEW)})"
+    )
+
+
+class Fault(StrEnum):
+    """How two cosignatures by one witness contradict each other (rule 2)."""
+
+    FORK = "fork"
+    """Two roots for one tree size: the witness cosigned two histories."""
+    ROLLBACK = "rollback"
+    """The smaller tree dated later than the larger: the witness went back."""
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """Two cosignatures by one witness key of one log that cannot both be true."""
+
+    fault: Fault
+    message: str
+    held: Cosigned
+    """The one the reader held already."""
+    presented: Cosigned
+    """The one it was shown now."""
+
+    @property
+    def expected(self) -> str:
+        return self.held.describe()
+
+    @property
+    def found(self) -> str:
+        return self.presented.describe()
+
+
+def contradiction(held: Cosigned, presented: Cosigned) -> Contradiction | None:
+    """Rule 2 of the module docstring for two cosignatures by the same witness key of the same
+    log (``held`` the one the reader holds, ``presented`` the new one); None when both can be
+    true. Cosignatures by two keys, or of two logs, never contradict each other."""
+    if (held.name, held.key_id, held.origin) != (
+        presented.name,
+        presented.key_id,
+        presented.origin,
+    ):
+        return None
+    name = held.name
+    if held.size == presented.size:
+        if held.root == presented.root:
+            return None
+        return Contradiction(
+            Fault.FORK,
+            f"witness {name} cosigned two roots for the tree of {held.size} entries: "
+            f"{held.describe()} and {presented.describe()}: it vouched for two histories",
+            held,
+            presented,
+        )
+    small, large = sorted((held, presented), key=lambda c: c.size)
+    if small.timestamp <= large.timestamp:
+        return None
+    return Contradiction(
+        Fault.ROLLBACK,
+        f"witness {name} cosigned {small.describe()} after {large.describe()}: a witness "
+        "never cosigns a smaller tree after a larger one (its state or its clock went back)",
+        held,
+        presented,
+    )
+
+
+def moment(timestamp: int) -> str:
+    """``timestamp`` (POSIX seconds) with its UTC date, when it has one."""
+    try:
+        when = datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        return str(timestamp)
+    return f"{timestamp} ({when:%Y-%m-%dT%H:%M:%SZ})"
+
+
+def _span(seconds: int) -> str:
+    """A span of time, exact: in days, hours or minutes when it is a whole number of them."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    about = f" (about {seconds // 86400} days)" if seconds >= 2 * 86400 else ""
+    return f"{seconds} second{'s' if seconds != 1 else ''}{about}"

@@ -388,13 +388,15 @@ def verify_bundle(
     log_key: str | None = None,
     as_of: datetime | None = None,
     progress: Progress = _no_progress,
+    now: datetime | None = None,
 ) -> BundleReport:
     """Check the bundle at ``path`` (steps in the module docstring). ``log_key``: the vkey the
     caller trusts; without it the bundle's own is used, and printed for the caller to compare.
-    Raises :class:`bf.BundleError` for a file that is not a whole bundle."""
+    ``now``: the reader's clock, against which a cosignature may not be dated ahead (None: not
+    judged). Raises :class:`bf.BundleError` for a file that is not a whole bundle."""
     source = BundleLog.open(path, progress)
     head = source.head()
-    report, keyring = verify_log(source, signatures=True, progress=progress)
+    report, keyring = verify_log(source, signatures=True, progress=progress, now=now)
     result = BundleReport(path, report, head.identity.log_vkey)
     if log_key is not None and log_key != head.identity.log_vkey:
         report.add(

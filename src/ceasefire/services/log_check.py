@@ -10,10 +10,20 @@ log's public answers (the HTTP API in ``ceasefire log check --url``):
    from that hash to the checkpoint's root (RFC 9162 §2.1.3.2);
 3. the checkpoint accepted last time (if any) is a prefix of this one: the consistency proof
    leads from *its* root — the one kept, never the one the source states — to the new root
-   (RFC 9162 §2.1.4.2). A smaller tree, or another root at the same size, is a rewritten log.
+   (RFC 9162 §2.1.4.2). A smaller tree, or another root at the same size, is a rewritten log;
+4. given the witnesses' keys (pinned out of band, as the log's), each one's cosignature on the
+   checkpoint, if it carries one, verifies, and is not dated after ``now`` (the reader's clock)
+   by more than the clock skew (``log.cosignature.dated_ahead``): no witness cosigns in the
+   future, and a cosignature accepted from the future would stay the newest;
+5. each one's cosignature can be true together with its cosignature on the checkpoint accepted
+   last time (``log.cosignature.contradiction``): a larger tree dated earlier than the smaller
+   one accepted, or a smaller later, says the witness went back. On the same checkpoint, an
+   older cosignature than the one accepted (or none) is only a warning — both are true — and
+   the note kept for next time keeps the newer.
 
 Nothing the source says is believed unless a proof shows it; every refusal is a
-VerificationError naming what failed.
+VerificationError naming what failed. A refusal in steps 3 and 5 is :class:`Refused`, which
+holds both notes — the one accepted before and the one presented — the proof to keep.
 """
 
 from __future__ import annotations
@@ -22,13 +32,22 @@ import base64
 import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from ceasefire.errors import InvalidInput, VerificationError
 from ceasefire.log.canonical import canonical_json
 from ceasefire.log.checkpoint import Checkpoint, open_checkpoint
+from ceasefire.log.cosignature import (
+    Cosigned,
+    contradiction,
+    cosigned_by,
+    dated_ahead,
+    moment,
+)
 from ceasefire.log.hashing import leaf_hash
-from ceasefire.log.keys import VerifierKey
+from ceasefire.log.keys import ED25519_COSIGNATURE, VerifierKey
+from ceasefire.log.note import Note
 from ceasefire.log.proofs import verify_consistency, verify_inclusion
 
 
@@ -44,33 +63,132 @@ class LogSource(Protocol):
     def consistency(self, old: int, new: int) -> Mapping[str, Any]: ...
 
 
+class Refused(VerificationError):
+    """A refusal of steps 3 or 5, with both notes: the proof that the log (or a witness)
+    stated two things that cannot both be true."""
+
+    def __init__(self, message: str, *, accepted: str, presented: str) -> None:
+        super().__init__(message, field="checkpoint")
+        self.accepted = accepted
+        self.presented = presented
+
+
 @dataclass(frozen=True)
 class Checked:
     """What was proved: the checkpoint (its note, to keep for next time), the entries found in
-    it, and the size of the checkpoint accepted before (None: the first check)."""
+    it, the size of the checkpoint accepted before (None: the first check), the given
+    witnesses' cosignatures on it, and what is worth a warning."""
 
     checkpoint: Checkpoint
     note: str
     entries: tuple[int, ...]
     since: int | None
+    cosigned: tuple[Cosigned, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def check(
-    source: LogSource, vkey: VerifierKey, entries: Sequence[int], accepted: str | None = None
+    source: LogSource,
+    vkey: VerifierKey,
+    entries: Sequence[int],
+    accepted: str | None = None,
+    *,
+    witnesses: Sequence[VerifierKey] = (),
+    now: datetime | None = None,
 ) -> Checked:
-    """Steps 1–3 of the module docstring; ``accepted``: the note of the checkpoint accepted
-    last time, opened with the same key."""
+    """Steps 1–5 of the module docstring; ``accepted``: the note of the checkpoint accepted
+    last time, opened with the same key; ``witnesses``: their cosignature keys (type 0x04);
+    ``now``: the reader's clock (None: timestamps are not judged against it)."""
+    for key in witnesses:
+        if key.key_type != ED25519_COSIGNATURE:
+            raise InvalidInput(
+                f"a witness key is a cosignature/v1 key (type 0x04), found type "
+                f"0x{key.key_type:02x} for {key.name}",
+                field="witness_vkey",
+            )
     note = source.checkpoint()
-    checkpoint, _ = open_checkpoint(note, vkey)
+    checkpoint, opened = open_checkpoint(note, vkey)
     size, root = checkpoint.size, checkpoint.root_hash
     for index in entries:
         _check_entry(source, index, size, root)
-    since = None
-    if accepted is not None:
-        before, _ = open_checkpoint(accepted, vkey)
-        _check_prefix(source, before, checkpoint)
-        since = before.size
-    return Checked(checkpoint, note, tuple(entries), since)
+    cosigned = _check_cosigned(opened, witnesses, now)
+    if accepted is None:
+        return Checked(checkpoint, note, tuple(entries), None, cosigned)
+    before, kept = open_checkpoint(accepted, vkey)
+    _check_prefix(source, before, checkpoint, accepted, note)
+    try:
+        held = cosigned_by(kept, witnesses)
+    except VerificationError as exc:
+        raise VerificationError(
+            f"the checkpoint accepted before carries a witness's cosignature that does not "
+            f"verify (it was kept unchecked, before that witness's key was given): {exc.message}",
+            field="state",
+        ) from exc
+    _check_witnesses(held, cosigned, accepted, note)
+    if before != checkpoint:
+        return Checked(checkpoint, note, tuple(entries), before.size, cosigned)
+    note, warnings = _newest(opened, held, cosigned)
+    return Checked(checkpoint, note, tuple(entries), before.size, cosigned, warnings)
+
+
+def _check_cosigned(
+    note: Note, witnesses: Sequence[VerifierKey], now: datetime | None
+) -> tuple[Cosigned, ...]:
+    """Step 4: the given witnesses' cosignatures verify, and none is dated in the future."""
+    found = tuple(cosigned_by(note, witnesses))
+    if now is None:
+        return found
+    for cosigned in found:
+        ahead = dated_ahead(cosigned, int(now.timestamp()))
+        if ahead is not None:
+            raise VerificationError(ahead, field="cosignature.timestamp")
+    return found
+
+
+def _check_witnesses(
+    held: Sequence[Cosigned], cosigned: Sequence[Cosigned], accepted: str, presented: str
+) -> None:
+    """Step 5: each witness's cosignature against its cosignature accepted last time."""
+    for before in held:
+        for current in cosigned:
+            clash = contradiction(before, current)
+            if clash is not None:
+                raise Refused(
+                    f"{clash.message}; accepted before: {clash.expected}, now: {clash.found}",
+                    accepted=accepted,
+                    presented=presented,
+                )
+
+
+def _newest(
+    note: Note, held: Sequence[Cosigned], cosigned: Sequence[Cosigned]
+) -> tuple[str, tuple[str, ...]]:
+    """Step 5 on the same checkpoint: the note to keep, with each witness's newer cosignature,
+    and a warning for each witness whose cosignature is older than the one accepted, or gone."""
+    served = {(c.name, c.key_id): c for c in cosigned}
+    kept = note
+    warnings: list[str] = []
+    for before in held:
+        current = served.get((before.name, before.key_id))
+        if current is not None and current.timestamp >= before.timestamp:
+            continue
+        what = (
+            "no cosignature"
+            if current is None
+            else f"a cosignature dated {moment(current.timestamp)}"
+        )
+        warnings.append(
+            f"the server serves {what} by witness {before.name} of the tree of {before.size} "
+            f"entries, where one dated {moment(before.timestamp)} was accepted before: the "
+            "newer is kept"
+        )
+        line = next(
+            s
+            for s in Note.from_text(before.note).signatures
+            if (s.name, s.key_id) == (before.name, before.key_id)
+        )
+        kept = kept.with_signatures(line)
+    return kept.to_text(), tuple(warnings)
 
 
 def _check_entry(source: LogSource, index: int, size: int, root: bytes) -> None:
@@ -93,18 +211,22 @@ def _check_entry(source: LogSource, index: int, size: int, root: bytes) -> None:
         ) from exc
 
 
-def _check_prefix(source: LogSource, before: Checkpoint, now: Checkpoint) -> None:
+def _check_prefix(
+    source: LogSource, before: Checkpoint, now: Checkpoint, accepted: str, presented: str
+) -> None:
     if now.size < before.size:
-        raise VerificationError(
+        raise Refused(
             f"the log shrank: {now.size} entries now, {before.size} in the checkpoint accepted "
             "before: its history was rewritten",
-            field="checkpoint",
+            accepted=accepted,
+            presented=presented,
         )
     if now.size == before.size:
         if now.root_hash != before.root_hash:
-            raise VerificationError(
+            raise Refused(
                 f"two roots for the tree of {now.size} entries: the log forked",
-                field="checkpoint",
+                accepted=accepted,
+                presented=presented,
             )
         return
     answer = source.consistency(before.size, now.size)
@@ -112,10 +234,11 @@ def _check_prefix(source: LogSource, before: Checkpoint, now: Checkpoint) -> Non
     try:
         verify_consistency(before.size, now.size, before.root_hash, now.root_hash, proof)
     except VerificationError as exc:
-        raise VerificationError(
+        raise Refused(
             f"the tree of {before.size} entries accepted before is not a prefix of the tree "
             f"of {now.size}: {exc.message}",
-            field="checkpoint",
+            accepted=accepted,
+            presented=presented,
         ) from exc
 
 

@@ -8,7 +8,11 @@
 3. Every stored checkpoint is signed by the log key, names this origin, matches its row, has
    the root the verified tree has at that size, and is consistent with the previous checkpoint
    (a consistency proof is built from the stored nodes and verified, RFC 9162 §2.1.4.2); its
-   witness cosignatures verify under enrolled witness keys.
+   witness cosignatures verify under enrolled witness keys, and what they state can all be
+   true (``log.cosignature``): no witness key cosigned a larger tree at an earlier time than a
+   smaller one (its cosignatures are compared, checkpoint after checkpoint, with the latest
+   time it cosigned any smaller tree), and, given the reader's clock ``now``, none is dated
+   after it by more than the clock skew.
 4. The cached key table equals the keyring replayed from the log.
 
 Problems are collected, not raised one by one. The *first* problem is the lowest in the tree,
@@ -25,11 +29,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol
 
 from ceasefire.errors import CeasefireError
 from ceasefire.log.checkpoint import open_checkpoint
-from ceasefire.log.cosignature import verify_cosignature
+from ceasefire.log.cosignature import (
+    CLOCK_SKEW,
+    Cosigned,
+    contradiction,
+    dated_ahead,
+    moment,
+    verify_cosignature,
+)
 from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hashes, parent_hashes
 from ceasefire.log.keyring import KeyRecord, Keyring
@@ -119,10 +131,15 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
 
 
 def verify_log(
-    source: LogSource, *, signatures: bool = True, progress: Progress = _no_progress
+    source: LogSource,
+    *,
+    signatures: bool = True,
+    progress: Progress = _no_progress,
+    now: datetime | None = None,
 ) -> tuple[VerifyReport, Keyring | None]:
     """Steps 1 and 3 (and 4's comparison of key records): the checks any copy of the log gets.
 
+    ``now``: the reader's clock, to refuse cosignatures dated after it (None: not judged).
     Returns the report and the keyring replayed from the entries (None without signatures),
     which callers use to judge cosigners and key records."""
     head = source.head()
@@ -130,7 +147,7 @@ def verify_log(
         size=head.size, origin=head.identity.origin, signatures_checked=signatures
     )
     keyring = _check_entries(source, head, report, signatures, progress)
-    _check_checkpoints(source, head, keyring, report)
+    _check_checkpoints(source, head, keyring, report, now)
     if keyring is not None:
         _check_key_cache(source, keyring, report)
     return report, keyring
@@ -142,9 +159,11 @@ def verify_store(
     signatures: bool = True,
     progress: Progress = _no_progress,
     records: Store | None = None,
+    now: datetime | None = None,
 ) -> VerifyReport:
-    """Recompute the log (and, given ``records``, the read models) and list every problem."""
-    report, _ = verify_log(store, signatures=signatures, progress=progress)
+    """Recompute the log (and, given ``records``, the read models) and list every problem;
+    ``now`` as for :func:`verify_log`."""
+    report, _ = verify_log(store, signatures=signatures, progress=progress, now=now)
     _check_levels(store, report.size, report, progress)
     if records is not None and report.ok:
         progress("read models", 0, 1)
@@ -362,17 +381,22 @@ def _node_problem(
 
 
 def _check_checkpoints(
-    store: LogSource, head: LogHead, keyring: Keyring | None, report: VerifyReport
+    store: LogSource,
+    head: LogHead,
+    keyring: Keyring | None,
+    report: VerifyReport,
+    now: datetime | None,
 ) -> None:
     log_key = VerifierKey.from_text(head.identity.log_vkey)
     previous: StoredCheckpoint | None = None
     latest = 0
+    cosigners = _Cosigners(head.identity.origin, now)
     for checkpoint in store.checkpoints():
         problem = _check_checkpoint(store, head, log_key, checkpoint, previous)
         if problem is not None:
             report.add(replace(problem, level=None))
         elif keyring is not None:
-            _check_cosignatures(store, checkpoint, keyring, report)
+            _check_cosignatures(store, checkpoint, keyring, report, cosigners)
         report.checkpoints_checked += 1
         previous, latest = checkpoint, checkpoint.size
     if latest != head.size:
@@ -432,7 +456,11 @@ def _check_checkpoint(
 
 
 def _check_cosignatures(
-    store: LogSource, checkpoint: StoredCheckpoint, keyring: Keyring, report: VerifyReport
+    store: LogSource,
+    checkpoint: StoredCheckpoint,
+    keyring: Keyring,
+    report: VerifyReport,
+    cosigners: _Cosigners,
 ) -> None:
     witnesses = {
         record.actor: VerifierKey(record.actor, ED25519_COSIGNATURE, record.public_key)
@@ -448,9 +476,43 @@ def _check_cosignatures(
             note = Note.from_text(checkpoint.note).with_signatures(
                 NoteSignature.from_line(row.line)
             )
-            verify_cosignature(note, key)
+            timestamp = verify_cosignature(note, key)
         except CeasefireError as exc:
             report.add(Problem(max(checkpoint.size - 1, 0), where, str(exc), level=None))
+            continue
+        found = Cosigned(
+            row.name, key.key_id, timestamp, cosigners.origin, checkpoint.size, checkpoint.root
+        )
+        for problem in cosigners.judge(found):
+            report.add(Problem(max(checkpoint.size - 1, 0), where, *problem, level=None))
+
+
+@dataclass
+class _Cosigners:
+    """What the checkpoints verified so far had each witness key state: the cosignature of a
+    smaller tree dated latest, to which each cosignature of a larger tree is compared."""
+
+    origin: str
+    now: datetime | None
+    latest: dict[tuple[str, int], Cosigned] = field(default_factory=dict)
+
+    def judge(self, found: Cosigned) -> list[tuple[str, str, str]]:
+        """``(message, expected, found)`` for each problem with ``found``, a cosignature of a
+        tree no smaller than any judged before."""
+        problems: list[tuple[str, str, str]] = []
+        if self.now is not None:
+            now = int(self.now.timestamp())
+            ahead = dated_ahead(found, now)
+            if ahead is not None:
+                problems.append((ahead, f"at most {moment(now + CLOCK_SKEW)}", found.describe()))
+        pair = (found.name, found.key_id)
+        held = self.latest.get(pair)
+        clash = None if held is None else contradiction(held, found)
+        if clash is not None:
+            problems.append((clash.message, clash.expected, clash.found))
+        if held is None or found.timestamp > held.timestamp:
+            self.latest[pair] = found
+        return problems
 
 
 def _check_key_cache(store: LogSource, keyring: Keyring, report: VerifyReport) -> None:

@@ -18,7 +18,12 @@ each witness key and checkpoint, one cosignature, and
    :data:`MAX_CLOCK_SKEW`: no witness can have seen the tree before the log signed it. Every
    checkpoint is signed at or after the log's genesis, so this refuses any timestamp before the
    genesis too (0 among them);
-3. replaces the stored cosignature only with a newer one (a later timestamp). An older or
+3. refuses a timestamp that contradicts the same witness key's cosignatures of the nearest
+   checkpoints below and above it that it cosigned (``log.cosignature.contradiction``): dated
+   before its cosignature of a smaller tree, or after its cosignature of a larger one, it
+   would say the witness cosigned a smaller tree after a larger one. The store then keeps
+   only statements of the witness that can all be true, which ``verify`` checks again;
+4. replaces the stored cosignature only with a newer one (a later timestamp). An older or
    identical one changes nothing and is not an error: the witness did cosign that checkpoint,
    and the store already holds a statement of it at least as recent
    (:attr:`Attached.stored` is False, :attr:`Attached.kept` the one kept).
@@ -30,19 +35,26 @@ that cosigns at once a checkpoint it has just fetched is not refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from ceasefire.errors import InvalidInput, PermissionDenied
 from ceasefire.log.checkpoint import open_checkpoint
-from ceasefire.log.cosignature import cosign, verify_cosignature
+from ceasefire.log.cosignature import (
+    CLOCK_SKEW,
+    Cosigned,
+    contradiction,
+    cosign,
+    moment,
+    verify_cosignature,
+)
 from ceasefire.log.keys import ED25519_COSIGNATURE, SigningKey, VerifierKey
 from ceasefire.log.note import NoteSignature
 from ceasefire.services.ports import CosignatureRow, LogStore, StoredCheckpoint
 
 WITNESS_ROLE = "witness"
 
-MAX_CLOCK_SKEW: Final = timedelta(minutes=5)
+MAX_CLOCK_SKEW: Final = timedelta(seconds=CLOCK_SKEW)
 """How far a witness's clock may be from the server's (rules 1 and 2 of the module docstring)."""
 
 TIMESTAMP_FIELD: Final = "cosignature.timestamp"
@@ -83,6 +95,7 @@ def attach(store: LogStore, size: int, signature: NoteSignature, now: datetime) 
     timestamp = verify_cosignature(note.with_signatures(signature), key)
     check_timestamp(timestamp, checkpoint, now)
     row = CosignatureRow(size, signature.name, signature.key_id, timestamp, signature.to_line())
+    check_order(store, row)
     if store.add_cosignature(row):
         return Attached(row, stored=True)
     kept = next(
@@ -97,20 +110,63 @@ def check_timestamp(timestamp: int, checkpoint: StoredCheckpoint, now: datetime)
     before the checkpoint it cosigns was signed."""
     if timestamp > (now + MAX_CLOCK_SKEW).timestamp():
         raise InvalidInput(
-            f"the cosignature's timestamp {_moment(timestamp)} is in the future: the server's "
-            f"clock reads {_moment(int(now.timestamp()))}, and a witness's clock may be ahead "
+            f"the cosignature's timestamp {moment(timestamp)} is in the future: the server's "
+            f"clock reads {moment(int(now.timestamp()))}, and a witness's clock may be ahead "
             f"of it by at most {_minutes(MAX_CLOCK_SKEW)}",
             field=TIMESTAMP_FIELD,
         )
     signed = checkpoint.created_at
     if timestamp < (signed - MAX_CLOCK_SKEW).timestamp():
         raise InvalidInput(
-            f"the cosignature's timestamp {_moment(timestamp)} is before the checkpoint of "
-            f"size {checkpoint.size} was signed, at {_moment(int(signed.timestamp()))}: no "
+            f"the cosignature's timestamp {moment(timestamp)} is before the checkpoint of "
+            f"size {checkpoint.size} was signed, at {moment(int(signed.timestamp()))}: no "
             f"witness can have cosigned it then (a witness's clock may be behind the server's "
             f"by at most {_minutes(MAX_CLOCK_SKEW)})",
             field=TIMESTAMP_FIELD,
         )
+
+
+def check_order(store: LogStore, row: CosignatureRow) -> None:
+    """Rule 3 of the module docstring: ``row`` against the same witness key's cosignatures of
+    the nearest checkpoints below and above it (the store's cosignatures by one key are in
+    order, so those two bound every other)."""
+    origin = store.head().identity.origin
+    for neighbour in _neighbours(store, row):
+        held, presented = _cosigned(store, origin, neighbour), _cosigned(store, origin, row)
+        found = contradiction(held, presented)
+        if found is not None:
+            raise InvalidInput(
+                f"the cosignature contradicts the one the log holds of checkpoint "
+                f"{neighbour.size}: {found.message}",
+                field=TIMESTAMP_FIELD,
+            )
+
+
+def _neighbours(store: LogStore, row: CosignatureRow) -> list[CosignatureRow]:
+    """The key's cosignatures of the nearest checkpoints above and below ``row.size``, walking
+    the cosigned checkpoints down from the latest, and no further than the nearest below (a
+    witness cosigns the latest, so that is usually the next checkpoint it cosigned)."""
+    above: CosignatureRow | None = None
+    below: CosignatureRow | None = None
+    for size in store.cosigned_sizes(store.latest_checkpoint().size):
+        if below is not None:
+            break
+        if size == row.size:
+            continue
+        mine = next(
+            (r for r in store.cosignatures(size) if (r.name, r.key_id) == (row.name, row.key_id)),
+            None,
+        )
+        if mine is not None and size < row.size:
+            below = mine
+        elif mine is not None:
+            above = mine
+    return [r for r in (above, below) if r is not None]
+
+
+def _cosigned(store: LogStore, origin: str, row: CosignatureRow) -> Cosigned:
+    root = store.checkpoint(row.size).root
+    return Cosigned(row.name, row.key_id, row.timestamp, origin, row.size, root)
 
 
 def cosign_latest(store: LogStore, witness: SigningKey, now: datetime) -> NoteSignature:
@@ -122,15 +178,6 @@ def cosign_latest(store: LogStore, witness: SigningKey, now: datetime) -> NoteSi
     signature = cosign(note, witness, int(now.timestamp()))
     attach(store, checkpoint.size, signature, now)
     return signature
-
-
-def _moment(timestamp: int) -> str:
-    """``timestamp`` (POSIX seconds) with its UTC date, when it has one."""
-    try:
-        when = datetime.fromtimestamp(timestamp, UTC)
-    except (OverflowError, OSError, ValueError):
-        return str(timestamp)
-    return f"{timestamp} ({when:%Y-%m-%dT%H:%M:%SZ})"
 
 
 def _minutes(span: timedelta) -> str:

@@ -256,17 +256,20 @@ class SqlLogStore:
 
     def cosigned_sizes(self, at_most: int) -> Iterator[int]:
         """The sizes up to ``at_most`` whose checkpoints carry a cosignature, newest first
-        (read from the cosignatures' key, a batch at a time)."""
+        (read from the cosignatures' key, a batch at a time). A reader may stop early: the
+        result and its connection are closed when the iterator is (on PostgreSQL a server-side
+        cursor left open would leak)."""
         query = (
             select(log_cosignatures.c.size)
             .where(log_cosignatures.c.size <= at_most)
             .distinct()
             .order_by(log_cosignatures.c.size.desc())
         )
-        with self._engine.connect() as connection:
-            for partition in (
-                connection.execution_options(yield_per=256).execute(query).partitions()
-            ):
+        with (
+            self._engine.connect() as connection,
+            connection.execution_options(yield_per=256).execute(query) as result,
+        ):
+            for partition in result.partitions():
                 yield from (row.size for row in partition)
 
     def add_cosignature(self, row: CosignatureRow) -> bool:

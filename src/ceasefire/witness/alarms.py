@@ -49,6 +49,14 @@ class Check(StrEnum):
     """A receipt's promise was broken: the entry is not at its index by its time."""
     SPLIT_VIEW = "split-view"
     """A peer witness saw a checkpoint inconsistent with this witness's."""
+    COSIGNER = "cosigner"
+    """A cosignature read (on the server's checkpoint or a peer's) under an enrolled witness
+    key does not verify, or is dated in the future (``witness.cosigners``)."""
+    WITNESS_ROLLBACK = "witness-rollback"
+    """A witness went back: it cosigned a smaller tree after a larger one, or a peer presents a
+    smaller tree as its latest cosigned than it presented before."""
+    WITNESS_FORK = "witness-fork"
+    """A witness cosigned (or a peer presented) two roots for one tree size."""
     UNREACHABLE = "unreachable"
     """The server (or a peer) could not be read: nothing is cosigned."""
 

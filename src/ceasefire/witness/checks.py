@@ -37,8 +37,10 @@ def opened(text: str, log_key: VerifierKey) -> tuple[Checkpoint, Note]:
         ) from exc
 
 
-def check_not_behind(checkpoint: Checkpoint, known: LogState) -> None:
-    """Check 1, consistency with the last cosigned tree, as far as sizes and roots tell."""
+def check_not_behind(checkpoint: Checkpoint, known: LogState, presented: str = "") -> None:
+    """Check 1, consistency with the last cosigned tree, as far as sizes and roots tell; the
+    alarm keeps both notes, the one cosigned and the one ``presented``."""
+    details = {"cosigned": known.note, "presented": presented}
     if checkpoint.size < known.size:
         raise Refused(
             Finding(
@@ -48,7 +50,7 @@ def check_not_behind(checkpoint: Checkpoint, known: LogState) -> None:
                 size=checkpoint.size,
                 expected=f"size >= {known.size}",
                 found=f"size {checkpoint.size}",
-                details={"cosigned": known.note},
+                details=details,
             )
         )
     if checkpoint.size == known.size and known.size and checkpoint.root_hash != known.root:
@@ -60,7 +62,7 @@ def check_not_behind(checkpoint: Checkpoint, known: LogState) -> None:
                 size=known.size,
                 expected=known.root.hex(),
                 found=checkpoint.root_hash.hex(),
-                details={"cosigned": known.note},
+                details=details,
             )
         )
 

@@ -13,7 +13,10 @@
 4. Only then is the checkpoint cosigned (tlog-cosignature), the state persisted and the
    cosignature posted back to the server.
 
-Receipts and peers are checked every cycle, whatever came before. Every failure is an
+Receipts and peers are checked every cycle, whatever came before, and so are the witnesses'
+cosignatures on the server's checkpoint and the peers' (``cosigners``: none dated in the future,
+none contradicting one seen before, no peer presenting a smaller tree than before). This
+witness's own cosignatures are never dated before its last one. Every failure is an
 :class:`~ceasefire.witness.alarms.Alarm`, recorded before the cycle returns. When the server's
 log grows during a cycle (a partial tile gone, figures of a newer log), the cycle starts again
 with the new checkpoint, up to three times.
@@ -39,7 +42,7 @@ from ceasefire.log.note import Note
 from ceasefire.log.tiles import TILE_WIDTH, Bundle, bundles, decode_bundle, decode_hash_tile
 from ceasefire.services import witnessing
 from ceasefire.services.ports import LogIdentity
-from ceasefire.witness import figures
+from ceasefire.witness import cosigners, figures
 from ceasefire.witness.alarms import Alarm, AlarmLog, Check, Finding, Refused
 from ceasefire.witness.briefs import Briefs
 from ceasefire.witness.checks import check_not_behind, not_prefix, opened, rewritten
@@ -121,8 +124,9 @@ class Follower:
                 findings = [Finding(Check.UNREACHABLE, exc.message, details={"url": exc.url})]
                 break
         count, more = self._receipts()
-        peers, split = self._peers()
-        return self._record(size, cosigned, [*findings, *more, *split], count, peers)
+        peers, split, read = self._peers()
+        seen = self._cosigners(read)
+        return self._record(size, cosigned, [*findings, *more, *split, *seen], count, peers)
 
     def _record(
         self,
@@ -145,7 +149,7 @@ class Follower:
         log_key = self._log_key(text)
         checkpoint, note = opened(text, log_key)
         known = self.state.get(checkpoint.origin) or LogState(checkpoint.origin, log_key.to_text())
-        check_not_behind(checkpoint, known)
+        check_not_behind(checkpoint, known, text)
         findings = self._audit(known, checkpoint)
         self._extend(checkpoint, note, log_key)
         if findings:
@@ -316,10 +320,19 @@ class Follower:
         """Check 4: cosign, persist the state, post the cosignature back."""
         if (known.size, known.root) == (checkpoint.size, checkpoint.root_hash):
             return []  # cosigned already: the state holds it
-        signature = cosign(note, self.config.key, int(self.clock().timestamp()))
+        timestamp = cosigners.cosigning_time(known, self.config.key, self.clock())
+        signature = cosign(note, self.config.key, timestamp)
         cosigned = Note(note.text, note.signatures).with_signatures(signature)
-        self.state.put(known.advanced(checkpoint.size, checkpoint.root_hash, cosigned.to_text()))
-        self.state.publish(cosigned.to_text())
+        text = cosigned.to_text()
+        # Advance the state as it stands now, not as the cycle began: the audit has moved its
+        # cursor on since (``_save_audit``), and the cycle's copy would put it back.
+        self.state.update(
+            known.origin,
+            lambda now: self.state.put(
+                (now or known).advanced(checkpoint.size, checkpoint.root_hash, text)
+            ),
+        )
+        self.state.publish(text)
         try:
             self.server.post_cosignature(checkpoint.size, signature)
         except Unreachable as exc:
@@ -346,21 +359,36 @@ class Follower:
             folder, VerifierKey.from_text(followed.vkey), self.mirror, self.clock()
         )
 
-    def _peers(self) -> tuple[int, list[Finding]]:
+    def _peers(self) -> tuple[int, list[Finding], list[cosigners.Read]]:
         followed = self.followed()
         if followed is None or not self.config.peers:
-            return 0, []
+            return 0, [], []
         findings: list[Finding] = []
+        read: list[cosigners.Read] = []
         log_key = VerifierKey.from_text(followed.vkey)
         for peer in self.config.peers:
             try:
                 note = self.fetch_peer(peer)
+                read.append(cosigners.Read(peer, note, peer=True))
                 found = check_peer(peer, note, followed, log_key, self.server)
             except Unreachable as exc:
                 found = Finding(Check.UNREACHABLE, f"peer {peer}: {exc.message}")
             if found is not None:
                 findings.append(found)
-        return len(self.config.peers), findings
+        return len(self.config.peers), findings, read
+
+    def _cosigners(self, peers: Sequence[cosigners.Read]) -> list[Finding]:
+        """The witnesses' cosignatures on the server's checkpoint (read again: this witness's
+        own is on it now) and on the peers' (``witness.cosigners``)."""
+        followed = self.followed()
+        if followed is None:
+            return []
+        read = list(peers)
+        with contextlib.suppress(Unreachable):  # the cycle raised that alarm already
+            read.insert(0, cosigners.Read(self.server.url, self.server.checkpoint()))
+        keys = witnessing.witness_keys(self.mirror.store)
+        log_key = VerifierKey.from_text(followed.vkey)
+        return cosigners.check(self.state, followed.origin, read, keys, log_key, self.clock())
 
     def followed(self) -> LogState | None:
         """The state of the followed log (the log of the copy), once anything is held."""

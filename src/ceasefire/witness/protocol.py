@@ -18,7 +18,8 @@ The answer, checked in this order, each with the status code the spec gives:
 6. a proof that does not verify: 422 — also a non-empty proof from size 0, and the same size
    with another root;
 7. otherwise the new state is persisted (atomically, before replying) and the answer is 200
-   with the cosignature line(s).
+   with the cosignature line(s). The cosignature is dated now, or at the time of the last one
+   this witness made of the log if its clock reads earlier (``cosigners.cosigning_time``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ceasefire.log.cosignature import cosign
 from ceasefire.log.keys import SigningKey, VerifierKey
 from ceasefire.log.note import Note
 from ceasefire.log.proofs import verify_consistency
+from ceasefire.witness.cosigners import cosigning_time
 from ceasefire.witness.state import LogState, StateFile
 
 MAX_PROOF_LINES: Final = 63
@@ -131,7 +133,7 @@ def _add(
     problem = _consistency_problem(request, known, checkpoint)
     if problem is not None:
         return Reply(422, problem + "\n")
-    signature = cosign(note, witness, int(now().timestamp()))
+    signature = cosign(note, witness, cosigning_time(known, witness, now()))
     cosigned = Note(note.text, note.signatures).with_signatures(signature)
     state.put(known.advanced(checkpoint.size, checkpoint.root_hash, cosigned.to_text()))
     return Reply(200, signature.to_line())

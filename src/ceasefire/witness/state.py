@@ -2,7 +2,9 @@
 persist the new state before replying").
 
 For each log it witnesses (by origin): the pinned verifier key and the latest checkpoint it
-cosigned (size, root and the note with its cosignature). Writes go to a temporary file that
+cosigned (size, root and the note with its cosignature); for the log it follows, what it has
+read of other witnesses (``witness.cosigners``): each witness's cosignature of the largest tree
+seen, and each peer's latest cosigned checkpoint as presented. Writes go to a temporary file that
 is fsynced and renamed over the old one, then the folder is fsynced, so a crash leaves the old
 state or the new one, never a mix. One lock serialises the follower and the ``--listen``
 server, which share the state.
@@ -14,12 +16,14 @@ import base64
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from threading import RLock
 from typing import Any, Final, TypeVar
 
 from ceasefire.errors import StorageError
+from ceasefire.log.cosignature import Cosigned, cosignature_timestamp
+from ceasefire.log.note import Note
 
 STATE_FILE: Final = "witness-state.json"
 COSIGNED_FILE: Final = "cosigned-checkpoint"
@@ -40,9 +44,24 @@ class LogState:
     """The latest cosigned checkpoint, this witness's cosignature attached ("" before any)."""
     audit_next: int = 0
     """The entry bundle the next cycle's audit of old entries starts at (the follower's)."""
+    cosigners: dict[str, Cosigned] = field(default_factory=dict)
+    """By witness name: its verified cosignature of the largest tree this witness has seen it
+    cosign (the newest of that tree), with the note it came on."""
+    peers: dict[str, str] = field(default_factory=dict)
+    """By peer (its URL or file): the largest checkpoint it presented as its latest cosigned."""
 
     def advanced(self, size: int, root: bytes, note: str) -> LogState:
         return replace(self, size=size, root=root, note=note)
+
+    def cosigned_at(self, name: str, key_id: int) -> int | None:
+        """The timestamp of this witness's own cosignature on ``note`` (key ``name``/``key_id``),
+        if it carries one: the time its next cosignature must not precede."""
+        if not self.note:
+            return None
+        mine = [
+            s for s in Note.from_text(self.note).signatures if (s.name, s.key_id) == (name, key_id)
+        ]
+        return max((cosignature_timestamp(s) for s in mine), default=None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +71,8 @@ class LogState:
             "root": base64.b64encode(self.root).decode(),
             "note": self.note,
             "audit_next": self.audit_next,
+            "cosigners": {name: _cosigned_json(c) for name, c in sorted(self.cosigners.items())},
+            "peers": dict(sorted(self.peers.items())),
         }
 
     @classmethod
@@ -63,7 +84,35 @@ class LogState:
             root=base64.b64decode(value["root"]),
             note=str(value["note"]),
             audit_next=int(value.get("audit_next", 0)),
+            cosigners={
+                str(name): _cosigned(held) for name, held in value.get("cosigners", {}).items()
+            },
+            peers={str(peer): str(note) for peer, note in value.get("peers", {}).items()},
         )
+
+
+def _cosigned_json(cosigned: Cosigned) -> dict[str, Any]:
+    return {
+        "name": cosigned.name,
+        "key_id": cosigned.key_id,
+        "timestamp": cosigned.timestamp,
+        "origin": cosigned.origin,
+        "size": cosigned.size,
+        "root": base64.b64encode(cosigned.root).decode(),
+        "note": cosigned.note,
+    }
+
+
+def _cosigned(value: dict[str, Any]) -> Cosigned:
+    return Cosigned(
+        name=str(value["name"]),
+        key_id=int(value["key_id"]),
+        timestamp=int(value["timestamp"]),
+        origin=str(value["origin"]),
+        size=int(value["size"]),
+        root=base64.b64decode(value["root"]),
+        note=str(value["note"]),
+    )
 
 
 class StateFile:
