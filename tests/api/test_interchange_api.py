@@ -505,3 +505,37 @@ def test_import_with_url_withdraws_what_a_whole_release_dropped(
         ).json()
         assert [item["body"]["origin"]["id"] for item in active["items"]] == ["PAK1"]
         assert len(list((tmp_path / "receipts").glob("*.receipt"))) == 5
+
+
+@pytest.mark.parametrize("fmt", [Format.ACLED, Format.GEOJSON])
+def test_import_with_url_of_the_server_s_own_export_posts_nothing(
+    database_url: str, tmp_path: Path, fmt: Format
+) -> None:
+    with serving(database_url, tmp_path / "data") as service:
+        importer = enrol_importer(service)
+        key_file = tmp_path / "importer.key"
+        write_key(key_file, service.mechanism.key(importer))
+        remote = cli_client.Remote(
+            "http://mechanism.test", service.tokens[importer],
+            service.mechanism.log_key.note_key().to_text(), tmp_path / "receipts",
+        )  # fmt: skip
+        at = service.mechanism.now
+
+        def imported(text: str, fmt: Format) -> import_service.ImportCounts:
+            ctx = import_service.context_of(remote_import.remote_agreement(remote), at)
+            return remote_import.import_rows(
+                remote, key_file, read(fmt, io.StringIO(text, newline=""), ctx), at=at,
+                rejects=lambda _: None, progress=lambda *_: None, total=0,
+            )  # fmt: skip
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(
+                cli_client,
+                "http_client",
+                lambda url: httpx.Client(base_url=url, transport=_InProcess(service)),
+            )
+            assert imported("\n".join(ACLED) + "\n", Format.ACLED).new == 2
+            before = service.size()
+            again = imported(export(service, fmt.value, importer).text, fmt)
+        assert (again.new, again.changed, again.unchanged, again.rejected) == (0, 0, 2, 0)
+        assert service.size() == before

@@ -1,6 +1,7 @@
 """``ceasefire import`` and ``ceasefire export`` from the shell: counts on stdout, rejects to a
 file with line, field and reason, a re-import that adds nothing, an exit code when every row
-is refused, and exports that carry the incident id."""
+is refused, exports that carry the incident id, and an export that imports again as nothing
+new."""
 
 from __future__ import annotations
 
@@ -121,6 +122,20 @@ def test_export_carries_the_incident_id_and_filters(importer: RecordCli, tmp_pat
     importer.invoke("export", "--format", "geojson", "--bbox", "66,30,67,32", "--out", str(out))
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert [f["properties"]["dataset_id"] for f in doc["features"]] == ["PAK1"]
+
+
+@pytest.mark.parametrize("format_", ["acled", "ucdp", "csv", "geojson"])
+def test_importing_the_export_adds_nothing(
+    importer: RecordCli, tmp_path: Path, format_: str
+) -> None:
+    key = importer.key("importer-1")
+    importer.out("import", str(write(tmp_path, *ROWS)), "--key", key)
+    out = tmp_path / f"export.{format_}"
+    importer.invoke("export", "--format", format_, "--out", str(out))
+    size = importer.size()
+    again = importer.out("import", str(out), "--format", format_, "--key", key)
+    assert again == "read=2 new=0 changed=0 unchanged=2 rejected=0"
+    assert importer.size() == size
 
 
 def test_a_key_that_may_not_import_is_refused_before_any_row(

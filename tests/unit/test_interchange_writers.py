@@ -1,5 +1,6 @@
 """The writers: every export carries the incident id, a redacted report never gives back its
-original columns, and what the plain CSV writes reads back the same (a property)."""
+original columns, the columns a dataset's rows kept come back out, and what the plain CSV
+writes reads back the same (a property)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from ceasefire.interchange import acled, ucdp, writers
 from ceasefire.interchange.common import Context
 from ceasefire.interchange.generic_csv import read_csv
-from ceasefire.interchange.rows import Imported, Reject
+from ceasefire.interchange.rows import Exported, Imported, Reject
 from ceasefire.interchange.writers import ExportRow
 
 CTX: Final = Context(now=date(2025, 11, 25))
@@ -43,7 +44,8 @@ def test_acled_export_gives_back_the_original_columns_and_the_incident() -> None
     out = io.StringIO()
     writers.write_acled([ExportRow("r1", BODY, "inc-7")], out)
     (row,) = rows_of(out.getvalue())
-    assert list(row) == [*acled.COLUMNS, "incident_id"]
+    assert list(row) == [*acled.COLUMNS, *writers.SYSTEM]
+    assert (row["report_id"], row["dataset"], row["redacted"]) == ("r1", "acled", "")
     assert (row["notes"], row["fatalities"], row["incident_id"]) == (
         "the original notes",
         "4",
@@ -61,7 +63,7 @@ def test_a_redacted_report_is_exported_from_its_body_only() -> None:
     (row,) = rows_of(out.getvalue())
     assert row["notes"] == "Strike on a compound."
     assert row["fatalities"] == "4"  # 3 civilians + 1 unknown, from the body
-    assert row["incident_id"] == ""
+    assert (row["incident_id"], row["redacted"]) == ("", "true")
     geo = io.StringIO()
     writers.write_geojson([ExportRow("r1", BODY, None, redacted=True)], geo)
     assert "attributes" not in geo.getvalue()
@@ -72,7 +74,7 @@ def test_ucdp_export_splits_casualties_into_its_columns() -> None:
     out = io.StringIO()
     writers.write_ucdp([ExportRow("r1", body, "inc-1")], out)
     (row,) = rows_of(out.getvalue())
-    assert list(row) == [*ucdp.COLUMNS, "incident_id"]
+    assert list(row) == [*ucdp.COLUMNS, *writers.SYSTEM]
     assert (row["type_of_violence"], row["deaths_civilians"], row["deaths_unknown"]) == (
         "1",
         "3",
@@ -80,6 +82,28 @@ def test_ucdp_export_splits_casualties_into_its_columns() -> None:
     )
     assert (row["low"], row["best"], row["high"]) == ("3", "4", "6")
     assert row["id"] == "r1"
+
+
+def test_the_columns_a_family_kept_follow_the_standard_ones_in_the_order_first_met() -> None:
+    def kept(dataset: str, **columns: str) -> dict[str, Any]:
+        return BODY | {"origin": {"dataset": dataset, "id": "x", "attributes": columns}}
+
+    rows = [
+        ExportRow("r1", kept("acled", month="October", notes="n")),
+        ExportRow("r2", kept("ucdp-ged", iso3="PAK")),  # not ACLED's: its columns stay out
+        ExportRow("r3", kept("acled", extra="e", month="May")),
+        ExportRow("r4", kept("acled", secret="s"), redacted=True),  # not given back
+    ]
+    out = io.StringIO()
+    writers.write_acled(rows, out)
+    back = rows_of(out.getvalue())
+    assert list(back[0]) == [*acled.COLUMNS, "month", "extra", *writers.SYSTEM]
+    assert [(r["month"], r["extra"], r["dataset"]) for r in back] == [
+        ("October", "", "acled"), ("", "", "ucdp-ged"), ("May", "e", "acled"), ("", "", "acled"),
+    ]  # fmt: skip
+    out = io.StringIO()
+    writers.write_ucdp(rows, out)
+    assert list(rows_of(out.getvalue())[0]) == [*ucdp.COLUMNS, "iso3", *writers.SYSTEM]
 
 
 def test_geojson_export_is_a_feature_collection_with_incident_ids() -> None:
@@ -122,16 +146,23 @@ bodies = st.builds(
 )
 
 
-@given(st.lists(bodies, max_size=8, unique_by=lambda b: b["origin"]["id"]))
-def test_plain_csv_reads_back_the_values_it_wrote(written: list[dict[str, Any]]) -> None:
+def read_back(written: list[dict[str, Any]]) -> list[Imported | Reject]:
+    """The plain CSV export of ``written``, read back: each row of it as read as data."""
     out = io.StringIO()
     writers.write_plain([ExportRow(f"r{i}", b) for i, b in enumerate(written)], out)
     back = list(read_csv(io.StringIO(out.getvalue(), newline=""), CTX))  # as a file is read
+    assert all(isinstance(r, Exported) for r in back)
+    return [r.read for r in back if isinstance(r, Exported)]
+
+
+@given(st.lists(bodies, max_size=8, unique_by=lambda b: b["origin"]["id"]))
+def test_plain_csv_reads_back_the_values_it_wrote(written: list[dict[str, Any]]) -> None:
+    back = read_back(written)
     assert all(isinstance(r, Imported) for r in back)
     for body, result in zip(written, back, strict=True):
         assert isinstance(result, Imported)
         got = result.body
-        assert result.dataset_id == body["origin"]["id"]
+        assert (result.dataset, result.dataset_id) == ("csv:x", body["origin"]["id"])
         assert got["dates"] == body["dates"]
         assert (got["location"]["latitude"], got["location"]["longitude"]) == (
             body["location"]["latitude"],
@@ -151,9 +182,7 @@ def test_rejects_never_lose_a_good_row(rows: list[tuple[dict[str, Any], bool]]) 
     spoiled = [
         (b | {"location": b["location"] | {"latitude": 91.0}}) if bad else b for b, bad in rows
     ]
-    out = io.StringIO()
-    writers.write_plain([ExportRow(f"r{i}", b) for i, b in enumerate(spoiled)], out)
-    back = list(read_csv(io.StringIO(out.getvalue(), newline=""), CTX))  # as a file is read
+    back = read_back(spoiled)
     good = [b["origin"]["id"] for b, bad in rows if not bad]
     assert [r.dataset_id for r in back if isinstance(r, Imported)] == good
     assert sum(isinstance(r, Reject) for r in back) == len(rows) - len(good)

@@ -15,7 +15,8 @@ from typing import Any, Final
 from ceasefire.domain.report_places import DatePrecision, GeoPrecision
 from ceasefire.errors import InvalidInput
 from ceasefire.interchange import common as c
-from ceasefire.interchange.rows import Imported, Row
+from ceasefire.interchange import reading
+from ceasefire.interchange.rows import Row
 
 DATASET: Final = "acled"
 COLUMNS: Final = (
@@ -33,21 +34,22 @@ DEFAULT_GEO: Final = GeoPrecision.NEAR
 
 
 def read_acled(lines: Iterable[str], ctx: c.Context) -> Iterator[Row]:
-    """One Imported or Reject per data row of an ACLED CSV (header first)."""
+    """One Imported or Reject per data row of an ACLED CSV (header first); an Exported per row
+    of this program's own ACLED export."""
     rows = c.CsvRows.open(lines, REQUIRED, "ACLED")
     has_id = "event_id_cnty" in rows.header
-    seen = c.Seen()
-    dataset = ctx.dataset or DATASET
 
-    def build(line: int, row: dict[str, str]) -> Imported:
-        dataset_id = row["event_id_cnty"].strip() if has_id else c.content_id(list(row.values()))
-        if not dataset_id:
-            raise c.RowError("event_id_cnty", "", "the row has no id")
-        body = acled_body(row, dataset_id, dataset, ctx)
-        seen.check(dataset_id, line, "event_id_cnty" if has_id else None)
-        return Imported(line, dataset, dataset_id, body)
+    def identify(row: dict[str, str]) -> str:
+        return row["event_id_cnty"].strip() if has_id else c.content_id(list(row.values()))
 
-    return c.guarded(rows, build)
+    def make(row: dict[str, str], dataset: str, dataset_id: str) -> dict[str, Any]:
+        return acled_body(row, dataset_id, dataset, ctx)
+
+    reader = reading.RowReader(
+        "acled", ctx.dataset or DATASET, ctx.dataset, identify, make,
+        "event_id_cnty" if has_id else None,
+    )  # fmt: skip
+    return reading.read_rows(rows, reader)
 
 
 def acled_body(

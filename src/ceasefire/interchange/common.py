@@ -21,7 +21,7 @@ from ceasefire.domain.report_kinds import MAX_NAMES, MAX_NARRATIVE
 from ceasefire.domain.report_parts import MAX_COUNT, MAX_NAME, MAX_REFERENCE
 from ceasefire.errors import InvalidInput
 from ceasefire.interchange.encoding import clean_header, sniff_delimiter
-from ceasefire.interchange.rows import Imported, Reject, Row
+from ceasefire.interchange.rows import Reject
 
 REGION_BBOX: Final = (60.4, 23.6, 77.9, 38.5)
 """The Istanbul agreement's region (min_lon, min_lat, max_lon, max_lat)."""
@@ -346,35 +346,3 @@ class CsvRows:
 
 def raise_empty(what: str) -> None:
     raise InvalidInput(f"the file is empty: expected a {what} header", field="header")
-
-
-class Seen:
-    """The ids read so far in one file: a second occurrence is refused naming the first."""
-
-    def __init__(self) -> None:
-        self._lines: dict[str, int] = {}
-
-    def check(self, dataset_id: str, line: int, name: str | None) -> None:
-        """``name`` None: the id is a digest of the row's values (the file has no id)."""
-        first = self._lines.setdefault(dataset_id, line)
-        if first != line:
-            what = "id" if name else "values"
-            raise RowError(name, dataset_id, f"the same {what} as line {first}")
-
-
-def guarded(
-    rows: Iterable[tuple[int, dict[str, str]] | Reject],
-    build: Any,
-) -> Iterator[Row]:
-    """Each row through ``build(line, row) -> Imported``; a RowError becomes a Reject."""
-    for item in rows:
-        if isinstance(item, Reject):
-            yield item
-            continue
-        line, row = item
-        try:
-            result: Imported = build(line, row)
-        except RowError as exc:
-            yield Reject(line, exc.field, exc.value, exc.reason)
-            continue
-        yield result

@@ -22,6 +22,7 @@ A mapping is TOML::
     country = "Country"
     actors = ["Perpetrator", "Target"]
     reference = "References"
+    source = "Source"                 # the source's name, unless [source] names it
 
     [values]                          # constants for what the file does not say
     event_type = "Drone strike"
@@ -53,11 +54,12 @@ from typing import Any, Final
 from ceasefire.domain.report_places import DatePrecision, GeoPrecision
 from ceasefire.errors import InvalidInput
 from ceasefire.interchange import common as c
-from ceasefire.interchange.rows import Imported, Row
+from ceasefire.interchange import reading
+from ceasefire.interchange.rows import Row
 
 _COLUMN_FIELDS: Final = (
     "id", "date", "end_date", "latitude", "longitude", "event_type", "narrative", "killed",
-    "place", "admin1", "admin2", "country", "reference", "act", "alleged_party",
+    "place", "admin1", "admin2", "country", "reference", "source", "act", "alleged_party",
     "date_precision", "geo_precision",
 )  # fmt: skip
 _VALUE_FIELDS: Final = ("event_type", "date_precision", "geo_precision", "country", "narrative")
@@ -106,6 +108,7 @@ PLAIN: Final = ColumnMapping(
         "date_precision": "date_precision",
         "geo_precision": "geo_precision",
         "reference": "reference",
+        "source": "source",
     },
     actors=("actors",),
 )
@@ -203,25 +206,26 @@ def read_csv(lines: Iterable[str], ctx: c.Context, mapping: ColumnMapping = PLAI
     if missing:
         raise InvalidInput(f"the header lacks the columns {', '.join(missing)}", field="header")
     dataset = ctx.dataset or f"csv:{mapping.name}"
-    return c.guarded(rows, row_builder(mapping, dataset, ctx))
+    return reading.read_rows(rows, row_reader(mapping, dataset, ctx, "csv"))
 
 
-def row_builder(mapping: ColumnMapping, dataset: str, ctx: c.Context) -> Any:
-    """``build(line, row) -> Imported`` for rows of strings keyed by column name."""
-    seen = c.Seen()
+def row_reader(mapping: ColumnMapping, dataset: str, ctx: c.Context, fmt: str) -> reading.RowReader:
+    """How rows of strings keyed by column name are read through ``mapping`` (``fmt``: csv or
+    geojson). Only without a mapping of its own (:data:`PLAIN`) is a file read as this
+    program's export, its rows recognised by their ``report_id``."""
     if mapping.grade.name is not None and ctx.grade.name is None:
         ctx = dataclasses.replace(ctx, grade=mapping.grade)
+    id_column = mapping.columns["id"]
 
-    def build(line: int, row: dict[str, str]) -> Imported:
-        id_column = mapping.columns["id"]
-        dataset_id = (row.get(id_column) or "").strip()
-        if not dataset_id:
-            raise c.RowError(id_column, "", "the row has no id")
-        body = mapped_body(row, mapping, dataset, dataset_id, ctx)
-        seen.check(dataset_id, line, id_column)
-        return Imported(line, dataset, dataset_id, body)
+    def identify(row: dict[str, str]) -> str:
+        return (row.get(id_column) or "").strip()
 
-    return build
+    def make(row: dict[str, str], of: str, dataset_id: str) -> dict[str, Any]:
+        return mapped_body(row, mapping, of, dataset_id, ctx)
+
+    return reading.RowReader(
+        fmt, dataset, ctx.dataset, identify, make, id_column, exports=mapping is PLAIN
+    )
 
 
 def mapped_body(
@@ -265,7 +269,7 @@ def mapped_body(
         if killed
         else None,
         narrative=get("narrative") or f"{event_type} on {start.isoformat()} ({dataset}).",
-        sources=[c.source(m.grade.name or dataset, ctx, get("reference"))],
+        sources=[c.source(get("source") or m.grade.name or dataset, ctx, get("reference"))],
         origin=c.origin(dataset, dataset_id, ctx.release, row),
     )
 

@@ -3,18 +3,21 @@
 Properties are read through a column mapping (:mod:`ceasefire.interchange.generic_csv`; by
 default the names our own exports write), the point's coordinates taking the place of the
 latitude and longitude columns. Each property's value is kept as text in the attributes (JSON
-numbers as JSON writes them). A feature is numbered by its position, from 1.
+numbers as JSON writes them); a feature of our own export gives back the original columns it
+carries as ``attributes``. A feature is numbered by its position, from 1.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ceasefire.errors import InvalidInput
 from ceasefire.interchange import common as c
-from ceasefire.interchange.generic_csv import PLAIN, ColumnMapping, row_builder
+from ceasefire.interchange import reading
+from ceasefire.interchange.generic_csv import PLAIN, ColumnMapping, row_reader
 from ceasefire.interchange.rows import Reject, Row
 
 
@@ -33,8 +36,35 @@ def read_geojson(
     if not isinstance(features, list):
         raise InvalidInput("expected a list of features", field="features")
     dataset = ctx.dataset or f"geojson:{name or mapping.name}"
-    build = row_builder(mapping, dataset, ctx)
-    return c.guarded(_rows(features, mapping), build)
+    reader = row_reader(mapping, dataset, ctx, "geojson")
+    if mapping is PLAIN:
+        reader = dataclasses.replace(reader, make=_with_attributes(reader.make))
+    return reading.read_rows(_rows(features, mapping), reader)
+
+
+def _with_attributes(make: reading.Make) -> reading.Make:
+    """Our export gives a report's original columns as the ``attributes`` property: read back,
+    they are the row's attributes again, as they were (not a column holding JSON)."""
+
+    def made(row: dict[str, str], dataset: str, dataset_id: str) -> dict[str, Any]:
+        original = _columns(row.get("attributes"))
+        if original is None:
+            return make(row, dataset, dataset_id)
+        body = make({k: v for k, v in row.items() if k != "attributes"}, dataset, dataset_id)
+        body["origin"]["attributes"] = original
+        return body
+
+    return made
+
+
+def _columns(text: str | None) -> dict[str, str] | None:
+    try:
+        found = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        return None
+    if isinstance(found, dict) and found and all(isinstance(v, str) for v in found.values()):
+        return found
+    return None
 
 
 def _rows(features: list[Any], m: ColumnMapping) -> Iterator[tuple[int, dict[str, str]] | Reject]:

@@ -1,7 +1,9 @@
-"""What reading a dataset gives, row by row: a report body to import, or a reject."""
+"""What reading a dataset gives, row by row: a report body to import, a reject, or a row of
+this program's own export (read back, it is first recognised, then read only if need be)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,4 +45,29 @@ class Reject:
         return f"{where}: {self.reason}{found}"
 
 
-Row = Imported | Reject
+@dataclass(frozen=True)
+class Exported:
+    """A row of this program's own export (``format``), naming the dataset row it shows.
+
+    ``columns`` are what the export wrote for the row's report, its system columns
+    (``reading.SYSTEM_COLUMNS``) left out; ``read`` is the row read as any row of the format
+    (a body, or why none can be made: a ``Reject``). The import compares ``columns`` with what
+    exporting the report the record holds would write (``writers.agrees``), and reads the row
+    only when they differ or the record holds none. A ``redacted`` row (its reader saw places
+    blurred and sources withheld) is never read: its ``read`` is a Reject saying so.
+    """
+
+    line: int
+    dataset: str
+    dataset_id: str
+    format: str
+    columns: Mapping[str, str]
+    read: Imported | Reject
+    redacted: bool = False
+
+    @property
+    def origin(self) -> str:
+        return origin_key(self.dataset, self.dataset_id)
+
+
+Row = Imported | Reject | Exported

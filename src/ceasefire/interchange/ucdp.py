@@ -15,7 +15,8 @@ from typing import Any, Final
 from ceasefire.domain.report_places import DatePrecision, GeoPrecision
 from ceasefire.errors import InvalidInput
 from ceasefire.interchange import common as c
-from ceasefire.interchange.rows import Imported, Reject, Row
+from ceasefire.interchange import reading
+from ceasefire.interchange.rows import Reject, Row
 
 COLUMNS: Final = (
     "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
@@ -35,7 +36,8 @@ CODES: Final = {name: code for code, name in TYPES.items()}
 
 
 def read_ucdp(lines: Iterable[str], ctx: c.Context) -> Iterator[Row]:
-    """One Imported or Reject per data row of a UCDP CSV (header first)."""
+    """One Imported or Reject per data row of a UCDP CSV (header first); an Exported per row of
+    this program's own UCDP export."""
     rows = c.CsvRows.open(lines, ("id",), "UCDP GED")
     full = "date_start" in rows.header
     required = FULL if full else REDUCED
@@ -47,19 +49,23 @@ def read_ucdp(lines: Iterable[str], ctx: c.Context) -> Iterator[Row]:
             field="header",
         )
     dataset = ctx.dataset or ("ucdp-ged" if full else "ucdp-candidate")
+    source_name = _source_name(dataset, ctx)
+
+    def make(row: dict[str, str], of: str, dataset_id: str) -> dict[str, Any]:
+        name = source_name if of == dataset else _source_name(of, ctx)  # an export's row
+        return ucdp_body(row, full, of, dataset_id, name, ctx)
+
+    reader = reading.RowReader("ucdp", dataset, ctx.dataset, _identify, make, "id")
+    return reading.read_rows(_without_hxl(iter(rows)), reader)
+
+
+def _identify(row: dict[str, str]) -> str:
+    return row["id"].strip()
+
+
+def _source_name(dataset: str, ctx: c.Context) -> str:
     label = "UCDP GED" if dataset == "ucdp-ged" else "UCDP Candidate"
-    source_name = f"{label} {ctx.release}".strip()
-    seen = c.Seen()
-
-    def build(line: int, row: dict[str, str]) -> Imported:
-        dataset_id = row["id"].strip()
-        if not dataset_id:
-            raise c.RowError("id", "", "the row has no id")
-        body = ucdp_body(row, full, dataset, dataset_id, source_name, ctx)
-        seen.check(dataset_id, line, "id")
-        return Imported(line, dataset, dataset_id, body)
-
-    return c.guarded(_without_hxl(iter(rows)), build)
+    return f"{label} {ctx.release}".strip()
 
 
 def _without_hxl(

@@ -1,10 +1,15 @@
 """Exports: ACLED-compatible CSV, UCDP-compatible CSV, a GeoJSON FeatureCollection, plain CSV.
 
-Every row carries the report's ``incident_id`` (empty when it is linked to none). A report
-imported from the same family of dataset gives back its original values column for column
-(from ``origin.attributes``), unless the reader saw it redacted: then, as for every other
-report, each column is worked out from the body as the reader sees it, so that nothing
-withheld can leak through the attributes.
+Every row carries, besides its data, the system's columns (:data:`SYSTEM`): the report's id,
+the dataset it was imported from (empty for the record's own reports), its ``incident_id``
+(empty when it is linked to none) and whether its reader saw it redacted. A report imported
+from the same family of dataset gives back its original values column for column (from
+``origin.attributes``; columns beyond the format's standard ones follow them), unless the
+reader saw it redacted: then, as for every other report, each column is worked out from the
+body as the reader sees it, so that nothing withheld can leak through the attributes.
+
+:func:`agrees` says whether a row read back from an export is what exporting a body writes:
+how a re-import recognises its own export (``docs/interchange.md``, "Export, then import").
 """
 
 from __future__ import annotations
@@ -16,13 +21,17 @@ from dataclasses import dataclass
 from typing import IO, Any, Final
 
 from ceasefire.interchange import acled, ucdp
+from ceasefire.interchange.reading import SYSTEM_COLUMNS
 
 PLAIN_COLUMNS: Final = (
     "report_id", "incident_id", "kind", "dataset", "dataset_id", "start", "end",
     "date_precision", "latitude", "longitude", "geo_precision", "place", "admin1", "admin2",
     "country", "event_type", "act", "alleged_party", "actors", "killed", "narrative", "source",
-    "reference",
+    "reference", "redacted",
 )  # fmt: skip
+SYSTEM: Final = ("report_id", "dataset", "incident_id", "redacted")
+"""What the ACLED and UCDP exports add after the dataset's columns (all of them in
+``reading.SYSTEM_COLUMNS``, which a re-import leaves out)."""
 COUNTRY_NAMES: Final = {"PK": "Pakistan", "AF": "Afghanistan"}
 ACLED_TIME: Final = {"day": "1", "week": "2", "month": "3"}
 ACLED_GEO: Final = {"exact": "1", "near": "2", "district": "2", "province": "3", "country": "3"}
@@ -41,15 +50,32 @@ class ExportRow:
 
 
 def write_acled(rows: Iterable[ExportRow], out: IO[str]) -> int:
-    return _write_csv(rows, out, (*acled.COLUMNS, "incident_id"), _acled_row)
+    return _write_family(rows, out, acled.COLUMNS, "acled", _acled_row)
 
 
 def write_ucdp(rows: Iterable[ExportRow], out: IO[str]) -> int:
-    return _write_csv(rows, out, (*ucdp.COLUMNS, "incident_id"), _ucdp_row)
+    return _write_family(rows, out, ucdp.COLUMNS, "ucdp", _ucdp_row)
 
 
 def write_plain(rows: Iterable[ExportRow], out: IO[str]) -> int:
     return _write_csv(rows, out, PLAIN_COLUMNS, plain_fields)
+
+
+def _write_family(
+    rows: Iterable[ExportRow],
+    out: IO[str],
+    standard: tuple[str, ...],
+    family: str,
+    fields: Callable[[ExportRow], dict[str, str]],
+) -> int:
+    """The format's standard columns, then every other column the family's rows kept (HDX's
+    ``iso3``, a reduced file's ``month``), in the order first met, then the system's."""
+    listed = list(rows)
+    known = {*standard, *SYSTEM_COLUMNS}
+    extra: dict[str, None] = {}
+    for row in listed:
+        extra.update((name, None) for name in _attributes(row, family) if name not in known)
+    return _write_csv(listed, out, (*standard, *extra, *SYSTEM), fields)
 
 
 def write_geojson(rows: Iterable[ExportRow], out: IO[str]) -> int:
@@ -57,21 +83,21 @@ def write_geojson(rows: Iterable[ExportRow], out: IO[str]) -> int:
     out.write('{"type": "FeatureCollection", "features": [\n')
     count = 0
     for row in rows:
-        fields = plain_fields(row)
-        lat, lon = fields.pop("latitude"), fields.pop("longitude")
-        geometry = (
-            {"type": "Point", "coordinates": [float(lon), float(lat)]} if lat and lon else None
-        )
-        properties: dict[str, Any] = {k: v for k, v in fields.items() if v}
-        attributes = _attributes(row, None)
-        if attributes:
-            properties["attributes"] = attributes
-        feature: dict[str, Any] = {"type": "Feature", "id": row.report_id, "geometry": geometry}
-        feature["properties"] = properties
-        out.write((",\n" if count else "") + json.dumps(feature, ensure_ascii=False))
+        out.write((",\n" if count else "") + json.dumps(_feature(row), ensure_ascii=False))
         count += 1
     out.write("\n]}\n")
     return count
+
+
+def _feature(row: ExportRow) -> dict[str, Any]:
+    fields = plain_fields(row)
+    lat, lon = fields.pop("latitude"), fields.pop("longitude")
+    geometry = {"type": "Point", "coordinates": [float(lon), float(lat)]} if lat and lon else None
+    properties: dict[str, Any] = {k: v for k, v in fields.items() if v}
+    attributes = _attributes(row, None)
+    if attributes:
+        properties["attributes"] = attributes
+    return {"type": "Feature", "id": row.report_id, "geometry": geometry, "properties": properties}
 
 
 def _write_csv(
@@ -144,6 +170,7 @@ def plain_fields(row: ExportRow) -> dict[str, str]:
         "narrative": str(body.get("narrative", "")),
         "source": str(sources[0].get("name", "")),
         "reference": str(sources[0].get("reference", "")),
+        "redacted": "true" if row.redacted else "",
     }
 
 
@@ -201,7 +228,7 @@ def _acled_row(row: ExportRow) -> dict[str, str]:
         "notes": plain["narrative"],
         "fatalities": killed,
     }
-    return derived | _attributes(row, "acled") | {"incident_id": plain["incident_id"]}
+    return derived | _attributes(row, "acled") | _system(plain)
 
 
 def _ucdp_row(row: ExportRow) -> dict[str, str]:
@@ -239,4 +266,48 @@ def _ucdp_row(row: ExportRow) -> dict[str, str]:
         "low": str(sum(c[0] for c in counts.values())) if known else "",
         "high": str(sum(c[2] for c in counts.values())) if known else "",
     }
-    return derived | _attributes(row, "ucdp") | {"incident_id": plain["incident_id"]}
+    return derived | _attributes(row, "ucdp") | _system(plain)
+
+
+def _system(plain: dict[str, str]) -> dict[str, str]:
+    return {name: plain[name] for name in SYSTEM}
+
+
+# --- read back -------------------------------------------------------------------------------
+
+
+def _geojson_columns(row: ExportRow) -> dict[str, str]:
+    """A feature as the GeoJSON reader gives it: its properties as text, the point's
+    coordinates as the latitude and longitude."""
+    feature = _feature(row)
+    columns = {name: _text(value) for name, value in feature["properties"].items()}
+    if feature["geometry"] is not None:
+        lon, lat = feature["geometry"]["coordinates"]
+        columns["latitude"], columns["longitude"] = _text(lat), _text(lon)
+    return columns
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+WRITTEN: Final[dict[str, Callable[[ExportRow], dict[str, str]]]] = {
+    "acled": _acled_row,
+    "ucdp": _ucdp_row,
+    "csv": plain_fields,
+    "geojson": _geojson_columns,
+}
+"""What each format's export writes for one report, column by column."""
+
+
+def agrees(fmt: str, columns: Mapping[str, str], body: Mapping[str, Any]) -> bool:
+    """Whether exporting ``body`` (unredacted) as ``fmt`` writes ``columns``, a row read back
+    from such an export without the system's columns: every column the row has holds what the
+    export writes there (empty where it writes none). A CSV column the file lacks says nothing
+    and is not compared; a GeoJSON property a feature lacks is one the export left out as
+    empty, so the export must write none there either."""
+    written = WRITTEN[fmt](ExportRow("", body))
+    names: Iterable[str] = columns
+    if fmt == "geojson":
+        names = columns.keys() | (written.keys() - SYSTEM_COLUMNS)
+    return all(written.get(name, "") == columns.get(name, "") for name in names)

@@ -18,6 +18,11 @@ Against the record, a row is:
 - **rejected** when the reader refused it, or the body fails the report's own checks, the
   agreement's, or the log's entry size: it goes to ``rejects`` with the reason, and the chunk's
   other rows are imported all the same.
+
+A row of this program's own export (:class:`~ceasefire.interchange.rows.Exported`) is the
+dataset row it names: it is unchanged when it is what exporting the active report of that row
+writes (``writers.agrees``), or when its reader saw it redacted; else it is read like any row,
+and is new, changed or rejected as above (``docs/interchange.md``, "Export, then import").
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.policy import Action, require
 from ceasefire.errors import CeasefireError, PermissionDenied
 from ceasefire.geo import LookupStatus
+from ceasefire.interchange import writers
 from ceasefire.interchange.common import ActMap, Context, Geocoded, Grade
-from ceasefire.interchange.rows import Imported, Reject, Row
+from ceasefire.interchange.rows import Exported, Imported, Reject, Row
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import geography
@@ -211,25 +217,31 @@ def chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
+Good = Imported | Exported
+"""A row that names a dataset row, for the record to be asked about."""
+
+
 def good_rows(
     batch: Sequence[Row], counts: ImportCounts, rejects: Callable[[Reject], None]
-) -> list[Imported]:
+) -> list[Good]:
     """The rows the reader accepted; the others counted and handed to ``rejects``."""
-    good: list[Imported] = []
+    good: list[Good] = []
     for row in batch:
         if isinstance(row, Reject):
             counts.rejected += 1
             rejects(row)
-        else:
-            good.append(row)
-            counts.seen.add(row.origin)
-            counts.datasets.add(row.dataset)
-            counts.release = counts.release or str(row.body.get("origin", {}).get("release", ""))
+            continue
+        good.append(row)
+        counts.seen.add(row.origin)
+        counts.datasets.add(row.dataset)
+        read = row.read if isinstance(row, Exported) else row
+        if not counts.release and isinstance(read, Imported):
+            counts.release = str(read.body.get("origin", {}).get("release", ""))
     return good
 
 
 def sign_changes(
-    good: Sequence[Imported],
+    good: Sequence[Good],
     earlier: Mapping[str, RecordRow],
     key: SigningKey,
     log: str,
@@ -241,9 +253,14 @@ def sign_changes(
     report of each origin the record holds: its ``id``, and its ``body`` or ``digest``) has
     none, the correction of that report where the row changed; unchanged rows are counted."""
     signed: list[Signed] = []
-    for row in good:
-        previous = earlier.get(row.origin)
-        if previous is not None and unchanged(row, previous):
+    for found in good:
+        previous = earlier.get(found.origin)
+        row = found if isinstance(found, Imported) else _read(found, previous)
+        if isinstance(row, Reject):
+            counts.rejected += 1
+            rejects(row)
+            continue
+        if row is None or (previous is not None and unchanged(row, previous)):
             counts.unchanged += 1
             continue
         try:
@@ -254,6 +271,21 @@ def sign_changes(
             continue
         signed.append((row, previous is None, submission))
     return signed
+
+
+def _read(row: Exported, previous: RecordRow | None) -> Imported | Reject | None:
+    """A row of our own export as a row to import, or None when it shows the report the record
+    holds for it: what exporting that report writes, or that report redacted (nothing to take
+    from it). Only a row that differs, or that the record lacks, is read."""
+    if previous is not None:
+        held = previous.get("body")
+        if row.redacted:
+            return None
+        if held is not None:
+            body = json.loads(held) if isinstance(held, str) else held
+            if writers.agrees(row.format, row.columns, body):
+                return None
+    return row.read
 
 
 def unchanged(row: Imported, previous: RecordRow) -> bool:

@@ -1,0 +1,158 @@
+"""Export, then import the export, on the real datasets (``../shared/data/real``; skipped when
+absent, failed under ``CI=true``): a record's own export adds nothing and changes nothing in
+every format, an export mixing datasets fills a fresh record row by row under each row's own
+dataset, and the columns a dataset's rows kept come back out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from ceasefire.domain import projection as pj
+from ceasefire.interchange import files
+from ceasefire.interchange.formats import Format, read
+from ceasefire.interchange.generic_csv import parse_mapping
+from ceasefire.interchange.reading import SYSTEM_COLUMNS
+from ceasefire.interchange.rows import Reject
+from ceasefire.log.keys import SigningKey
+from ceasefire.services import exports as export_service
+from ceasefire.services import imports as import_service
+from tests.integration.test_imports import MAPPINGS, NOW, importer, real
+from tests.record_factories import Mechanism, make_mechanism
+
+Source = tuple[str, Format, str | None, str]
+"""A real file, read as, with --mapping (CSV) or --dataset (UCDP), and --release."""
+MIXED: Final[tuple[Source, ...]] = (
+    ("acled_balochistan_separatist_2020_2024.csv", Format.ACLED, None, ""),
+    ("ucdp_candidate_v26_0_2_pak_afg_2026jan_feb.csv", Format.UCDP, "ucdp-candidate", "26.0.2"),
+    ("ucdp_candidate_2025_pak_afg_reduced.csv", Format.UCDP, None, ""),  # no coordinates
+    # the two Kaggle files number their rows alike (S# 1, 2, …): one id, two datasets
+    ("pakistan_drone_attacks_2004_2017.csv", Format.CSV, "pakistan-drone-attacks.toml", ""),
+    ("pakistan_suicide_attacks_1995_2017.csv", Format.CSV, "pakistan-suicide-attacks.toml", ""),
+)
+HDX: Final = "ucdp_ged_pakistan_hdx_1989_2021.csv"
+
+
+def load(mechanism: Mechanism, key: SigningKey, path: Path, source: Source) -> int:
+    """Import ``path`` as ``source`` says; how many reports it added."""
+    _, fmt, option, release = source
+    mapping = None
+    if fmt is Format.CSV and option is not None:
+        mapping = parse_mapping((MAPPINGS / option).read_text(encoding="utf-8"), where=option)
+    dataset = option if fmt is Format.UCDP else None
+    ctx = import_service.context_for(mechanism.store, NOW, release=release, dataset=dataset)
+    with files.open_text(path) as stream:
+        counts = import_service.import_rows(
+            mechanism.store, read(fmt, stream, ctx, mapping, name=path.stem), key=key,
+            log_key=mechanism.log_key, now=NOW,
+        )  # fmt: skip
+    return counts.new
+
+
+def export(mechanism: Mechanism, fmt: Format, folder: Path) -> Path:
+    path = folder / f"export.{'geojson' if fmt is Format.GEOJSON else 'csv'}"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        export_service.export_reports(mechanism.store, None, fmt, out)
+    return path
+
+
+def reimport(
+    mechanism: Mechanism, key: SigningKey, path: Path, fmt: Format
+) -> tuple[import_service.ImportCounts, list[Reject]]:
+    refused: list[Reject] = []
+    ctx = import_service.context_for(mechanism.store, NOW)
+    with files.open_text(path) as stream:
+        counts = import_service.import_rows(
+            mechanism.store, read(fmt, stream, ctx, name=path.stem), key=key,
+            log_key=mechanism.log_key, now=NOW, rejects=refused.append,
+        )  # fmt: skip
+    return counts, refused
+
+
+def by_dataset(mechanism: Mechanism) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for row in mechanism.store.table(pj.REPORTS):
+        if row["status"] == pj.ACTIVE and row["origin"]:
+            dataset = json.loads(row["body"])["origin"]["dataset"]
+            found[dataset] = found.get(dataset, 0) + 1
+    return found
+
+
+def test_a_record_s_own_export_adds_nothing_and_changes_nothing_in_every_format(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    key = importer(mechanism)
+    held = sum(load(mechanism, key, real(source[0]), source) for source in MIXED)
+    assert held == 1705 + 105 + 1292 + 403 + 491
+    datasets, size = by_dataset(mechanism), mechanism.size()
+    for fmt in Format:
+        counts, refused = reimport(mechanism, key, export(mechanism, fmt, tmp_path), fmt)
+        assert refused == [], (fmt, refused[:3])
+        assert (counts.new, counts.changed, counts.unchanged) == (0, 0, held), fmt
+        assert counts.datasets == set(datasets), fmt
+    assert mechanism.size() == size
+    assert by_dataset(mechanism) == datasets
+
+
+@pytest.mark.parametrize("fmt", [Format.CSV, Format.GEOJSON])
+def test_an_export_mixing_datasets_fills_a_fresh_record_row_by_row(
+    mechanism: Mechanism, tmp_path: Path, fmt: Format
+) -> None:
+    key = importer(mechanism)
+    for source in MIXED[1:2] + MIXED[3:]:
+        load(mechanism, key, real(source[0]), source)
+    path = export(mechanism, fmt, tmp_path)
+    fresh = make_mechanism(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path / "fresh")
+    try:
+        counts, refused = reimport(fresh, importer(fresh), path, fmt)
+        assert (counts.new, refused) == (105 + 403 + 491, [])
+        assert by_dataset(fresh) == by_dataset(mechanism) == {
+            "ucdp-candidate": 105, "csv:drone-strikes": 403, "csv:pakistan-suicide-attacks": 491,
+        }  # fmt: skip
+        again = export(fresh, fmt, tmp_path / "fresh")
+        assert _data(again, fmt) == _data(path, fmt)  # the same rows, said the same way
+    finally:
+        fresh.close()
+
+
+def _data(path: Path, fmt: Format) -> list[dict[str, str]]:
+    """An export's rows without the system's columns, in the order of their origins."""
+    if fmt is Format.GEOJSON:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        rows = [f["properties"] | {"geometry": json.dumps(f["geometry"])} for f in features]
+    else:
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    key = {k: (r["dataset"], r["dataset_id"]) for k, r in enumerate(rows)}
+    ordered = [rows[k] for k in sorted(key, key=key.__getitem__)]
+    return [{k: v for k, v in r.items() if k not in SYSTEM_COLUMNS} for r in ordered]
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("acled_balochistan_separatist_2020_2024.csv", Format.ACLED),  # month
+        (HDX, Format.UCDP),  # iso3
+    ],
+)
+def test_every_column_a_dataset_s_rows_kept_comes_back_out(
+    mechanism: Mechanism, tmp_path: Path, name: str, fmt: Format
+) -> None:
+    path = real(name)
+    if name == HDX:  # its first 300 lines (with the HXL row) are enough
+        with files.open_text(path) as stream:
+            head = [line for _, line in zip(range(300), stream, strict=False)]
+        path = tmp_path / name
+        path.write_text("".join(head), encoding="utf-8")
+    load(mechanism, importer(mechanism), path, (name, fmt, None, ""))
+    with files.open_text(path) as stream:
+        original = [r for r in csv.DictReader(stream) if not r["year"].startswith("#")]
+    with export(mechanism, fmt, tmp_path).open(encoding="utf-8", newline="") as stream:
+        back = list(csv.DictReader(stream))  # oldest first: in the file's order
+    assert len(back) == len(original)
+    for row, exported_row in zip(original, back, strict=True):
+        assert {column: exported_row[column] for column in row} == row
