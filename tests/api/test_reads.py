@@ -243,6 +243,19 @@ def test_a_bbox_finds_a_blurred_place_only_where_the_caller_sees_it(world: World
     assert world.reports["public"] in report_ids(world, ANONYMOUS, bbox=tiny)
 
 
+def test_a_report_comes_with_its_place_measured_unless_the_reader_sees_it_blurred(
+    world: World,
+) -> None:
+    place = world.get(f"/reports/{world.reports['public']}").json()["place"]
+    side = (place["side"], place["country"], place["sector"])
+    assert side == ("undetermined", "AF", "chaman-spin-boldak")  # 25 km of a "near" place
+    assert place["radius_km"] == 25 and place["flags"] == []  # reaches the line: agrees with AF
+    assert place["reason"].startswith("The point lies in Afghanistan, ")
+    protected = world.reports["protected"]
+    assert world.get(f"/reports/{protected}").json()["place"] is None  # the public: blurred
+    assert world.get(f"/reports/{protected}", "af_liaison").json()["place"]["country"] == "AF"
+
+
 def test_evidence_metadata_and_its_content(world: World) -> None:
     sha256 = world.files["public"]
     evidence = world.get(f"/evidence/{sha256}").json()

@@ -481,6 +481,22 @@ def test_a_correction_supersedes_and_only_the_submitters_side_may_withdraw(
     assert note.endswith("duplicate of a UN report")
 
 
+def test_a_report_is_shown_with_its_place_measured_and_what_contradicts_it(
+    mechanism: RecordCli, tmp_path: Path
+) -> None:
+    """UCDP's point for the Torkham crossing lies 3.7 km inside Afghanistan; a report that
+    gives it exactly and says Pakistan is shown with the contradiction, not refused."""
+    where = {"latitude": 34.190457, "longitude": 71.069264, "precision": "exact", "country": "PK"}
+    path = write_json(tmp_path, allegation_body(location=where))
+    report = mechanism.out("report", "submit", "--key", mechanism.key("monitor-1"), "--file", path)
+    shown = mechanism.out("report", "show", report).splitlines()
+    assert "border: The point lies in Afghanistan, 3.7 km from the border line" in shown[-3]
+    assert shown[-3].endswith("Sector: torkham.")  # named by none, measured
+    assert shown[-2].startswith("⚠ place: the report says Pakistan, but the point lies in")
+    place = mechanism.json("report", "show", report)["place"]
+    assert (place["side"], place["sector"], len(place["flags"])) == ("AF", "torkham", 1)
+
+
 # -- evidence ---------------------------------------------------------------------------------
 
 

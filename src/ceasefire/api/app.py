@@ -3,7 +3,7 @@
 ``create_app(settings)`` opens the store and wires the routers; ``ceasefire serve`` runs it
 with uvicorn. The OpenAPI 3.1 document is at ``/api/v1/openapi.json``, its Swagger UI at
 ``/api/v1/docs``, served from the copy vendored in ``web/static/vendor/swagger-ui`` (the
-deployment is offline: no CDN).
+deployment is offline: no CDN). Every path that answers GET answers HEAD too (``HeadAsGet``).
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ def create_app(
         title="ceasefire",
         version="1",
         summary="Ceasefire monitoring, verification and enforcement on a signed Merkle log",
+        description="Every path that answers `GET` also answers `HEAD`: the same status and "
+        "headers (`Content-Length`, `ETag`, `Cache-Control`…), no body.",
         openapi_url=f"{API}/openapi.json",
         docs_url=None,  # ``_add_docs``: FastAPI's own page loads Swagger UI from a CDN
         redoc_url=None,
@@ -85,6 +87,7 @@ def create_app(
         lambda token: tokens.resolve(app.state.context.store, token)
     )
     app.add_middleware(NoSniff)
+    app.add_middleware(HeadAsGet)
     problems.install(app)
     ratelimit.install(app, settings)
     _add_docs(app)
@@ -127,6 +130,39 @@ def _add_docs(app: FastAPI) -> None:
         @app.get(redirect, include_in_schema=False)
         async def swagger_ui_redirect() -> HTMLResponse:
             return get_swagger_ui_oauth2_redirect_html()
+
+
+class HeadAsGet:
+    """HEAD wherever GET is answered (RFC 9110 §9.3.2), for every route at once — the API's,
+    the pages', the static files' — rather than route by route: the request goes on as a GET
+    and its answer is sent with its status and headers (``Content-Length`` included) and no
+    body. A path that answers no GET answers HEAD as it answers GET: 405 with ``Allow``. (A
+    file's bytes are still read, and dropped, as for a GET; HEAD on a file is rare.)"""
+
+    _SEND_FILE: Final = ("http.response.pathsend", "http.response.zerocopysend")
+    """Server extensions that would send a file's bytes past us: not offered to a HEAD."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        extensions = {
+            name: value
+            for name, value in scope.get("extensions", {}).items()
+            if name not in self._SEND_FILE
+        }
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):  # the last part: the answer is over
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        as_get = {**scope, "method": "GET", "extensions": extensions}
+        await self.app(as_get, receive, headers_only)
 
 
 class NoSniff:

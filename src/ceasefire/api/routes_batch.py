@@ -4,6 +4,12 @@ Each body is what ``POST /events`` takes (``routes_events``); the batch is appen
 all-or-nothing append, each envelope counts as a write against the actor's rate, and the
 answer is one signed receipt per envelope. The same ``Idempotency-Key`` and batch answer the
 original receipts.
+
+A batch is bounded three ways, and a refusal says which bound it met and how to split: at
+most :data:`MAX_BATCH` events; no more events than the actor may write in a minute; and, as
+every request body, no more than ``CEASEFIRE_API_MAX_BODY_KB`` in all — at the default 256 KiB
+about 200 reports as the demo's (1.1 KB each, signed), 140 imported ACLED rows (1.8 KB) or 70
+UCDP rows (3.6 KB), so that is the bound a batch meets first unless the operator raises it.
 """
 
 from __future__ import annotations
@@ -26,8 +32,10 @@ from ceasefire.api.routes_events import (
     EventIn,
     ReceiptOut,
     Refused,
+    TooLarge,
     check_key,
-    json_body,
+    parse_json,
+    read_body,
     receipt_json,
     submission_of,
     terms,
@@ -90,9 +98,11 @@ BATCH_SCHEMA: Final = TypeAdapter(list[EventIn]).json_schema() | {
                 403: "The token's actor is not the signer of batch[k]",
                 404: "Something batch[k] names is not in the record",
                 409: "batch[k] is already in the log, or conflicts with the record",
-                413: "The body is over the size limit",
+                413: "The batch is over the body limit (CEASEFIRE_API_MAX_BODY_KB) in all: "
+                "the detail says into how many batches to split it",
                 415: "The body is not application/json",
-                422: "batch[k] is refused (its field named): nothing was appended",
+                422: "batch[k] is refused (its field named), or the batch holds more events "
+                "than 1,000 or than the actor may write in a minute: nothing was appended",
                 429: "Too many writes (one per envelope); see Retry-After",
             },
         ),
@@ -111,12 +121,16 @@ async def append_batch(
     receipt_terms: Annotated[Terms, Depends(terms)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
-    """A JSON array of up to 1,000 bodies of ``POST /events`` (an import, chunked), each
-    signed by the caller, appended as one batch: all of them or, when one is refused, none,
-    the problem naming ``batch[k]`` and its field. Each envelope counts as a write against the
-    actor's rate. The same ``Idempotency-Key`` and batch answer the original receipts."""
+    """A JSON array of bodies of ``POST /events`` (an import, chunked), each signed by the
+    caller, appended as one batch: all of them or, when one is refused, none, the problem
+    naming ``batch[k]`` and its field. A batch holds at most 1,000 events, and no more than
+    the actor may write in a minute (each envelope counts as a write against its rate), and
+    its body is bounded as any request's (`CEASEFIRE_API_MAX_BODY_KB`, 256 KiB by default:
+    about 200 reports of 1.1 KB, 140 imported ACLED rows of 1.8 KB or 70 UCDP rows of 3.6 KB)
+    — the bound a batch meets first unless the operator raises it; a 413 says into how many
+    batches to split. The same ``Idempotency-Key`` and batch answer the original receipts."""
     try:
-        submissions = _batch(await json_body(request))
+        submissions = _batch(await _batch_body(request))
         check_key(idempotency_key)
     except Refused as refused:
         return problem(refused.status, refused.code, refused.detail, field=refused.field)
@@ -129,6 +143,29 @@ async def append_batch(
     return JSONResponse({"receipts": receipts}, status_code=201 if issued[0].created else 200)
 
 
+async def _batch_body(request: Request) -> Any:
+    """The batch as JSON; over the body limit, a 413 that says how to split it."""
+    try:
+        return parse_json(await read_body(request))
+    except TooLarge as refused:
+        raise Refused(413, refused.code, _split(refused), "batch") from refused
+
+
+def _split(refused: TooLarge) -> str:
+    """What a client does with a batch over the body limit, which bounds a batch as a whole."""
+    limit = refused.limit
+    if refused.exact:
+        parts = max(2, math.ceil(refused.size / limit))
+        found, how = f"{refused.size:,} bytes", f"into {parts} or more batches"
+    else:  # no Content-Length: the size is known only to have passed the limit
+        found, how = f"over {limit:,} bytes", "in halves, and again, until each fits"
+    return (
+        f"the batch is {found}, over the limit of {limit:,} bytes on a request body, which "
+        f"bounds a batch as a whole (CEASEFIRE_API_MAX_BODY_KB): split it {how}, each "
+        f"under {limit:,} bytes and of at most {MAX_BATCH:,} events; nothing was appended"
+    )
+
+
 def _batch(document: Any) -> list[Submission]:
     if not isinstance(document, list):
         raise Refused(422, InvalidInput.code, "expected a JSON array of events", "batch")
@@ -136,7 +173,8 @@ def _batch(document: Any) -> list[Submission]:
         raise Refused(
             422,
             InvalidInput.code,
-            f"a batch holds 1 to {MAX_BATCH} events, found {len(document)}",
+            f"a batch holds 1 to {MAX_BATCH:,} events, found {len(document):,}: split it into "
+            f"batches of at most {MAX_BATCH:,}",
             "batch",
         )
     found: list[Submission] = []
@@ -160,8 +198,9 @@ def _spend(request: Request, caller: Actor, count: int) -> None:
     bucket, setting = limits.of(caller)
     if count > bucket.rate_per_minute:
         raise InvalidInput(
-            f"a batch holds at most {bucket.rate_per_minute} events, the writes this actor may "
-            f"make in a minute ({setting}); found {count}",
+            f"a batch holds at most {bucket.rate_per_minute:,} events, the writes this actor "
+            f"may make in a minute ({setting}); found {count:,}: split it into batches of at "
+            f"most {bucket.rate_per_minute:,}",
             field="batch",
         )
     for taken in range(count):

@@ -14,9 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ceasefire.api.deps import FoldsDep, StoreDep
+from ceasefire.api.pagination import MAX_LIMIT, Cursor, decode_after, encode_after
 from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
-from ceasefire.api.schemas import ListOut
+from ceasefire.api.schemas import CasePageOut, ListOut
 from ceasefire.domain import moments
 from ceasefire.domain.documents import plain
 from ceasefire.domain.enforcement import Evaluation
@@ -46,15 +47,40 @@ def _listed(values: list[Any]) -> ListOut:
     return ListOut(items=[plain(v) for v in values], total=len(values))
 
 
+CaseLimit = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"At most {MAX_LIMIT} per page [default: every case, in one answer].",
+    ),
+]
+
+
 @router.get("/cases", operation_id="list_cases")
 def cases(
     store: StoreDep,
     folds: FoldsDep,
     state: Annotated[str | None, Query(description="A case state, e.g. investigating.")] = None,
     party: Annotated[str | None, Query(description="The party the case is about.")] = None,
-) -> ListOut:
-    """Every case, oldest first, with its state and the log indices of each step."""
-    return _listed(casework_service.list_cases(store, state=state, party=party, folds=folds))
+    cursor: Cursor = None,
+    limit: CaseLimit = None,
+) -> CasePageOut:
+    """The cases, oldest first (by the log index of their opening), each with its state and
+    the log indices of each step; ``total`` counts every one that matches. With ``limit``, a
+    page of at most that many and an opaque ``next_cursor`` for the next page (None on the
+    last), as the other lists page; without it, every case (after ``cursor``, if given) in one
+    answer, which is what a witness compares with its own fold."""
+    found = casework_service.list_cases(store, state=state, party=party, folds=folds)
+    after = decode_after(cursor)
+    rest = found if after is None else [case for case in found if case.index > after]
+    page = rest if limit is None else rest[:limit]
+    more = len(page) < len(rest)
+    return CasePageOut(
+        items=[plain(case) for case in page],
+        total=len(found),
+        next_cursor=encode_after(page[-1].index) if more else None,
+    )
 
 
 @router.get("/cases/{case_id}", operation_id="get_case")

@@ -20,10 +20,11 @@ document (``api.problems``): 400 ``malformed_json``, 401, 403 ``permission_denie
 ``content_too_large``, 415 ``unsupported_media_type``, 422 ``invalid_input`` /
 ``verification_failed`` / ``idempotency_key_reused``, 429 with ``Retry-After``.
 
-``POST /api/v1/events/batch`` takes a JSON array of up to 1,000 such bodies (an import,
-chunked; ``ceasefire import --url``) and appends them as one batch, all or none: a refused
-envelope is named ``batch[k]`` with its field, and nothing is appended. Each envelope counts as
-one write against the actor's rate; the answer is one receipt per envelope, in order.
+``POST /api/v1/events/batch`` takes a JSON array of up to 1,000 such bodies, no larger in all
+than the body limit (an import, chunked; ``ceasefire import --url``) and appends them as one
+batch, all or none: a refused envelope is named ``batch[k]`` with its field, and nothing is
+appended. Each envelope counts as one write against the actor's rate; the answer is one receipt
+per envelope, in order.
 """
 
 from __future__ import annotations
@@ -93,6 +94,21 @@ class Refused(Exception):
     def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.field = status, code, detail, field
+
+
+class TooLarge(Refused):
+    """413: the body passed ``limit`` bytes; ``size`` is its declared length when ``exact``,
+    else the bytes read when it passed the limit."""
+
+    def __init__(self, size: int, limit: int, *, exact: bool) -> None:
+        more = "" if exact else " or more"
+        super().__init__(
+            413,
+            "content_too_large",
+            f"the body is {size} bytes{more}, over the limit of {limit} bytes "
+            "(CEASEFIRE_API_MAX_BODY_KB)",
+        )
+        self.size, self.limit, self.exact = size, limit, exact
 
 
 async def terms(request: Request) -> Terms:
@@ -234,12 +250,12 @@ async def read_body(request: Request) -> bytes:
         )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(int(declared), limit)
+        raise TooLarge(int(declared), limit, exact=True)
     body, size = bytearray(), 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large(size, limit)
+            raise TooLarge(size, limit, exact=False)
         body += chunk
     return bytes(body)
 
@@ -249,15 +265,6 @@ def parse_json(body: bytes) -> Any:
         return json.loads(body, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and bad UTF-8 are ValueErrors
         raise Refused(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
-
-
-def _too_large(size: int, limit: int) -> Refused:
-    return Refused(
-        413,
-        "content_too_large",
-        f"the body is {size} bytes or more, over the limit of {limit} bytes "
-        "(CEASEFIRE_API_MAX_BODY_KB)",
-    )
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ceasefire.api.schemas import (
     EvidenceOut,
     EvidenceSubmissionOut,
     ListOut,
+    ReportDetailOut,
     ReportOut,
     ReportPageOut,
 )
@@ -34,6 +35,7 @@ from ceasefire.errors import InvalidInput, NotFound
 from ceasefire.media.disposition import content_headers
 from ceasefire.services import agreements as agreement_service
 from ceasefire.services import evidence as evidence_service
+from ceasefire.services import geography
 from ceasefire.services import keys as key_service
 from ceasefire.services import reports as report_service
 from ceasefire.services.ports import BlobStore
@@ -167,9 +169,12 @@ def reports(
 
 
 @router.get("/reports/{report_id}", operation_id="get_report")
-def report(store: StoreDep, viewer: ViewerDep, report_id: str) -> ReportOut:
-    """One report as the caller may see it (404 as for a missing one if it may not)."""
-    return ReportOut.of(report_service.show_report(store, viewer, report_id))
+def report(store: StoreDep, viewer: ViewerDep, report_id: str) -> ReportDetailOut:
+    """One report as the caller may see it (404 as for a missing one if it may not), with its
+    place measured: the side of the border, the sector, and where the point contradicts the
+    country or sector the report names."""
+    view = report_service.show_report(store, viewer, report_id)
+    return ReportDetailOut.detail(view, geography.report_place(store, view.body))
 
 
 @router.get("/reports/{report_id}/evidence", operation_id="list_report_evidence")

@@ -21,6 +21,7 @@ from ceasefire.geo import BorderPosition, Lookup, Place
 from ceasefire.linking.fold import Override
 from ceasefire.log.keyring import KeyRecord
 from ceasefire.services.evidence import EvidenceView
+from ceasefire.services.geography import PlaceCheck
 from ceasefire.services.incidents import Incident, Member
 from ceasefire.services.log import ConsistencyProof, InclusionProof
 from ceasefire.services.reports import ReportView
@@ -140,6 +141,38 @@ class ReportOut(Shape):
         return cls(**found)
 
 
+class MeasuredPlaceOut(Shape):
+    """A report's point measured against the border and the agreement's sectors: ``side``
+    ``PK``/``AF``, ``undetermined`` when its precision reaches the line, ``outside``;
+    ``country`` the one the point itself lies in; ``sector`` the one the report names unless
+    the point contradicts it, else the one the point lies in; ``flags`` one sentence per
+    contradiction with what the report says of its country and sector."""
+
+    side: str
+    country: str | None
+    border_km: float
+    radius_km: float | None
+    sector: str | None
+    reason: str
+    flags: list[str]
+
+    @classmethod
+    def of(cls, check: PlaceCheck) -> MeasuredPlaceOut:
+        return cls(**check.to_json())
+
+
+class ReportDetailOut(ReportOut):
+    """One report as the caller may see it, with its place measured (``place`` None when the
+    caller sees no place, or a blurred one: measuring the true point would undo the blur)."""
+
+    place: MeasuredPlaceOut | None
+
+    @classmethod
+    def detail(cls, view: ReportView, place: PlaceCheck | None) -> ReportDetailOut:
+        shown = ReportOut.of(view).model_dump()
+        return cls(**shown, place=MeasuredPlaceOut.of(place) if place is not None else None)
+
+
 class ReportPageOut(Shape):
     """A page of reports, newest first. ``total`` counts what the caller may see that matches;
     ``next_cursor`` (opaque) fetches the next page, None on the last."""
@@ -184,10 +217,20 @@ class EvidenceOut(Shape):
 
 
 class ListOut(Shape):
-    """A list of documents (agreement versions, cases, penalties, meetings) and their count."""
+    """A list of documents (agreement versions, penalties, meetings, commitments) and their
+    count."""
 
     items: list[dict[str, Any]]
     total: int
+
+
+class CasePageOut(Shape):
+    """Cases, oldest first: ``total`` counts every one that matches; ``next_cursor`` (opaque)
+    fetches the next page, None on the last (and when no ``limit`` was asked)."""
+
+    items: list[dict[str, Any]]
+    total: int
+    next_cursor: str | None
 
 
 class ActorListOut(Shape):

@@ -16,10 +16,10 @@ from ceasefire.cli.common import (
     KeyOption,
     now,
     settings,
+    unreadable,
 )
 from ceasefire.domain.agreement_toml import load_bundled, parse_agreement
 from ceasefire.domain.agreements import Agreement
-from ceasefire.errors import InvalidInput
 from ceasefire.services import agreements as agreement_service
 from ceasefire.storage.keyfiles import read_key
 
@@ -38,7 +38,7 @@ def load_agreement(path: Path | None) -> Agreement:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}", field="agreement") from exc
+        raise unreadable(path, exc, "agreement") from exc
     return parse_agreement(text, str(path))
 
 

@@ -25,7 +25,9 @@ from ceasefire.domain import casework_events as ce
 from ceasefire.domain.cases import Case, CaseState, Proposal, ReplyWindow
 from ceasefire.domain.documents import plain
 from ceasefire.domain.facts import FindingAttribution
-from ceasefire.services import casework
+from ceasefire.services import casework, ids
+from ceasefire.services.ids import IdKind
+from ceasefire.services.ports import Store
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -38,12 +40,16 @@ finding_app = typer.Typer(
     no_args_is_help=True,
 )
 
-CaseArgument = Annotated[str, typer.Argument(help="The case id (the id of its opening).")]
+CaseArgument = Annotated[
+    str, typer.Argument(help="The case id (the id of its opening), or its first 8+ characters.")
+]
 
 
 @app.command("open")
 def open_(
-    reports: Annotated[list[str], typer.Argument(help="The reports (the first says what).")],
+    reports: Annotated[
+        list[str], typer.Argument(help="The reports, by id or prefix (the first says what).")
+    ],
     key: KeyOption,
     title: Annotated[str | None, typer.Option(help="[default: from the report]")] = None,
     data: DataOption = None,
@@ -52,7 +58,8 @@ def open_(
 ) -> None:
     """Open a case on reports: its party, act or commitment and day are the first report's."""
     with signing(key, data, database_url) as (store, signer):
-        recorded = casework.open_case(store, signer, reports, title=title)
+        named = ids.resolve_all(store, IdKind.REPORT, reports)
+        recorded = casework.open_case(store, signer, named, title=title)
     done("opened", f"case {recorded.id}", recorded, json)
 
 
@@ -68,7 +75,7 @@ def assign(
     """Assign a monitor to a case (an opened case is then under investigation)."""
     body = {"case": case, "monitor": monitor}
     recorded = append(key, data, database_url, ce.CASE_ASSIGNED, body)
-    done("assigned", f"{monitor} to case {case}", recorded, json)
+    done("assigned", f"{monitor} to case {_case(recorded)}", recorded, json)
 
 
 @app.command("request-info")
@@ -85,13 +92,13 @@ def request_info(
     """Ask a party, mediator or actor for information in a case."""
     body = {"case": case, "of": of, "question": question, "due": due}
     recorded = append(key, data, database_url, ce.INFORMATION_REQUESTED, body)
-    done("requested", f"information from {of} in case {case}", recorded, json)
+    done("requested", f"information from {of} in case {_case(recorded)}", recorded, json)
 
 
 @app.command("provide-info")
 def provide_info(
     case: CaseArgument,
-    request: Annotated[str, typer.Argument(help="The request answered.")],
+    request: Annotated[str, typer.Argument(help="The request answered (its id or prefix).")],
     key: KeyOption,
     text: Annotated[str, typer.Option(help="The answer.")],
     evidence: EvidenceOption = None,
@@ -103,7 +110,7 @@ def provide_info(
     """Answer a request for information."""
     body = {"case": case, "request": request, "text": text, **attached(evidence, report)}
     recorded = append(key, data, database_url, ce.INFORMATION_PROVIDED, body)
-    done("provided", f"information in case {case}", recorded, json)
+    done("provided", f"information in case {_case(recorded)}", recorded, json)
 
 
 @app.command("request-reply")
@@ -116,6 +123,7 @@ def request_reply(
 ) -> None:
     """Put the allegation to the accused party, with the reply window the agreement gives."""
     with signing(key, data, database_url) as (store, signer):
+        case = ids.resolve(store, IdKind.CASE, case)
         recorded = casework.request_reply(store, signer, case)
         window = casework.show_case(store, case).window
     due = when(window.due if window else None)
@@ -137,7 +145,7 @@ def reply(
     """The accused party's reply, within its window."""
     body = {"case": case, "position": position.value, "text": text, **attached(evidence, report)}
     recorded = append(key, data, database_url, ce.CASE_REPLIED, body)
-    done("replied", f"in case {case}", recorded, json)
+    done("replied", f"in case {_case(recorded)}", recorded, json)
 
 
 @app.command("close")
@@ -151,7 +159,8 @@ def close(
 ) -> None:
     """Close a case once its finding is issued, or dismiss it before one is proposed."""
     body = {"case": case, "reason": reason}
-    done("closed", f"case {case}", append(key, data, database_url, ce.CASE_CLOSED, body), json)
+    recorded = append(key, data, database_url, ce.CASE_CLOSED, body)
+    done("closed", f"case {_case(recorded)}", recorded, json)
 
 
 @app.command("reopen")
@@ -167,7 +176,8 @@ def reopen(
 ) -> None:
     """Reopen an issued or closed case on new evidence (files or reports)."""
     body = {"case": case, "reason": reason, **attached(evidence, report)}
-    done("reopened", f"case {case}", append(key, data, database_url, ce.CASE_REOPENED, body), json)
+    recorded = append(key, data, database_url, ce.CASE_REOPENED, body)
+    done("reopened", f"case {_case(recorded)}", recorded, json)
 
 
 @app.command("list")
@@ -206,7 +216,7 @@ def show(
     """One case: reply windows, requests, the proposal on the table and its signatures, the
     findings issued, and every step with its log index."""
     with reading(data, database_url) as store:
-        found = casework.show_case(store, case)
+        found = casework.show_case(store, ids.resolve(store, IdKind.CASE, case))
     document = case_document(found, now())
     if json:
         output.json_line(document)
@@ -242,7 +252,7 @@ def propose(
     optional = {"party": party, "acts": act, "clauses": clause, "dissent": dissent}
     body.update({k: v for k, v in optional.items() if v})
     recorded = append(key, data, database_url, ce.FINDING_PROPOSED, body)
-    done("proposed", f"finding {recorded.id} in case {case}", recorded, json)
+    done("proposed", f"finding {recorded.id} in case {_case(recorded)}", recorded, json)
 
 
 @finding_app.command("sign")
@@ -250,7 +260,8 @@ def sign(
     case: CaseArgument,
     key: KeyOption,
     finding: Annotated[
-        str | None, typer.Option(help="The proposal [default: the case's current one].")
+        str | None,
+        typer.Option(help="The proposal, by id or prefix [default: the case's current one]."),
     ] = None,
     dissent: Annotated[bool, typer.Option("--dissent", help="Sign without concurring.")] = False,
     note: Annotated[str | None, typer.Option(help="A note with the signature.")] = None,
@@ -260,7 +271,7 @@ def sign(
 ) -> None:
     """Sign the finding on the table for the mediator the key acts for."""
     with signing(key, data, database_url) as (store, signer):
-        target = finding or casework.current_finding(store, case)
+        case, target = _finding(store, case, finding)
         body: dict[str, Any] = {"case": case, "finding": target, "concurs": not dissent}
         if note:
             body["note"] = note
@@ -274,7 +285,8 @@ def issue(
     case: CaseArgument,
     key: KeyOption,
     finding: Annotated[
-        str | None, typer.Option(help="The proposal [default: the case's current one].")
+        str | None,
+        typer.Option(help="The proposal, by id or prefix [default: the case's current one]."),
     ] = None,
     data: DataOption = None,
     database_url: DatabaseOption = None,
@@ -282,10 +294,24 @@ def issue(
 ) -> None:
     """Issue the finding on the table: refused short of the mediators' quorum."""
     with signing(key, data, database_url) as (store, signer):
-        target = finding or casework.current_finding(store, case)
+        case, target = _finding(store, case, finding)
         body = {"case": case, "finding": target}
         recorded = casework.record(store, signer, ce.FINDING_ISSUED, body)
     done("issued", f"finding {target}", recorded, json)
+
+
+def _finding(store: Store, case: str, finding: str | None) -> tuple[str, str]:
+    """The case and the finding a command names (by id or prefix), the case's current
+    proposal when it names none."""
+    case = ids.resolve(store, IdKind.CASE, case)
+    if finding is None:
+        return case, casework.current_finding(store, case)
+    return case, ids.resolve(store, IdKind.FINDING, finding)
+
+
+def _case(recorded: casework.Recorded) -> str:
+    """The case an appended event names, as signed (whole, whatever prefix was typed)."""
+    return str(recorded.body["case"])
 
 
 # --- showing a case -----------------------------------------------------------------------------

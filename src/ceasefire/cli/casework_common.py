@@ -1,5 +1,6 @@
-"""What the casework commands (case, finding, penalty, meeting, status) share: the signer a
-command acts as, the line it prints for the event it appended, the ``--as-of`` moment, and
+"""What the casework commands (case, finding, penalty, meeting, incident, status) share: the
+signer a command acts as, the ids it names resolved from the prefixes a user may type
+(``services.ids``), the line it prints for the event it appended, the ``--as-of`` moment, and
 plain JSON for the domain's dataclasses."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ceasefire.cli import output
 from ceasefire.cli.common import now, settings
 from ceasefire.domain import moments
 from ceasefire.domain.enforcement_explain import iso_time
-from ceasefire.services import casework
+from ceasefire.services import casework, ids
 from ceasefire.services.ports import Store
 from ceasefire.storage.keyfiles import read_key
 
@@ -26,7 +27,8 @@ EvidenceOption = Annotated[
     typer.Option("--evidence", help="SHA-256 of a file in the locker it rests on (repeat)."),
 ]
 ReportsOption = Annotated[
-    list[str] | None, typer.Option("--report", help="A report id it rests on (repeat).")
+    list[str] | None,
+    typer.Option("--report", help="A report it rests on, by id or prefix (repeat)."),
 ]
 AsOfOption = Annotated[
     str | None,
@@ -50,9 +52,11 @@ def signing(
 def append(
     key: Path, data: Path | None, database_url: str | None, event_type: str, body: dict[str, Any]
 ) -> casework.Recorded:
-    """Sign and append one event whose body the command has built."""
+    """Sign and append one event whose body the command has built, each id it names (a case,
+    a penalty, reports…) resolved first: the user may have typed a prefix, the log holds the
+    whole id."""
     with signing(key, data, database_url) as (store, signer):
-        return casework.record(store, signer, event_type, body)
+        return casework.record(store, signer, event_type, ids.resolve_body(store, body))
 
 
 @contextmanager

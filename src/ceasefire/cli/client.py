@@ -18,7 +18,7 @@ import httpx
 import typer
 
 from ceasefire.cli import output
-from ceasefire.cli.common import JsonOption, KeyOption, now, read_document
+from ceasefire.cli.common import JsonOption, KeyOption, now, read_document, unreadable
 from ceasefire.errors import InvalidInput, NotFound, StorageError
 from ceasefire.log.keys import VerifierKey
 from ceasefire.services import client as client_service
@@ -139,9 +139,7 @@ def pinned_vkey(text: str | None) -> VerifierKey:
         try:
             text = Path(text).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise InvalidInput(
-                f"cannot read the log vkey file {text}: {exc}", field="log_vkey"
-            ) from exc
+            raise unreadable(text, exc, "log_vkey") from exc
     return VerifierKey.from_text(text)
 
 
@@ -246,7 +244,7 @@ def _read_chunks(path: Path) -> Iterator[bytes]:
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}", field="file") from exc
+        raise unreadable(path, exc, "file") from exc
     with handle:
         while chunk := handle.read(CHUNK):
             yield chunk
@@ -306,11 +304,9 @@ class LogApi:
         try:
             response = self._http.get(_LOG + path)
         except httpx.HTTPError as exc:
-            raise InvalidInput(f"cannot reach the server: {exc}", field="url") from exc
+            raise StorageError(f"cannot reach the server: {exc}", field="url") from exc
         if response.status_code == 404:
             raise NotFound(f"the server has no {_LOG}{path}", field="url")
         if response.status_code != 200:
-            raise InvalidInput(
-                f"the server answered {response.status_code} to {_LOG}{path}", field="url"
-            )
+            raise client_service.refusal(_answer(response), f"GET {_LOG}{path}")
         return response

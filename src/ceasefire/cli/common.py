@@ -7,7 +7,7 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 import yaml
@@ -37,22 +37,42 @@ DatabaseOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
-EXIT_CODES: dict[type[CeasefireError], int] = {
-    InvalidInput: 3,
-    NotFound: 4,
-    Conflict: 5,
-    PermissionDenied: 6,
-    VerificationError: 7,
-    StorageError: 8,
+# The exit codes of every command, one table (README, "Exit codes"). A command never picks a
+# number: it raises the error its failure is (``main._Root`` maps it), or exits with one of
+# these names for a failure it reports itself (a check that found problems).
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+"""A CeasefireError of none of the types below (an answer of a server it cannot class)."""
+EXIT_USAGE: Final = 2
+"""Typer's: an unknown option, a missing argument, a value outside an option's choices."""
+EXIT_CODES: Final[dict[type[CeasefireError], int]] = {
+    InvalidInput: 3,  # a value or file it cannot take, a place it cannot write; an ambiguous id
+    NotFound: 4,  # a report, case, actor or index, a key or input file, that is not there
+    Conflict: 5,  # the record forbids it now (a case's state, an event already recorded)
+    PermissionDenied: 6,  # the key is unknown, revoked or not allowed to do this
+    VerificationError: 7,  # a signature, proof or check failed; a witness's alarm
+    StorageError: 8,  # the store cannot be used, or a server cannot be reached or failed
 }
-"""Exit codes by error type (the most specific class wins); 1 for any other CeasefireError."""
+"""Exit codes by error type (the most specific class wins)."""
+EXIT_VERIFICATION_FAILED: Final = EXIT_CODES[VerificationError]
 
 
 def exit_code(error: CeasefireError) -> int:
     for cls in type(error).__mro__:
         if cls in EXIT_CODES:
             return EXIT_CODES[cls]
-    return 1
+    return EXIT_ERROR
+
+
+def unreadable(
+    path: Path | str, problem: OSError | UnicodeDecodeError, field: str
+) -> CeasefireError:
+    """The error for a file named on the command line that cannot be read: NotFound when there
+    is no such file (as for a key file or a photo), InvalidInput when it cannot be read."""
+    if isinstance(problem, FileNotFoundError):
+        return NotFound(f"no file at {path}", field=field)
+    reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else problem
+    return InvalidInput(f"cannot read {path}: {reason}", field=field)
 
 
 def settings(data: Path | None, database_url: str | None) -> Settings:
@@ -85,13 +105,20 @@ AsOption = Annotated[
 ]
 
 
+def must_exist(path: Path, field: str) -> None:
+    """NotFound for an input file that is not there, before any work is done: the readers
+    below the CLI may say only that they cannot read it (an InvalidInput)."""
+    if not path.exists():
+        raise NotFound(f"no file at {path}", field=field)
+
+
 def read_document(path: Path) -> dict[str, Any]:
     """A JSON or YAML object from a file (YAML by the .yaml/.yml suffix), or InvalidInput
     naming the file and the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}", field="file") from exc
+        raise unreadable(path, exc, "file") from exc
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             value = yaml.safe_load(text)

@@ -11,6 +11,7 @@ import typer
 from ceasefire import bootstrap
 from ceasefire.cli import client, output
 from ceasefire.cli.common import (
+    EXIT_VERIFICATION_FAILED,
     AsOption,
     DatabaseOption,
     DataOption,
@@ -22,7 +23,9 @@ from ceasefire.cli.common import (
 from ceasefire.domain.events import CustodyAction
 from ceasefire.media.images import analyse
 from ceasefire.services import evidence as evidence_service
+from ceasefire.services import ids
 from ceasefire.services import reports as report_service
+from ceasefire.services.ids import IdKind
 from ceasefire.storage.keyfiles import read_key
 
 app = typer.Typer(
@@ -37,7 +40,12 @@ ACTIONS = ", ".join(a.value for a in CustodyAction if a is not CustodyAction.SUB
 def add(
     file: Annotated[Path, typer.Argument(help="The file (photo, video, document…).")],
     key: KeyOption,
-    report: Annotated[str | None, typer.Option(help="The report it supports.")] = None,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            help="The report it supports: its id, or (without --url) its first 8+ characters."
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Its name [default: the file's].")] = None,
     data: DataOption = None,
     database_url: DatabaseOption = None,
@@ -62,7 +70,7 @@ def add(
             bootstrap.blob_store(config),
             analyse,
             file,
-            report=report,
+            report=None if report is None else ids.resolve(store, IdKind.REPORT, report),
             name=name,
             key=read_key(key),
             limits=bootstrap.evidence_limits(config),
@@ -170,5 +178,5 @@ def verify(data: DataOption = None, database_url: DatabaseOption = None) -> None
     for problem in problems:
         output.error(problem)
     if problems:
-        raise typer.Exit(7)
+        raise typer.Exit(EXIT_VERIFICATION_FAILED)
     output.info("[green]every file in the locker matches its hash[/]")

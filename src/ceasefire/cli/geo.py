@@ -12,6 +12,7 @@ from ceasefire.cli import output
 from ceasefire.cli.casework_common import reading
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption
 from ceasefire.domain.report_places import GeoPrecision
+from ceasefire.errors import NotFound
 from ceasefire.geo import LookupStatus, Place, PlaceKind
 from ceasefire.services import geography
 
@@ -59,7 +60,7 @@ def lookup(
         found = geography.lookup(
             geography.agreement_of(store), name, country=country, admin1=province, kind=kind
         )
-    if json:
+    if json:  # the document also when nothing is found: it holds the suggestions
         output.json_line(
             {
                 "query": found.query,
@@ -68,11 +69,11 @@ def lookup(
                 "suggestions": list(found.suggestions),
             }
         )
-        return
     if found.status is LookupStatus.NOT_FOUND:
         hint = f"; did you mean {', '.join(found.suggestions)}?" if found.suggestions else ""
-        output.info(f"no place called {name!r}{hint}")
-        raise typer.Exit(1)
+        raise NotFound(f"no place called {name!r}{hint}", field="name")
+    if json:
+        return
     if found.status is LookupStatus.AMBIGUOUS:
         output.info(f"{name!r} is ambiguous: narrow it with --country, --province or --kind")
     output.table(

@@ -11,7 +11,8 @@ import typer
 from ceasefire.cli import output
 from ceasefire.cli.casework_common import done, reading, signing
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, KeyOption
-from ceasefire.services import incidents
+from ceasefire.services import ids, incidents
+from ceasefire.services.ids import IdKind
 from ceasefire.services.incidents import Incident
 
 app = typer.Typer(
@@ -20,7 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-IncidentArgument = Annotated[str, typer.Argument(help="The incident id (its first report's).")]
+IncidentArgument = Annotated[
+    str, typer.Argument(help="The incident id (its first report's), or its first 8+ characters.")
+]
 ReasonOption = Annotated[str, typer.Option(help="Why (kept in the log).")]
 DEFAULT_LIMIT: Final = 50
 
@@ -76,7 +79,7 @@ def show(
 ) -> None:
     """One incident: each report side by side, and why the linker put it there."""
     with reading(data, database_url) as store:
-        found = incidents.show_incident(store, incident)
+        found = incidents.show_incident(store, ids.resolve(store, IdKind.INCIDENT, incident))
     if json:
         output.json_line(document(found))
         return
@@ -99,6 +102,7 @@ def show(
             ]
             for m in found.members
         ],
+        ids=("report", "linked to"),
     )
     for m in found.members:
         for reason in m.reasons:
@@ -119,6 +123,7 @@ def confirm(
 ) -> None:
     """Confirm that the incident's reports describe one event."""
     with signing(key, data, database_url) as (store, signer):
+        incident = ids.resolve(store, IdKind.INCIDENT, incident)
         recorded = incidents.confirm(store, signer, incident, note)
     done("confirmed", f"incident {incident}", recorded, json)
 
@@ -126,7 +131,9 @@ def confirm(
 @app.command("split")
 def split(
     incident: IncidentArgument,
-    reports: Annotated[list[str], typer.Argument(help="The reports that are another event.")],
+    reports: Annotated[
+        list[str], typer.Argument(help="The reports that are another event (ids or prefixes).")
+    ],
     key: KeyOption,
     reason: ReasonOption,
     data: DataOption = None,
@@ -135,14 +142,16 @@ def split(
 ) -> None:
     """Split reports off an incident into one of their own; they are never linked back."""
     with signing(key, data, database_url) as (store, signer):
-        recorded = incidents.split(store, signer, incident, reports, reason)
+        incident = ids.resolve(store, IdKind.INCIDENT, incident)
+        named = ids.resolve_all(store, IdKind.REPORT, reports)
+        recorded = incidents.split(store, signer, incident, named, reason)
     done("split", f"{len(reports)} reports off incident {incident}", recorded, json)
 
 
 @app.command("merge")
 def merge(
     incident: IncidentArgument,
-    into: Annotated[str, typer.Argument(help="The incident it joins.")],
+    into: Annotated[str, typer.Argument(help="The incident it joins (its id or prefix).")],
     key: KeyOption,
     reason: ReasonOption,
     data: DataOption = None,
@@ -151,6 +160,8 @@ def merge(
 ) -> None:
     """Merge an incident into another: they describe one event."""
     with signing(key, data, database_url) as (store, signer):
+        incident = ids.resolve(store, IdKind.INCIDENT, incident)
+        into = ids.resolve(store, IdKind.INCIDENT, into)
         recorded = incidents.merge(store, signer, incident, into, reason)
     done("merged", f"incident {incident} into {into}", recorded, json)
 

@@ -20,8 +20,10 @@ from ceasefire.cli.common import (
     DataOption,
     JsonOption,
     KeyOption,
+    must_exist,
     now,
     settings,
+    unreadable,
     writable,
 )
 from ceasefire.domain.actors import Actor
@@ -84,6 +86,7 @@ def import_(
     rows already imported add nothing, changed rows are corrected, bad rows are listed. With
     --url the rows are signed here and posted to the server in batches, each receipt verified
     with --log-vkey; the server is asked which rows it holds already."""
+    must_exist(file, "file")
     writable(rejects, "rejects")
     column_mapping = _mapping(mapping)
     grade = column_mapping.grade if column_mapping else None
@@ -150,7 +153,7 @@ def _mapping(path: Path | None) -> ColumnMapping | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}", field="mapping") from exc
+        raise unreadable(path, exc, "mapping") from exc
     return parse_mapping(text, where=str(path))
 
 

@@ -14,7 +14,16 @@ import typer
 
 from ceasefire import bootstrap
 from ceasefire.cli import log_check, output
-from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, b64, now, settings
+from ceasefire.cli.common import (
+    EXIT_VERIFICATION_FAILED,
+    DatabaseOption,
+    DataOption,
+    JsonOption,
+    b64,
+    now,
+    settings,
+    unreadable,
+)
 from ceasefire.errors import InvalidInput
 from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hash
@@ -97,7 +106,7 @@ def _drafts(
         with batch.open(encoding="utf-8") as lines:
             return drafts.parse_batch(lines, type_)
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {batch}: {exc}", field="batch") from exc
+        raise unreadable(batch, exc, "batch") from exc
 
 
 @app.command("checkpoint")
@@ -157,7 +166,7 @@ def push_witness(
             for refused in a.refused:
                 output.info(f"  not kept: {refused}")
     if not all(a.ok for a in answers):
-        raise typer.Exit(7)
+        raise typer.Exit(EXIT_VERIFICATION_FAILED)
 
 
 @app.command("entries")

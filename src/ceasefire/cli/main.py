@@ -39,9 +39,11 @@ from ceasefire.errors import CeasefireError, InvalidInput
 
 
 class _Root(TyperGroup):
-    """Maps every CeasefireError raised below to one message on stderr and its exit code, and
-    a file that cannot be read or written (``--out`` into a folder that does not exist) to
-    the same message an InvalidInput would give, rather than a traceback."""
+    """Maps every CeasefireError raised below to one message on stderr and its exit code
+    (``common.EXIT_CODES``), and a file that cannot be read or written (``--out`` into a
+    folder that does not exist) to the same message an InvalidInput would give, rather than a
+    traceback. (An input file that is not there is NotFound, said by the command that reads
+    it: ``common.unreadable``.)"""
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
         try:

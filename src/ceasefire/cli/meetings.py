@@ -15,7 +15,8 @@ from ceasefire.domain.agreement_parts import DecisionKind
 from ceasefire.domain.documents import plain
 from ceasefire.domain.meetings import Decision, Meeting
 from ceasefire.errors import InvalidInput, NotFound
-from ceasefire.services import casework
+from ceasefire.services import casework, ids
+from ceasefire.services.ids import IdKind
 from ceasefire.services.ports import Store
 
 app = typer.Typer(
@@ -85,7 +86,9 @@ def propose_decision(
         int | None, typer.Option(help="Effect: adopt this proposed agreement version.")
     ] = None,
     impose: Annotated[str | None, typer.Option(help="Effect: PARTY:LEVEL imposed.")] = None,
-    lift: Annotated[str | None, typer.Option(help="Effect: this penalty lifted.")] = None,
+    lift: Annotated[
+        str | None, typer.Option(help="Effect: this penalty lifted (its id or prefix).")
+    ] = None,
     deadline: Annotated[
         str | None, typer.Option(help="Effect: COMMITMENT:YYYY-MM-DD, its next deadline.")
     ] = None,
@@ -95,7 +98,8 @@ def propose_decision(
 ) -> None:
     """Propose a decision, with at most one effect (amend, impose, lift or deadline)."""
     with signing(key, data, database_url) as (store, signer):
-        effect = _effect(amend_version, impose, lift, deadline)
+        lifted = None if lift is None else ids.resolve(store, IdKind.PENALTY, lift)
+        effect = _effect(amend_version, impose, lifted, deadline)
         body: dict[str, Any] = {
             "meeting": meeting, "decision": decision, "text": text, "kind": kind.value,
         }  # fmt: skip

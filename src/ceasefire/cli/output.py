@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
@@ -36,11 +36,23 @@ def error(message: str) -> None:
     _err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
 
 
-def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
-    """A table for people; written to stdout (it is the command's data)."""
+ID_WIDTH: Final = 9
+"""The narrowest an id column gets: 8 characters and an ellipsis, the shortest prefix the
+commands accept for an id (``services.ids``)."""
+
+
+def table(
+    title: str, columns: list[str], rows: list[list[str]], *, ids: Collection[str] = ("id",)
+) -> None:
+    """A table for people; written to stdout (it is the command's data). The ``ids`` columns
+    hold ids: kept on one line and never cut below 8 characters, so what shows can be typed
+    back."""
     view = Table(title=title, show_lines=False)
     for column in columns:
-        view.add_column(column)
+        if column in ids:
+            view.add_column(column, min_width=ID_WIDTH, overflow="ellipsis")
+        else:
+            view.add_column(column)
     for row in rows:
         view.add_row(*row)
     Console(highlight=False).print(view)

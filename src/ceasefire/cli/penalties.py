@@ -22,7 +22,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-PenaltyArgument = Annotated[str, typer.Argument(help="The penalty id (the id of its proposal).")]
+PenaltyArgument = Annotated[
+    str,
+    typer.Argument(help="The penalty id (the id of its proposal), or its first 8+ characters."),
+]
 NoteOption = Annotated[str, typer.Option(help="What was done, recorded in the log.")]
 
 
@@ -32,7 +35,9 @@ def propose(
     level: Annotated[int, typer.Argument(help="The step of the agreement's penalty ladder.")],
     key: KeyOption,
     reasons: Annotated[str, typer.Option(help="Why, recorded in the log.")],
-    case: Annotated[list[str] | None, typer.Option(help="A case it rests on (repeat).")] = None,
+    case: Annotated[
+        list[str] | None, typer.Option(help="A case it rests on, by id or prefix (repeat).")
+    ] = None,
     data: DataOption = None,
     database_url: DatabaseOption = None,
     json: JsonOption = False,
@@ -60,7 +65,8 @@ def sign(
     if note:
         body["note"] = note
     recorded = append(key, data, database_url, ce.PENALTY_SIGNED, body)
-    done("dissented from" if dissent else "signed", f"penalty {penalty}", recorded, json)
+    verb = "dissented from" if dissent else "signed"
+    done(verb, f"penalty {_penalty(recorded)}", recorded, json)
 
 
 @app.command("notify")
@@ -75,7 +81,7 @@ def notify(
     """Record that the party was notified of an imposed penalty."""
     body = {"penalty": penalty, "note": note}
     recorded = append(key, data, database_url, ce.PENALTY_NOTIFIED, body)
-    done("notified", f"penalty {penalty}", recorded, json)
+    done("notified", f"penalty {_penalty(recorded)}", recorded, json)
 
 
 @app.command("execute")
@@ -90,7 +96,7 @@ def execute(
     """Record that an imposed penalty was carried out."""
     body = {"penalty": penalty, "note": note}
     recorded = append(key, data, database_url, ce.PENALTY_EXECUTED, body)
-    done("executed", f"penalty {penalty}", recorded, json)
+    done("executed", f"penalty {_penalty(recorded)}", recorded, json)
 
 
 @app.command("appeal")
@@ -105,7 +111,7 @@ def appeal(
     """The penalised party appeals (once)."""
     body = {"penalty": penalty, "grounds": grounds}
     recorded = append(key, data, database_url, ce.PENALTY_APPEALED, body)
-    done("appealed", f"penalty {penalty}", recorded, json)
+    done("appealed", f"penalty {_penalty(recorded)}", recorded, json)
 
 
 @app.command("decide-appeal")
@@ -121,7 +127,7 @@ def decide_appeal(
     """One mediator's vote on an appeal; the quorum voting alike decides it."""
     body = {"penalty": penalty, "outcome": outcome.value, "reasons": reasons}
     recorded = append(key, data, database_url, ce.APPEAL_DECIDED, body)
-    done("voted", f"{outcome.value} on penalty {penalty}", recorded, json)
+    done("voted", f"{outcome.value} on penalty {_penalty(recorded)}", recorded, json)
 
 
 @app.command("list")
@@ -144,6 +150,11 @@ def list_(
          "lifted at"],
         [_row(entry) for entry in ledger],
     )  # fmt: skip
+
+
+def _penalty(recorded: casework.Recorded) -> str:
+    """The penalty an appended event names, as signed (whole, whatever prefix was typed)."""
+    return str(recorded.body["penalty"])
 
 
 def _index(penalty: Penalty) -> int:

@@ -21,11 +21,14 @@ from ceasefire.cli.common import (
     read_document,
     settings,
 )
+from ceasefire.domain.actors import Actor
 from ceasefire.domain.events import REPORT_SUBMITTED
 from ceasefire.domain.reports import what_of
 from ceasefire.errors import InvalidInput
 from ceasefire.services import evidence as evidence_service
+from ceasefire.services import geography, ids
 from ceasefire.services import reports as report_service
+from ceasefire.services.ids import IdKind
 from ceasefire.storage.keyfiles import read_key
 
 app = typer.Typer(
@@ -59,6 +62,9 @@ def _source(text: str) -> dict[str, Any]:
     return {"name": name, "kind": kind, "reliability": reliability, "credibility": int(credibility)}
 
 
+DEFAULT_LIMIT: Final = 100
+PAGE: Final = 1_000
+"""Reports read at a time when every one is asked for (``--limit 0``)."""
 _DEFAULT_KIND: Final = ("kind", "allegation")
 """``--kind``'s default, which is no flag given."""
 
@@ -176,7 +182,7 @@ def submit(
 
 @app.command("correct")
 def correct(
-    report: Annotated[str, typer.Argument(help="The report to correct.")],
+    report: Annotated[str, typer.Argument(help="The report to correct (its id or prefix).")],
     key: KeyOption,
     file: Annotated[Path, typer.Option("--file", help="The corrected report (JSON or YAML).")],
     reason: Annotated[str, typer.Option(help="Why, recorded in the log.")],
@@ -190,7 +196,7 @@ def correct(
     with bootstrap.opened(config) as store:
         submitted = report_service.correct_report(
             store,
-            report,
+            ids.resolve(store, IdKind.REPORT, report),
             read_document(file),
             reason=reason,
             key=read_key(key),
@@ -203,7 +209,7 @@ def correct(
 
 @app.command("withdraw")
 def withdraw(
-    report: Annotated[str, typer.Argument(help="The report to withdraw.")],
+    report: Annotated[str, typer.Argument(help="The report to withdraw (its id or prefix).")],
     key: KeyOption,
     reason: Annotated[str, typer.Option(help="Why, recorded in the log.")],
     data: DataOption = None,
@@ -213,6 +219,7 @@ def withdraw(
     """Withdraw a report (it stays in the log, marked withdrawn)."""
     config = settings(data, database_url)
     with bootstrap.opened(config) as store:
+        report = ids.resolve(store, IdKind.REPORT, report)
         appended = report_service.withdraw_report(
             store,
             report,
@@ -226,7 +233,9 @@ def withdraw(
 
 @app.command("disclose")
 def disclose(
-    report: Annotated[str, typer.Argument(help="The confidential report to make public.")],
+    report: Annotated[
+        str, typer.Argument(help="The confidential report to make public (its id or prefix).")
+    ],
     key: KeyOption,
     data: DataOption = None,
     database_url: DatabaseOption = None,
@@ -235,6 +244,7 @@ def disclose(
     """Publish a confidential report's content and salt: provably what was committed."""
     config = settings(data, database_url)
     with bootstrap.opened(config) as store:
+        report = ids.resolve(store, IdKind.REPORT, report)
         appended = report_service.disclose_report(
             store,
             report,
@@ -252,30 +262,54 @@ def list_(
     status: Annotated[str | None, typer.Option(help="active, corrected or withdrawn.")] = None,
     act: Annotated[str | None, typer.Option(help="Act type id.")] = None,
     party: Annotated[str | None, typer.Option(help="Alleged or submitting party.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 100,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Show the newest this many (0: all).")
+    ] = DEFAULT_LIMIT,
     data: DataOption = None,
     database_url: DatabaseOption = None,
     json: JsonOption = False,
 ) -> None:
-    """The reports the reader may see, newest first."""
-    query = report_service.ReportFilter(kind, status, act, party, limit)
+    """The reports the reader may see, newest first; says how many more there are."""
     with bootstrap.opened(settings(data, database_url)) as store:
         viewer = report_service.viewer_of(store, reader)
-        found = report_service.list_reports(store, viewer, query)
+        found, total = _newest(store, viewer, (kind, status, act, party), limit or None)
     if json:
         for view in found:
             output.json_line(asdict(view))
-        return
-    output.table(
-        "reports",
-        ["id", "index", "kind", "by", "act / step", "date", "place", "status"],
-        [_row(view) for view in found],
-    )
+    else:
+        output.table(
+            "reports",
+            ["id", "index", "kind", "by", "act / step", "date", "place", "status"],
+            [_row(view) for view in found],
+        )
+    if len(found) < total:
+        output.info(f"the newest {len(found):,} of {total:,} reports; --limit 0 shows them all")
+
+
+def _newest(
+    store: report_service.ReportQueries,
+    viewer: Actor | None,
+    filters: tuple[str | None, ...],
+    limit: int | None,
+) -> tuple[list[report_service.ReportView], int]:
+    """The ``limit`` newest reports matching ``filters`` (kind, status, act, party) that
+    ``viewer`` may see (None: all, a page at a time), and how many match."""
+    kind, status, act, party = filters
+    found: list[report_service.ReportView] = []
+    before: int | None = None
+    while True:
+        size = PAGE if limit is None else limit
+        query = report_service.ReportFilter(kind, status, act, party, size, before=before)
+        page = report_service.page_reports(store, viewer, query)
+        found.extend(page.reports)
+        if limit is not None or not page.more or not page.reports:
+            return found, page.total
+        before = page.reports[-1].index
 
 
 @app.command("show")
 def show(
-    report: Annotated[str, typer.Argument(help="The report id.")],
+    report: Annotated[str, typer.Argument(help="The report id, or its first 8+ characters.")],
     reader: AsOption = None,
     data: DataOption = None,
     database_url: DatabaseOption = None,
@@ -284,14 +318,23 @@ def show(
     """One report as the reader may see it, with its evidence, flags and custody."""
     with bootstrap.opened(settings(data, database_url)) as store:
         viewer = report_service.viewer_of(store, reader)
+        report = ids.resolve(store, IdKind.REPORT, report)
         view = report_service.show_report(store, viewer, report)
         files = evidence_service.evidence_for_report(store, viewer, report)
         note = report_service.status_note(store, view)
+        place = geography.report_place(store, view.body)
     result = asdict(view) | {"evidence": [asdict(f) for f in files]}
     if json:
-        output.json_line(result | {"status_note": note})
+        output.json_line(
+            result | {"status_note": note, "place": place.to_json() if place else None}
+        )
         return
-    for line in describe(view, note):
+    lines = describe(view, note)
+    if place is not None:  # before the last line, the pointer to --json
+        sector = place.position.sector or "— (outside every sector)"
+        measured = [f"border: {place.position.reason} Sector: {sector}."]
+        lines[-1:-1] = measured + [f"⚠ place: {flag}" for flag in place.flags]
+    for line in lines:
         output.data(line)
     for item in files:
         flags = "; ".join(flag.message for flag in item.flags) or "no flags"

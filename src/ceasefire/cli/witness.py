@@ -17,7 +17,14 @@ import typer
 from ceasefire import bootstrap
 from ceasefire.cli import output
 from ceasefire.cli.client import LogVkeyOption, pinned_vkey
-from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, now, settings
+from ceasefire.cli.common import (
+    EXIT_VERIFICATION_FAILED,
+    DatabaseOption,
+    DataOption,
+    JsonOption,
+    now,
+    settings,
+)
 from ceasefire.errors import InvalidInput
 from ceasefire.storage.keyfiles import read_key
 from ceasefire.witness.alarms import AlarmLog
@@ -27,7 +34,7 @@ from ceasefire.witness.remote import Server, make_client, peer_checkpoint
 from ceasefire.witness.server import make_server
 from ceasefire.witness.state import LogState, StateFile
 
-ALARM_EXIT: Final = 7
+ALARM_EXIT: Final = EXIT_VERIFICATION_FAILED
 
 
 def witness(

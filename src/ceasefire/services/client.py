@@ -217,6 +217,8 @@ def refusal(answer: Answer, what: str) -> CeasefireError:
     code, detail = problem.get("code", "error"), problem.get("detail", "no detail given")
     field = problem.get("field")
     cls = VerificationError if code == "verification_failed" else _REFUSALS.get(answer.status)
+    if cls is None and answer.status >= 500:  # the server failed: as a store that failed
+        cls = StorageError
     message = f"the server refused {what} ({answer.status} {code}): {detail}"
     if cls is None:
         return CeasefireError(message, field=field if isinstance(field, str) else None)

@@ -60,6 +60,18 @@ class PlaceCheck:
     else the one the point lies in (so a report that names no sector still has one)."""
     flags: tuple[str, ...]
 
+    def to_json(self) -> dict[str, Any]:
+        at = self.position
+        return {
+            "side": at.side.value,
+            "country": at.country,
+            "border_km": round(at.distance_km, 1),
+            "radius_km": at.radius_km,
+            "sector": at.sector,
+            "reason": at.reason,
+            "flags": list(self.flags),
+        }
+
 
 def check_place(agreement: Agreement, location: Location) -> PlaceCheck:
     """:func:`position` of a report's location, and where it contradicts the country and the
@@ -89,6 +101,11 @@ def check_place(agreement: Agreement, location: Location) -> PlaceCheck:
                 f"{location.precision.value!r}"
             )
     return PlaceCheck(replace(at, sector=sector), tuple(flags))
+
+
+def report_place(store: Store, body: Mapping[str, Any] | None) -> PlaceCheck | None:
+    """:func:`check_report_place` against the agreement in force."""
+    return check_report_place(agreement_of(store), body)
 
 
 def check_report_place(agreement: Agreement, body: Mapping[str, Any] | None) -> PlaceCheck | None:
