@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -155,9 +155,8 @@ class Events:
     def __init__(self, rows: Sequence[tuple[str, str]]) -> None:
         self.rows = rows
 
-    def find(self, table: str, column: str, values: Sequence[Any]) -> list[dict[str, Any]]:
-        assert (table, column) == (pj.EVENTS, "type")
-        return [{"id": i, "type": t} for i, t in self.rows if t in values]
+    def ids_beginning(self, prefix: str, types: Sequence[str], limit: int) -> list[str]:
+        return sorted(i for i, t in self.rows if t in types and i.startswith(prefix))[:limit]
 
 
 def store_of(*rows: tuple[str, str]) -> Store:

@@ -327,3 +327,21 @@ def test_checkpoint_times_come_back_in_utc(log: ScratchLog) -> None:
     times = [c.created_at for c in log.store.checkpoints()]
     assert times == sorted(times)
     assert log.append(log.submission(pk)).checkpoint.created_at > times[-1]
+
+
+def test_ids_beginning_a_prefix_are_a_range_of_the_id_index_by_type(log: ScratchLog) -> None:
+    for n in range(12):
+        log.enrol(f"monitor-{n}")
+    log.append(*(log.submission(log.enrol(f"writer-{n}"), n=n) for n in range(4)))
+    rows = log.store.table("rm_events")
+    for types in (("key.enrolled",), ("note.added", "log.genesis")):
+        for row in rows:
+            for prefix in (row["id"][:1], row["id"][:2], row["id"]):
+                expected = sorted(
+                    r["id"] for r in rows if r["type"] in types and r["id"].startswith(prefix)
+                )
+                assert log.store.ids_beginning(prefix, types, 100) == expected
+    everything = sorted(r["id"] for r in rows if r["type"] == "key.enrolled")
+    assert log.store.ids_beginning("", ("key.enrolled",), 5) == everything[:5]
+    with pytest.raises(ValueError, match="lowercase hex"):
+        log.store.ids_beginning("ZZ%", ("key.enrolled",), 5)

@@ -232,6 +232,11 @@ class RecordStore(Protocol):
 
     def find(self, table: str, column: str, values: Collection[Any]) -> list[Row]: ...
 
+    def ids_beginning(self, prefix: str, types: Collection[str], limit: int) -> list[str]:
+        """The ids (in order, at most ``limit``) of the entries of ``types`` whose id begins
+        with ``prefix`` (lowercase hex): a range of the id index, not a scan of the log."""
+        ...
+
     def brief_index(self) -> BriefIndex: ...
 
 

@@ -10,6 +10,7 @@ make a duplicate index impossible. Nothing is ever updated in place except the h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ from ceasefire.storage.tables import (
     log_nodes,
     rm_agreement_signatures,
     rm_agreements,
+    rm_events,
     sealed_bodies,
 )
 
@@ -67,6 +69,7 @@ _HEAD_ID: Final = 1
 _CHUNK: Final = 5_000
 _IN_CHUNK: Final = 900
 """Indices per ``IN (…)`` list: under SQLite's default limit of host parameters."""
+_HEX_PREFIX: Final = re.compile(r"[0-9a-f]*")
 _NOT_INITIALISED = "the store holds no log yet: run `ceasefire init` first"
 
 # The statements every append runs, built once: building them costs more than running them.
@@ -351,6 +354,19 @@ class SqlLogStore:
     def table(self, table: str) -> list[RecordRow]:
         with self._engine.connect() as connection:
             return SqlRecordView(connection).all_rows(table)
+
+    def ids_beginning(self, prefix: str, types: Collection[str], limit: int) -> list[str]:
+        if not _HEX_PREFIX.fullmatch(prefix):
+            raise ValueError(f"expected lowercase hex, found {prefix!r}")
+        query = (  # every id is lowercase hex, and "g" follows every hex digit
+            select(rm_events.c.id)
+            .where(rm_events.c.id >= prefix, rm_events.c.id < prefix + "g")
+            .where(rm_events.c.type.in_(list(types)))
+            .order_by(rm_events.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as connection:
+            return [str(found) for found in connection.execute(query).scalars()]
 
     def find(self, table: str, column: str, values: Collection[Any]) -> list[RecordRow]:
         with self._engine.connect() as connection:
