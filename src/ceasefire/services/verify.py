@@ -22,108 +22,36 @@ the first bad index, with what was expected and found there.
 
 Steps 1 and 3 read only what a :class:`LogSource` gives, so they run alike on a stored log
 (:func:`verify_store`) and on an offline bundle (``services.bundle``); steps 2 and 4 and the read
-models are checks of a database's caches, which a bundle does not have.
+models are checks of a database's caches, which a bundle does not have. Step 3 is
+``services.verify_checkpoints``; the report and the source are ``services.verify_report``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
 
 from ceasefire.errors import CeasefireError
-from ceasefire.log.checkpoint import open_checkpoint
-from ceasefire.log.cosignature import (
-    CLOCK_SKEW,
-    Cosigned,
-    contradiction,
-    dated_ahead,
-    moment,
-    verify_cosignature,
-)
 from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hashes, parent_hashes
-from ceasefire.log.keyring import KeyRecord, Keyring
-from ceasefire.log.keys import ED25519_COSIGNATURE, VerifierKey
-from ceasefire.log.merkle import NodeId, consistency_proof, root_at
-from ceasefire.log.note import Note, NoteSignature
-from ceasefire.log.proofs import verify_consistency
+from ceasefire.log.keyring import Keyring
 from ceasefire.services import signature_checks
 from ceasefire.services.ports import (
-    CosignatureRow,
     LogHead,
     LogStore,
     Store,
-    StoredCheckpoint,
 )
 from ceasefire.services.readmodels import compare
+from ceasefire.services.verify_checkpoints import check_checkpoints
+from ceasefire.services.verify_report import LogSource, Problem, VerifyReport
+
+__all__ = ["LogSource", "Problem", "Progress", "VerifyReport", "verify_log", "verify_store"]
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``; the CLI draws it, services never print."""
 
-_MAX_PROBLEMS = 100
 _CHUNK = 8192
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One disagreement: where (first leaf index affected), what, expected vs found."""
-
-    index: int | None
-    where: str
-    message: str
-    expected: str = ""
-    found: str = ""
-    level: int | None = 0
-    """Tree level of the disagreement (0 for entries); None for checkpoints and caches."""
-
-
-@dataclass
-class VerifyReport:
-    size: int = 0
-    origin: str = ""
-    entries_checked: int = 0
-    nodes_checked: int = 0
-    checkpoints_checked: int = 0
-    signatures_checked: bool = True
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def first_problem(self) -> Problem | None:
-        ranked = sorted(
-            self.problems,
-            key=lambda p: (p.level is None, p.level or 0, p.index is None, p.index or 0),
-        )
-        return ranked[0] if ranked else None
-
-    def add(self, problem: Problem) -> None:
-        if len(self.problems) < _MAX_PROBLEMS:
-            self.problems.append(problem)
-
-
-class LogSource(Protocol):
-    """What steps 1 and 3 read: a stored log (every :class:`LogStore` is one) or a bundle."""
-
-    def head(self) -> LogHead: ...
-
-    def entry_rows(self, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
-        """``(index, leaf, leaf hash)`` for the entries ``start <= index < end`` held."""
-        ...
-
-    def count_entries(self) -> int: ...
-
-    def read_nodes(self, ids: Collection[NodeId]) -> Mapping[NodeId, bytes]: ...
-
-    def checkpoints(self) -> Iterator[StoredCheckpoint]: ...
-
-    def cosignatures(self, size: int) -> list[CosignatureRow]: ...
-
-    def key_records(self) -> list[KeyRecord]: ...
 
 
 def _no_progress(_stage: str, _done: int, _total: int) -> None:
@@ -147,7 +75,7 @@ def verify_log(
         size=head.size, origin=head.identity.origin, signatures_checked=signatures
     )
     keyring = _check_entries(source, head, report, signatures, progress)
-    _check_checkpoints(source, head, keyring, report, now)
+    check_checkpoints(source, head, keyring, report, now)
     if keyring is not None:
         _check_key_cache(source, keyring, report)
     return report, keyring
@@ -378,141 +306,6 @@ def _node_problem(
         else f"node at level {level}, index {index} (leaves {first_leaf}..{last_leaf})"
     )
     return Problem(first_leaf, where, message, expected=expected, found=found, level=level)
-
-
-def _check_checkpoints(
-    store: LogSource,
-    head: LogHead,
-    keyring: Keyring | None,
-    report: VerifyReport,
-    now: datetime | None,
-) -> None:
-    log_key = VerifierKey.from_text(head.identity.log_vkey)
-    previous: StoredCheckpoint | None = None
-    latest = 0
-    cosigners = _Cosigners(head.identity.origin, now)
-    for checkpoint in store.checkpoints():
-        problem = _check_checkpoint(store, head, log_key, checkpoint, previous)
-        if problem is not None:
-            report.add(replace(problem, level=None))
-        elif keyring is not None:
-            _check_cosignatures(store, checkpoint, keyring, report, cosigners)
-        report.checkpoints_checked += 1
-        previous, latest = checkpoint, checkpoint.size
-    if latest != head.size:
-        report.add(
-            Problem(
-                min(latest, head.size),
-                "checkpoints",
-                "the latest signed checkpoint is not at the log's size",
-                expected=str(head.size),
-                found=str(latest),
-                level=None,
-            )
-        )
-
-
-def _check_checkpoint(
-    store: LogSource,
-    head: LogHead,
-    log_key: VerifierKey,
-    checkpoint: StoredCheckpoint,
-    previous: StoredCheckpoint | None,
-) -> Problem | None:
-    where = f"checkpoint at size {checkpoint.size}"
-    index = max(checkpoint.size - 1, 0)
-    try:
-        opened, _ = open_checkpoint(checkpoint.note, log_key, origin=head.identity.origin)
-    except CeasefireError as exc:
-        return Problem(index, where, f"the signed note does not verify: {exc}")
-    if (opened.size, opened.root_hash) != (checkpoint.size, checkpoint.root):
-        return Problem(
-            index,
-            where,
-            "the signed note and its stored row disagree",
-            expected=f"{opened.size} {opened.root_hash.hex()}",
-            found=f"{checkpoint.size} {checkpoint.root.hex()}",
-        )
-    if checkpoint.size > head.size:
-        return Problem(head.size, where, f"checkpoint beyond the log's size {head.size}")
-    try:
-        actual = root_at(store, checkpoint.size)
-        if actual != checkpoint.root:
-            return Problem(
-                index,
-                where,
-                "the signed root is not the root of the stored tree at that size",
-                expected=checkpoint.root.hex(),
-                found=actual.hex(),
-            )
-        if previous is not None and 0 < previous.size < checkpoint.size:
-            proof = consistency_proof(store, previous.size, checkpoint.size)
-            verify_consistency(
-                previous.size, checkpoint.size, previous.root, checkpoint.root, proof
-            )
-    except CeasefireError as exc:
-        return Problem(index, where, str(exc))
-    return None
-
-
-def _check_cosignatures(
-    store: LogSource,
-    checkpoint: StoredCheckpoint,
-    keyring: Keyring,
-    report: VerifyReport,
-    cosigners: _Cosigners,
-) -> None:
-    witnesses = {
-        record.actor: VerifierKey(record.actor, ED25519_COSIGNATURE, record.public_key)
-        for record in keyring.rows()
-        if record.role == "witness"
-    }
-    for row in store.cosignatures(checkpoint.size):
-        where = f"cosignature by {row.name} of checkpoint {checkpoint.size}"
-        key = witnesses.get(row.name)
-        try:
-            if key is None:
-                raise CeasefireError(f"{row.name!r} is not an enrolled witness")
-            note = Note.from_text(checkpoint.note).with_signatures(
-                NoteSignature.from_line(row.line)
-            )
-            timestamp = verify_cosignature(note, key)
-        except CeasefireError as exc:
-            report.add(Problem(max(checkpoint.size - 1, 0), where, str(exc), level=None))
-            continue
-        found = Cosigned(
-            row.name, key.key_id, timestamp, cosigners.origin, checkpoint.size, checkpoint.root
-        )
-        for problem in cosigners.judge(found):
-            report.add(Problem(max(checkpoint.size - 1, 0), where, *problem, level=None))
-
-
-@dataclass
-class _Cosigners:
-    """What the checkpoints verified so far had each witness key state: the cosignature of a
-    smaller tree dated latest, to which each cosignature of a larger tree is compared."""
-
-    origin: str
-    now: datetime | None
-    latest: dict[tuple[str, int], Cosigned] = field(default_factory=dict)
-
-    def judge(self, found: Cosigned) -> list[tuple[str, str, str]]:
-        """``(message, expected, found)`` for each problem with ``found``, a cosignature of a
-        tree no smaller than any judged before."""
-        problems: list[tuple[str, str, str]] = []
-        if self.now is not None:
-            now = int(self.now.timestamp())
-            ahead = dated_ahead(found, now)
-            if ahead is not None:
-                problems.append((ahead, f"at most {moment(now + CLOCK_SKEW)}", found.describe()))
-        pair = (found.name, found.key_id)
-        held = self.latest.get(pair)
-        clash = None if held is None else contradiction(held, found)
-        if clash is not None:
-            problems.append((clash.message, clash.expected, clash.found))
-        if held is None or found.timestamp > held.timestamp:
-            self.latest[pair] = found
-        return problems
 
 
 def _check_key_cache(store: LogSource, keyring: Keyring, report: VerifyReport) -> None:
