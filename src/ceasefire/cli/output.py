@@ -7,6 +7,8 @@ import sys
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
 from typing import Any, Final
 
 from rich.console import Console
@@ -25,7 +27,17 @@ def data(text: str) -> None:
 
 
 def json_line(value: Any) -> None:
-    data(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
+    data(json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=_plain))
+
+
+def _plain(value: object) -> object:
+    """What JSON has no type for, as the API writes it: a moment or a day in ISO 8601, an
+    enumeration by its value."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} has no JSON form")
 
 
 def info(message: str) -> None:
