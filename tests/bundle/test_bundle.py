@@ -342,3 +342,23 @@ def test_verify_refuses_a_cosignature_dated_after_the_readers_clock(
         assert verified.exit_code == EXIT_VERIFICATION_FAILED, verified.output
         assert f"cosignature by witness-af of checkpoint {latest.size}" in verified.output
         assert "no witness can have cosigned in the future" in verified.output
+
+
+def test_the_trusted_log_key_may_be_given_as_a_file_under_either_name(
+    bundle_file: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    data = bundle_file.parent / "store"
+    vkey = runner.invoke(app, ["log", "vkey", "--data", str(data)]).output.strip()
+    pinned = tmp_path / "log.vkey"
+    pinned.write_text(vkey + "\n")
+    for option in ("--log-vkey", "--log-key"):
+        for trusted in (str(pinned), vkey):
+            verified = runner.invoke(app, ["verify", "--bundle", str(bundle_file), option, trusted])
+            assert verified.exit_code == 0, verified.output
+    missing = runner.invoke(app, ["verify", "--bundle", str(bundle_file), "--log-vkey", "nope"])
+    assert missing.exit_code == 4 and "log_vkey: no file at nope" in missing.output
+    other = SigningKey.generate("ceasefire.demo/pak-afg-2025").note_key().to_text()
+    refused = runner.invoke(app, ["verify", "--bundle", str(bundle_file), "--log-vkey", other])
+    assert refused.exit_code == EXIT_VERIFICATION_FAILED
+    assert "the bundle's log key is not the one trusted" in refused.output

@@ -61,6 +61,14 @@ def test_a_checkpoint_signed_by_another_key_is_refused(service: Service) -> None
     impostor = SigningKey.generate(ORIGIN).note_key().to_text()
     result = runner.invoke(cli, ["log", "check", "--url", URL, "--log-vkey", impostor])
     assert result.exit_code == 7, result.output
+    flat = " ".join(result.output.split())  # the message as printed, wrapped or not
+    assert f"expected one of [{ORIGIN}+" in flat and f"found [{ORIGIN}+" in flat  # both keys
+
+
+def test_an_entry_beyond_the_checkpoint_is_not_found(service: Service) -> None:  # noqa: F811
+    size = service.mechanism.size()
+    out = check(service, "--entry", str(size + 5), code=4)
+    assert f"entry {size + 5} is not in the checkpoint's tree of {size} entries" in out
 
 
 class _Rewritten:

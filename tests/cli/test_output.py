@@ -32,3 +32,11 @@ def test_moments_days_and_enumerations_are_written_as_the_api_writes_them(
 def test_a_value_with_no_json_form_is_a_programming_error() -> None:
     with pytest.raises(TypeError, match="set has no JSON form"):
         output.json_line({"tags": {1, 2}})
+
+
+def test_an_errors_square_brackets_are_printed_not_taken_for_markup(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    output.error("no signature by a known key: expected one of [log+1a2b3c4d], found [x+00000001]")
+    printed = capsys.readouterr().err
+    assert "expected one of [log+1a2b3c4d], found [x+00000001]" in printed

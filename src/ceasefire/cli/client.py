@@ -18,7 +18,7 @@ import httpx
 import typer
 
 from ceasefire.cli import output
-from ceasefire.cli.common import JsonOption, KeyOption, now, read_document, unreadable
+from ceasefire.cli.common import JsonOption, KeyOption, now, read_document, unreadable, verifier_key
 from ceasefire.errors import InvalidInput, NotFound, StorageError
 from ceasefire.log.keys import VerifierKey
 from ceasefire.services import client as client_service
@@ -135,12 +135,7 @@ def pinned_vkey(text: str | None) -> VerifierKey:
             "you trust rather than one the server hands you",
             field="log_vkey",
         )
-    if "+" not in text:
-        try:
-            text = Path(text).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise unreadable(text, exc, "log_vkey") from exc
-    return VerifierKey.from_text(text)
+    return verifier_key(text, "log_vkey")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ceasefire.errors import (
     StorageError,
     VerificationError,
 )
+from ceasefire.log.keys import VerifierKey
 from ceasefire.settings import Settings
 
 DataOption = Annotated[
@@ -73,6 +74,20 @@ def unreadable(
         return NotFound(f"no file at {path}", field=field)
     reason = problem.strerror if isinstance(problem, OSError) and problem.strerror else problem
     return InvalidInput(f"cannot read {path}: {reason}", field=field)
+
+
+def verifier_key(text: str, field: str) -> VerifierKey:
+    """A verifier key given on the command line: the key itself (C2SP vkey text, which holds a
+    ``+``) or the path of a file holding it."""
+    if "+" not in text:
+        try:
+            text = Path(text).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise unreadable(text, exc, field) from exc
+    try:
+        return VerifierKey.from_text(text)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field=field) from None
 
 
 def settings(data: Path | None, database_url: str | None) -> Settings:

@@ -18,10 +18,9 @@ from typing import Annotated
 import typer
 
 from ceasefire.cli import client, output
-from ceasefire.cli.common import JsonOption, b64, now
+from ceasefire.cli.common import JsonOption, b64, now, verifier_key
 from ceasefire.errors import InvalidInput
 from ceasefire.log.cosignature import moment
-from ceasefire.log.keys import VerifierKey
 from ceasefire.services import log_check
 
 
@@ -54,7 +53,7 @@ def check(
     inclusion of each --entry, and with --state that the log grew from the checkpoint
     accepted last time without rewriting it."""
     vkey = client.pinned_vkey(log_vkey)
-    witnesses = [_witness_key(text) for text in witness_vkey or []]
+    witnesses = [verifier_key(text, "witness_vkey") for text in witness_vkey or []]
     accepted = _read_state(state)
     try:
         with client.http_client(url) as http:  # tests put the app in process here
@@ -99,18 +98,6 @@ def check(
             f"consistent with the checkpoint accepted before ({checked.since} entries): "
             "nothing rewritten"
         )
-
-
-def _witness_key(text: str) -> VerifierKey:
-    """A ``--witness-vkey``: the key itself or a file holding it."""
-    if "+" not in text:
-        try:
-            text = Path(text).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise InvalidInput(
-                f"cannot read the witness vkey file {text}: {exc}", field="witness_vkey"
-            ) from exc
-    return VerifierKey.from_text(text)
 
 
 def _read_state(path: Path | None) -> str | None:

@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any, Final
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -45,7 +46,9 @@ def info(message: str) -> None:
 
 
 def error(message: str) -> None:
-    _err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    """An error's message as it was written: its square brackets (a list of keys, a field
+    path) are text, not Rich markup to be swallowed."""
+    _err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
 
 
 ID_WIDTH: Final = 9

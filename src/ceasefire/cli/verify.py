@@ -18,6 +18,7 @@ from ceasefire.cli.common import (
     JsonOption,
     now,
     settings,
+    verifier_key,
 )
 from ceasefire.domain import moments
 from ceasefire.errors import InvalidInput
@@ -36,9 +37,10 @@ BundleOption = Annotated[
 LogKeyOption = Annotated[
     str | None,
     typer.Option(
+        "--log-vkey",
         "--log-key",
-        help="With --bundle: the log's verifier key (C2SP vkey) you trust; the bundle must use "
-        "it [default: the bundle's own, printed for you to compare].",
+        help="With --bundle: the log's verifier key (C2SP vkey) you trust, or a file holding "
+        "it; the bundle must use it [default: the bundle's own, printed for you to compare].",
     ),
 ]
 AsOfOption = Annotated[
@@ -99,7 +101,8 @@ def _moment(text: str | None) -> datetime | None:
 
 def _verify_bundle(path: Path, log_key: str | None, as_of: datetime | None, json: bool) -> None:
     with output.progress_bar() as bar:
-        result = verify_bundle(path, log_key=log_key, as_of=as_of, progress=bar, now=now())
+        trusted = None if log_key is None else verifier_key(log_key, "log_vkey").to_text()
+        result = verify_bundle(path, log_key=trusted, as_of=as_of, progress=bar, now=now())
     if json:
         output.json_line(_bundle_json(result))
     else:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from ceasefire.errors import InvalidInput, VerificationError
+from ceasefire.errors import InvalidInput, NotFound, VerificationError
 from ceasefire.log.canonical import canonical_json
 from ceasefire.log.checkpoint import Checkpoint, open_checkpoint
 from ceasefire.log.cosignature import (
@@ -193,7 +193,7 @@ def _newest(
 
 def _check_entry(source: LogSource, index: int, size: int, root: bytes) -> None:
     if not 0 <= index < size:
-        raise InvalidInput(
+        raise NotFound(  # as the log's own proofs answer an entry beyond the tree
             f"entry {index} is not in the checkpoint's tree of {size} entries", field="entry"
         )
     envelope = source.entry(index).get("envelope")
