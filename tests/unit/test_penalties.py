@@ -158,6 +158,23 @@ def test_a_notice_may_be_repeated_before_execution_as_a_reminder() -> None:
     assert len(found.executions) == 1
 
 
+def test_an_appeal_suspends_execution_until_the_mediators_uphold_the_penalty() -> None:
+    ledger = Ledger()
+    penalty = ledger.impose()
+    ledger.act(PK, ce.PENALTY_APPEALED, {"penalty": penalty, "grounds": "our reply was ignored"})
+    appealed = ledger.index  # before any notice: the imposition is public as it happens
+    ledger.act(SECRETARIAT, ce.PENALTY_NOTIFIED, note(penalty))
+
+    said = ledger.refused(Conflict, SECRETARIAT, ce.PENALTY_EXECUTED, note(penalty))
+
+    assert f"penalty {penalty} is under appeal (pk appealed at index {appealed})" in said
+    for mediator in (TR, QA):
+        decided = {"penalty": penalty, "outcome": "upheld", "reasons": "the evidence stands"}
+        ledger.act(mediator, ce.APPEAL_DECIDED, decided)
+    ledger.act(SECRETARIAT, ce.PENALTY_EXECUTED, note(penalty))
+    assert ledger.casework.penalties[penalty].stage == "executed"
+
+
 def test_nothing_is_notified_or_executed_before_the_quorum_imposes_it() -> None:
     ledger = Ledger()
     penalty = ledger.propose()
@@ -368,6 +385,8 @@ def test_every_penalty_keeps_the_order_of_its_ledger(
             assert penalty.notices and penalty.notices[0].index < executed
             assert all(n.index < executed for n in penalty.notices)
             assert penalty.imposed_at is not None and penalty.imposed_at < executed
+            if penalty.appeal is not None and penalty.appeal.index < executed:
+                assert penalty.decided_at is not None and penalty.decided_at < executed
     for penalty in penalties:
         for other in penalties:
             if other.index >= penalty.index or (other.party, other.level) != (

@@ -9,7 +9,8 @@ it cites and the penalties proposed before it.
 
 The ledger runs one way: proposed → imposed (at the quorum) → notified → executed, with the
 party's appeal and the mediators' decision on it beside. A step is never executed before the
-party has been told of it, nor executed twice, and no notice follows its execution. A penalty
+party has been told of it, nor while the party's appeal awaits the mediators' decision, nor
+executed twice, and no notice follows its execution. A penalty
 is what it rests on: the same step proposed again for the same party on the same finding, while
 the earlier proposal still stands, is refused (:func:`propose`), so one violation is never
 penalised twice by accident or by a second hand.
@@ -316,7 +317,8 @@ def _check_vote(penalty: Penalty, event: Event, agreement: Agreement) -> None:
 
 
 def _check_order(penalty: Penalty, event: Event) -> None:
-    """Notice before execution, one execution, no notice after it.
+    """Notice before execution, one execution, no notice after it, and no execution while an
+    appeal waits for the mediators' decision (one that lifts the penalty ends it).
 
     A notice may be repeated until the penalty is executed: a reminder, the notice sent again
     by another channel or to a liaison the party has newly named are each a fact worth
@@ -338,6 +340,12 @@ def _check_order(penalty: Penalty, event: Event) -> None:
             raise Conflict(
                 f"penalty {penalty.id} has not been notified to {penalty.party}: a penalty is "
                 "executed only once the party has been told of it",
+                field="body.penalty",
+            )
+        if penalty.appeal is not None and penalty.outcome is None:
+            raise Conflict(
+                f"penalty {penalty.id} is under appeal ({penalty.party} appealed at index "
+                f"{penalty.appeal.index}): it is executed once the mediators have upheld it",
                 field="body.penalty",
             )
 
