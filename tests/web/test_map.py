@@ -163,6 +163,11 @@ def test_the_incident_page_names_each_reports_sector_measured_or_given(
     assert 'data-testid="place-flag"' not in html  # both sides' places agree with their words
 
 
+def test_a_transfer_in_a_files_custody_names_whom_it_went_to(client: TestClient) -> None:
+    pages = (client.get(f"/incidents/{found}").text for found in incident_ids(client))
+    assert any("transferred (af-liaison-1 → monitor-kandahar-1)" in page for page in pages)
+
+
 def test_the_incident_page_is_in_urdu_when_asked(client: TestClient, luqman: str) -> None:
     html = client.get(f"/incidents/{luqman}", params={"lang": "ur"}).text
     client.cookies.clear()  # the page remembered the language: the next test must not inherit it
