@@ -149,7 +149,7 @@ def test_a_liaison_may_not_publish(own_demo: Path) -> None:
         ],
     )
     assert result.exit_code != 0
-    assert "may not publish_brief" in result.output
+    assert "may not publish a brief" in result.output
 
 
 def test_bad_options_are_named(demo_dir: Path) -> None:

@@ -130,7 +130,9 @@ def test_another_importers_reports_are_kept_and_said_why(
     counts = whole_release(mechanism, second, release_without(tmp_path, {3, 4}), "26.0.3")
     assert counts.withdrawn == 0
     assert len(counts.kept) == 2
-    assert all("may not withdraw_report: only its submitter 'importer-1'" in k for k in counts.kept)
+    assert all(
+        "may not withdraw this report: only its submitter 'importer-1'" in k for k in counts.kept
+    )
     assert all(status == pj.ACTIVE for status in statuses(mechanism).values())
 
 

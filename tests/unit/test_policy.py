@@ -87,15 +87,29 @@ def test_withheld_sources_are_shown_only_to_the_submitters_side_and_staff() -> N
     )
 
 
-@pytest.mark.parametrize("action", [Action.CORRECT_REPORT, Action.WITHDRAW_REPORT])
-def test_only_the_submitter_or_its_partys_liaison_may_correct_or_withdraw(action: Action) -> None:
+@pytest.mark.parametrize("action", sorted(set(Action) - {Action.READ, Action.READ_SOURCES}))
+def test_a_refusal_says_the_action_in_words_not_its_name(action: Action) -> None:
+    reason = decide(OBSERVER, action, PK_CONFIDENTIAL).reason
+    assert reason.startswith("observer-1 (observer) may not ") and "_" not in reason
+
+
+@pytest.mark.parametrize(
+    ("action", "doing"),
+    [
+        (Action.CORRECT_REPORT, "correct this report"),
+        (Action.WITHDRAW_REPORT, "withdraw this report"),
+    ],
+)
+def test_only_the_submitter_or_its_partys_liaison_may_correct_or_withdraw(
+    action: Action, doing: str
+) -> None:
     assert decide(PK_LIAISON, action, PK_PUBLIC)
     assert decide(PK_COLLEAGUE, action, PK_PUBLIC)
     for other in (AF_LIAISON, TR_MEDIATOR, MONITOR, SECRETARIAT):
         assert not decide(other, action, PK_PUBLIC), other
     refused = decide(AF_LIAISON, action, PK_PUBLIC)
     assert refused.reason == (
-        f"af-liaison-1 (liaison for af) may not {action}: only its submitter 'pk-liaison-1' "
+        f"af-liaison-1 (liaison for af) may not {doing}: only its submitter 'pk-liaison-1' "
         "or a liaison of pk may"
     )
 
@@ -130,11 +144,11 @@ def test_an_importer_brings_allegations_but_no_claims_or_files() -> None:
 def test_a_refusal_names_the_actor_the_action_and_who_may() -> None:
     decision = decide(OBSERVER, Action.SUBMIT_ALLEGATION)
     assert decision.reason == (
-        "observer-1 (observer) may not submit_allegation: only an importer, a liaison or a monitor "
-        "may"
+        "observer-1 (observer) may not submit an allegation: only an importer, a liaison or a "
+        "monitor may"
     )
     assert decide(PK_LIAISON, Action.SUBMIT_ALLEGATION).reason == (
-        "a liaison may submit_allegation"
+        "a liaison may submit an allegation"
     )
 
 
@@ -157,7 +171,7 @@ def test_the_public_may_only_read() -> None:
     decision = decide(OUTSIDER, Action.SUBMIT_ALLEGATION)
     assert (decision.allowed, decision.reason) == (
         False,
-        "the public may only read; submit_allegation needs an enrolled actor",
+        "the public may only read; to submit an allegation needs an enrolled actor",
     )
     assert not decide(OUTSIDER, Action.CORRECT_REPORT, PK_PUBLIC)
 

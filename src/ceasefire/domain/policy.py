@@ -12,7 +12,7 @@ monitors). The secretariat runs the server but does not read confidential conten
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -57,6 +57,39 @@ class Action(StrEnum):
     READ = "read"
     READ_SOURCES = "read_sources"
     """See withheld source identities and unblurred locations (reporter protection)."""
+
+
+_DOING: Final[Mapping[Action, str]] = {
+    Action.PROPOSE_AGREEMENT: "propose an agreement",
+    Action.SIGN_AGREEMENT: "sign an agreement",
+    Action.SUBMIT_ALLEGATION: "submit an allegation",
+    Action.SUBMIT_COMPLIANCE_CLAIM: "submit a compliance claim",
+    Action.SUBMIT_OBSERVATION: "submit an observation",
+    Action.CORRECT_REPORT: "correct this report",
+    Action.WITHDRAW_REPORT: "withdraw this report",
+    Action.DISCLOSE_REPORT: "disclose this report",
+    Action.SUBMIT_EVIDENCE: "submit evidence",
+    Action.RECORD_CUSTODY: "record custody of evidence",
+    Action.OPEN_CASE: "open a case",
+    Action.WORK_CASE: "work a case (assign it, ask for information or a reply, close, reopen)",
+    Action.PROVIDE_INFORMATION: "provide information to a case",
+    Action.REPLY: "reply in a case",
+    Action.PROPOSE_FINDING: "propose a finding",
+    Action.SIGN_FINDING: "sign a finding",
+    Action.ISSUE_FINDING: "issue a finding",
+    Action.PROPOSE_PENALTY: "propose a penalty",
+    Action.SIGN_PENALTY: "sign a penalty",
+    Action.RECORD_PENALTY: "record a penalty's notice or execution",
+    Action.APPEAL_PENALTY: "appeal a penalty",
+    Action.DECIDE_APPEAL: "decide an appeal",
+    Action.RUN_MEETING: "run a meeting",
+    Action.SIGN_DECISION: "sign a meeting's decision",
+    Action.LINK_INCIDENTS: "confirm, split or merge incidents",
+    Action.PUBLISH_BRIEF: "publish a brief",
+    Action.READ: "read this",
+    Action.READ_SOURCES: "see withheld sources and unblurred places",
+}
+"""What each action is, in the words of a refusal ("… may not submit an allegation")."""
 
 
 @dataclass(frozen=True)
@@ -117,13 +150,17 @@ def decide(actor: Actor | None, action: Action, record: Record | None = None) ->
     if action in (Action.READ, Action.READ_SOURCES):
         return _read(actor, action, record)
     if actor is None:
-        return Decision(False, f"the public may only read; {action} needs an enrolled actor")
+        return Decision(
+            False, f"the public may only read; to {_DOING[action]} needs an enrolled actor"
+        )
     if action in _OWNER_ACTIONS or action is Action.DISCLOSE_REPORT:
         return _owner_action(actor, action, _required(record, action))
     roles = _MAY[action]
     if actor.role in roles:
-        return Decision(True, f"{_a(actor.role)} may {action}")
-    return Decision(False, f"{actor.describe()} may not {action}: only {_any_of(roles)} may")
+        return Decision(True, f"{_a(actor.role)} may {_DOING[action]}")
+    return Decision(
+        False, f"{actor.describe()} may not {_DOING[action]}: only {_any_of(roles)} may"
+    )
 
 
 def _a(role: str) -> str:
@@ -185,7 +222,7 @@ def _owner_action(actor: Actor, action: Action, record: Record) -> Decision:
         return Decision(True, "a mediator may disclose a confidential report")
     return Decision(
         False,
-        f"{actor.describe()} may not {action}: only its submitter {record.owner!r}"
+        f"{actor.describe()} may not {_DOING[action]}: only its submitter {record.owner!r}"
         + (f" or a liaison of {record.owner_affiliation}" if record.owner_affiliation else "")
         + " may",
     )
