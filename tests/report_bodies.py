@@ -19,6 +19,25 @@ SPIN_BOLDAK = {
     "sector": "chaman-spin-boldak",
 }
 
+TORKHAM: dict[str, Any] = {
+    "latitude": 34.1006,
+    "longitude": 71.0922,
+    "precision": "exact",
+    "country": "PK",
+}
+"""The Torkham crossing, naming no sector, as ACLED and UCDP rows give a place: in Torkham's box
+alone."""
+BLURRED_OVER_AN_EDGE: dict[str, Any] = {
+    "latitude": 33.74,
+    "longitude": 70.61,
+    "precision": "near",
+    "country": "PK",
+    "blur_km": 10,
+}
+"""A blurred place naming no sector: the point lies in Torkham's box alone (just east of
+Kurram's), the point the public sees, (33.7765, 70.571262), in both and nearer Kurram's
+centre."""
+
 
 def allegation_body(**overrides: Any) -> dict[str, Any]:
     """An airstrike near Spin Boldak, Kandahar, on 15 October 2025, alleged against Pakistan."""

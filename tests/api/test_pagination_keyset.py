@@ -29,7 +29,14 @@ from ceasefire.services.reports import ReportFilter, ReportPage, view_of
 from tests.api.conftest import serving
 from tests.api.read_fixtures import module_database_url
 from tests.record_factories import PERSONAS, Mechanism, make_mechanism
-from tests.report_bodies import SPIN_BOLDAK, allegation_body, compliance_body
+from tests.report_bodies import (
+    BLURRED_OVER_AN_EDGE,
+    SPIN_BOLDAK,
+    TORKHAM,
+    allegation_body,
+    compliance_body,
+    observation_body,
+)
 
 BLUR_KM = 25
 RAW = (66.40001, 31.00575)  # Spin Boldak (tests.report_bodies.SPIN_BOLDAK)
@@ -87,6 +94,11 @@ def record(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
     late = allegation_body(narrative="Later (9).")
     late["dates"] = {"start": "2025-10-20", "end": "2025-10-21", "precision": "day"}
     submit("pk_liaison", late)
+    submit("monitor", observation_body(location=dict(TORKHAM)))  # imported: names no sector
+    submit(
+        "af_liaison",
+        allegation_body(narrative="Blurred, unnamed (11).", location=dict(BLURRED_OVER_AN_EDGE)),
+    )
     readers: dict[str, Actor | None] = {"anonymous": None}
     readers |= {persona: mechanism.actor(persona) for persona in PERSONAS}
     assert secret
@@ -97,7 +109,8 @@ def record(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def _scan(mechanism: Mechanism, viewer: Actor | None, query: ReportFilter) -> ReportPage:
-    """The full scan pagination replaced (the reference)."""
+    """The full scan pagination replaced (the reference), with the sectors in force."""
+    query = report_service.with_sectors(mechanism.store, query)
     rows = sorted(mechanism.store.table(pj.REPORTS), key=lambda r: r["idx"], reverse=True)
     found = [
         view
@@ -139,9 +152,9 @@ FILTERS = st.builds(
     act=st.sampled_from([None, "airstrike", "drone_strike"]),
     party=st.sampled_from([None, "pk", "af", "tr"]),
     limit=st.integers(1, 4),
-    sector=st.sampled_from([None, "chaman-spin-boldak", "kurram"]),
+    sector=st.sampled_from([None, "chaman-spin-boldak", "kurram", "torkham", "south-waziristan"]),
     bbox=st.sampled_from(BOXES),
-    before=st.one_of(st.none(), st.integers(0, 60)),
+    before=st.one_of(st.none(), st.integers(0, 64)),
 )
 
 

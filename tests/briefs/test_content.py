@@ -11,12 +11,22 @@ import pytest
 from ceasefire.briefs.periods import previous, window
 from ceasefire.briefs.render import Format
 from ceasefire.domain.brief_events import BriefPeriod
+from ceasefire.domain.reports import parse_report, public_view
+from ceasefire.domain.sectors import Sectors
 from ceasefire.errors import PermissionDenied
 from ceasefire.services import briefs
+from ceasefire.services.geography import agreement_of
 from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.ports import Store
 from ceasefire.services.reports import viewer_of
 from tests.briefs.conftest import BUSY_WEEK, WEEK, logged
+from tests.record_factories import Mechanism
+from tests.report_bodies import (
+    BLURRED_OVER_AN_EDGE,
+    TORKHAM,
+    allegation_body,
+    observation_body,
+)
 
 
 def _in(moment: datetime, first: date, last: date) -> bool:
@@ -27,6 +37,16 @@ def _in(moment: datetime, first: date, last: date) -> bool:
 def _independent(store: Store, first: date, last: date) -> tuple[Counter[str], Counter[str], int]:
     """Public allegations and observations received in ``first..last`` (not withdrawn), by
     act and by alleged party, and the confidential reports received then."""
+    acts, parties, _, sealed = _counts(store, first, last)
+    return acts, parties, sealed
+
+
+def _counts(
+    store: Store, first: date, last: date
+) -> tuple[Counter[str], Counter[str], Counter[str], int]:
+    """:func:`_independent`, with the public reports by sector: the one a report names, or the
+    one its point as the public sees it lies in."""
+    sectors = Sectors.of(agreement_of(store).sectors)
     entries = logged(store)
     withdrawn = {e.body["report"] for e in entries if e.type == "report.withdrawn" and e.body}
     disclosed = {
@@ -36,6 +56,7 @@ def _independent(store: Store, first: date, last: date) -> tuple[Counter[str], C
     }
     acts: Counter[str] = Counter()
     parties: Counter[str] = Counter()
+    places: Counter[str] = Counter()
     sealed = 0
     for e in entries:
         if e.type != "report.submitted" or not _in(e.time, first, last):
@@ -48,7 +69,9 @@ def _independent(store: Store, first: date, last: date) -> tuple[Counter[str], C
             continue
         acts[body.get("act") or "unstated"] += 1
         parties[body.get("alleged_party") or "unstated"] += 1
-    return acts, parties, sealed
+        seen = public_view(parse_report(body))
+        places[sectors.of_place(seen.get("location")) or "unstated"] += 1
+    return acts, parties, places, sealed
 
 
 @pytest.mark.parametrize("day", [WEEK, BUSY_WEEK, "2025-10-26"])
@@ -63,6 +86,8 @@ def test_weekly_counts_match_an_independent_count_of_the_log(demo_store: Store, 
     assert {c.key: c.current for c in brief.by_act if c.current} == dict(acts)
     assert {c.key: c.previous for c in brief.by_act if c.previous} == dict(acts_before)
     assert {c.key: c.current for c in brief.by_party if c.current} == dict(parties)
+    _, _, places, _ = _counts(demo_store, now.first, now.last)
+    assert {c.key: c.current for c in brief.by_sector if c.current} == dict(places)
     assert brief.received == sum(acts.values())
     assert brief.received_before == sum(acts_before.values())
 
@@ -146,3 +171,22 @@ def test_incidents_kept_by_the_process_give_the_same_brief(demo_store: Store) ->
     assert folds.read(demo_store, lambda state: state.size) == kept.checkpoint.size
     assert kept == briefs.compute_brief(demo_store, request)
     assert kept.incidents
+
+
+def test_a_brief_counts_a_place_naming_no_sector_where_the_reader_sees_it(
+    mechanism: Mechanism,
+) -> None:
+    """An imported row names no sector: it is counted, and its incident listed, under the one
+    its point lies in; a blurred one under the one its point lies in as the edition shows it."""
+    imported = mechanism.submit("monitor", observation_body(location=dict(TORKHAM)))
+    mechanism.submit("af_liaison", allegation_body(location=dict(BLURRED_OVER_AN_EDGE)))
+    day = mechanism.now.date().isoformat()
+
+    public = briefs.compute_brief(mechanism.store, briefs.brief_request("daily", day))
+    mediator = mechanism.actor("tr_mediator")
+    request = briefs.brief_request("daily", day, "confidential")
+    confidential = briefs.compute_brief(mechanism.store, request, mediator)
+
+    assert {c.key: c.current for c in public.by_sector} == {"torkham": 1, "kurram": 1}
+    assert {c.key: c.current for c in confidential.by_sector} == {"torkham": 2}
+    assert {line.id: line.sector for line in public.incidents}[imported] == "torkham"

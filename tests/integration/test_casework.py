@@ -26,7 +26,13 @@ from ceasefire.services import log as log_service
 from ceasefire.services import readmodels
 from ceasefire.services.log import Submission
 from tests.record_factories import ORIGIN, Mechanism, make_mechanism
-from tests.report_bodies import allegation_body, compliance_body, observation_body
+from tests.report_bodies import (
+    BLURRED_OVER_AN_EDGE,
+    TORKHAM,
+    allegation_body,
+    compliance_body,
+    observation_body,
+)
 
 
 @pytest.fixture
@@ -471,3 +477,20 @@ def test_a_case_opens_on_an_observation_only_when_it_names_an_act_and_a_party(
     assert "names no act or no party" in refused.value.message
     case = cw.show_case(mechanism.store, opened.id)
     assert (case.opened.party, case.opened.act) == ("pk", "artillery_fire")
+
+
+def test_a_case_on_a_place_naming_no_sector_states_the_one_the_public_sees_it_in(
+    mechanism: Mechanism,
+) -> None:
+    """An imported row names no sector: the case states the one its point lies in; a blurred
+    place, the one its blurred point lies in (casework events are public)."""
+    imported = mechanism.submit(
+        "monitor", observation_body(alleged_party="pk", location=dict(TORKHAM))
+    )
+    blurred = mechanism.submit("af_liaison", allegation_body(location=dict(BLURRED_OVER_AN_EDGE)))
+
+    on_imported = cw.case_opening(mechanism.store, [imported])
+    on_blurred = cw.case_opening(mechanism.store, [blurred])
+
+    assert on_imported["sector"] == "torkham" and " in torkham, " in on_imported["title"]
+    assert on_blurred["sector"] == "kurram"

@@ -117,7 +117,13 @@ def reports(
     status: Annotated[str | None, Query(description="active, corrected or withdrawn")] = None,
     act: Annotated[str | None, Query(description="A prohibited act of the agreement.")] = None,
     party: Annotated[str | None, Query(description="Alleged against or reported by.")] = None,
-    sector: str | None = None,
+    sector: Annotated[
+        str | None,
+        Query(
+            description="A sector of the agreement: the one a report names, or, for one that "
+            "names none (as imports do), the one its point lies in, as the caller sees it."
+        ),
+    ] = None,
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
     since: Annotated[date | None, Query(description="Dates overlapping from this day.")] = None,
     until: Annotated[date | None, Query(description="Dates overlapping up to this day.")] = None,

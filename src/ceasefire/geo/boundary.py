@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib.resources import files
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -33,9 +33,10 @@ import shapely
 from shapely.geometry import shape
 
 from ceasefire.domain.report_places import GeoPrecision
+from ceasefire.domain.sectors import SectorLike, Sectors
 from ceasefire.errors import InvalidInput
 from ceasefire.geo.nearest import SegmentIndex
-from ceasefire.geo.spherical import Floats, haversine_km
+from ceasefire.geo.spherical import Floats
 
 COUNTRIES_FILE: Final = "ne_10m_admin0_afg_pak.geojson"
 LINE_FILE: Final = "afg_pak_border_line.geojson"
@@ -61,26 +62,6 @@ class Side(StrEnum):
 
 SIDES: Final = (Side.OUTSIDE, Side.PK, Side.AF, Side.UNDETERMINED)
 """The side of each code in :attr:`Classification.codes`: ``SIDES[code]``."""
-
-
-class SectorLike(Protocol):
-    """A sector of the agreement as the geography needs it: an id and a box
-    ``(min_lon, min_lat, max_lon, max_lat)``. :class:`ceasefire.domain.agreements.Sector` is one.
-    """
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def bbox(self) -> tuple[float, float, float, float]: ...
-
-
-@dataclass(frozen=True)
-class SectorBox:
-    """A sector given as plain values (see :class:`SectorLike`)."""
-
-    id: str
-    bbox: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -183,6 +164,7 @@ class Boundary:
         found = self.classify(lat, lon, np.array([np.inf if r is None else r for r in radii]))
         countries = self.country_codes(lat, lon).tolist()
         measured = zip(found.codes.tolist(), found.distance_km.tolist(), countries, strict=True)
+        boxes = Sectors.of(sectors)
         placed = []
         for latitude, longitude, precision, radius, (code, distance, inside) in zip(
             latitudes, longitudes, precisions, radii, measured, strict=True
@@ -197,7 +179,7 @@ class Boundary:
                     country,
                     distance,
                     radius,
-                    sector_of(latitude, longitude, sectors),
+                    boxes.holding(latitude, longitude),
                     _reason(side, country, distance, radius, precision),
                 )
             )
@@ -212,20 +194,10 @@ def default_boundary() -> Boundary:
 
 def sector_of(latitude: float, longitude: float, sectors: Sequence[SectorLike]) -> str | None:
     """The id of the sector whose box holds the point; of several, the one whose box centre is
-    nearest; None when no box holds it."""
-    holding = [
-        s
-        for s in sectors
-        if s.bbox[0] <= longitude <= s.bbox[2] and s.bbox[1] <= latitude <= s.bbox[3]
-    ]
-    if not holding:
-        return None
-
-    def centre_km(sector: SectorLike) -> float:
-        west, south, east, north = sector.bbox
-        return float(haversine_km(latitude, longitude, (south + north) / 2, (west + east) / 2))
-
-    return min(holding, key=centre_km).id
+    nearest, on the plane of :mod:`ceasefire.domain.sectors` (one east–west scale for the
+    agreement: the arithmetic the report list's SQL filter uses, so the two agree exactly);
+    None when no box holds it."""
+    return Sectors.of(sectors).holding(latitude, longitude)
 
 
 def _country(code: int) -> str | None:

@@ -2,10 +2,12 @@
 
 The rules are the service's (``services.reports``), written here as SQL: a
 :class:`~ceasefire.services.reports.ReadScope` says which confidential rows a reader may read
-and whose places it sees unblurred; the filter's columns are the report's own. The one filter
-SQL cannot decide is a bounding box over a place the reader sees blurred: those rows are left
-out of :func:`report_page` unless the service names them in ``also`` (it finds them with
-:func:`blurred_candidates` and checks each as the reader sees it).
+and whose places it sees unblurred; the filter's columns are the report's own. The sector a
+report is in is ``domain.sectors``' rule (the one it names, else the one whose box holds its
+point, nearest centre first), written with the same arithmetic so that it agrees exactly. The
+filters SQL cannot decide are those on a place the reader sees blurred (a box, a sector):
+those rows are left out of :func:`report_page` unless the service names them in ``also`` (it
+finds them with :func:`blurred_candidates` and checks each as the reader sees it).
 
 Pages run newest first on ``idx`` (unique: a report's submission index), so a cursor is the
 last index shown and a page reads at most ``limit + 1`` rows through the ``idx`` index.
@@ -31,6 +33,7 @@ from sqlalchemy import (
 )
 
 from ceasefire.domain.report_origin import origin_key
+from ceasefire.domain.sectors import SectorBox, Sectors
 from ceasefire.services.ports import Row
 from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
 from ceasefire.storage.report_bodies import body_sql, rows_of
@@ -44,7 +47,7 @@ def report_page(
 ) -> ReportRows:
     """The page ``query`` asks for, the rows ``scope`` may read, with their count."""
     dialect = connection.dialect.name
-    matching = and_(_readable(scope), _filters(query, dialect), _in_box(scope, query, also))
+    matching = and_(_readable(scope), _filters(query, dialect), _in_place(scope, query, also))
     total = connection.execute(
         select(func.count()).select_from(rm_reports).where(matching)
     ).scalar_one()
@@ -64,8 +67,9 @@ def report_times(connection: Connection, scope: ReadScope, since: str) -> list[s
 
 
 def blurred_candidates(connection: Connection, scope: ReadScope, query: ReportFilter) -> list[Row]:
-    """Readable rows matching every filter but the box whose place ``scope`` sees blurred."""
-    if query.bbox is None or scope.everything:
+    """Readable rows matching every filter but the place (box, sector) whose place ``scope``
+    sees blurred; of them, with a sector asked, those naming it or none."""
+    if (query.bbox is None and query.sector is None) or scope.everything:
         return []
     where = and_(
         _readable(scope),
@@ -75,6 +79,8 @@ def blurred_candidates(connection: Connection, scope: ReadScope, query: ReportFi
         _r.latitude.is_not(None),
         _r.longitude.is_not(None),
     )
+    if query.sector is not None:
+        where = and_(where, or_(_r.sector.is_(None), _r.sector == query.sector))
     return [
         dict(row._mapping)
         for row in connection.execute(rows_of(rm_reports, connection.dialect.name).where(where))
@@ -102,13 +108,12 @@ def _sees_sources(scope: ReadScope) -> ColumnElement[bool]:
 
 
 def _filters(query: ReportFilter, dialect: str) -> ColumnElement[bool]:
-    """Every filter but the box. The dates overlap ``since``..``until`` (an open end is the
-    start day); a missing column (content not held) matches no filter on it. A dataset is
-    matched on the origin's prefix ``dataset:``, then exactly on the body's own
+    """Every filter but the place (box, sector). The dates overlap ``since``..``until`` (an
+    open end is the start day); a missing column (content not held) matches no filter on it.
+    A dataset is matched on the origin's prefix ``dataset:``, then exactly on the body's own
     ``origin.dataset``: the prefix alone would take ``csv:press-watch``'s rows for ``csv``'s."""
     conditions: list[ColumnElement[bool]] = []
     equal: dict[str, Any] = {"kind": query.kind, "status": query.status, "act": query.act}
-    equal["sector"] = query.sector
     conditions += [_r[name] == value for name, value in equal.items() if value is not None]
     if query.party is not None:
         conditions.append(or_(_r.alleged_party == query.party, _r.affiliation == query.party))
@@ -135,16 +140,60 @@ _DATASET: Final = {
 """The dataset a report's body names (``origin.dataset``), read where the body lies."""
 
 
-def _in_box(scope: ReadScope, query: ReportFilter, also: Collection[int]) -> ColumnElement[bool]:
+def _in_place(scope: ReadScope, query: ReportFilter, also: Collection[int]) -> ColumnElement[bool]:
+    """The box and the sector, on the stored place where ``scope`` sees it as stored; a row
+    whose place it sees blurred only when the service names it in ``also``."""
+    if query.bbox is None and query.sector is None:
+        return true()
+    stored = and_(_in_box(query), _in_sector(query))
+    if scope.everything:
+        return stored
+    exact = or_(_sees_sources(scope), not_(_r.blurred), _r.body_at.is_(None))
+    named = _r.idx.in_(list(also)) if also else false()
+    return or_(and_(exact, stored), named)
+
+
+def _in_box(query: ReportFilter) -> ColumnElement[bool]:
     if query.bbox is None:
         return true()
     min_lon, min_lat, max_lon, max_lat = query.bbox
-    inside = and_(
-        _r.longitude.between(min_lon, max_lon),
-        _r.latitude.between(min_lat, max_lat),
-    )
-    if scope.everything:
-        return inside
-    exact = or_(_sees_sources(scope), not_(_r.blurred), _r.body_at.is_(None))
-    named = _r.idx.in_(list(also)) if also else false()
-    return or_(and_(exact, inside), named)
+    return and_(_r.longitude.between(min_lon, max_lon), _r.latitude.between(min_lat, max_lat))
+
+
+def _in_sector(query: ReportFilter) -> ColumnElement[bool]:
+    """``Sectors.of_place`` is ``query.sector``: the report names it, or names none and its
+    point lies in the sector's box and is nearer its centre than that of every other box that
+    holds it (strictly nearer than those before it in the agreement, which take a tie)."""
+    if query.sector is None:
+        return true()
+    named = _r.sector == query.sector
+    sectors = query.sectors
+    mine = None if sectors is None else sectors.box(query.sector)
+    if sectors is None or mine is None:
+        return named
+    beaten = [
+        or_(not_(_holds(rival)), _nearer(sectors, mine, rival, wins_tie))
+        for rival, wins_tie in sectors.rivals(query.sector)
+    ]
+    located = and_(_r.latitude.is_not(None), _r.longitude.is_not(None))
+    return or_(named, and_(_r.sector.is_(None), located, _holds(mine), *beaten))
+
+
+def _holds(box: SectorBox) -> ColumnElement[bool]:
+    west, south, east, north = box.bbox
+    return and_(_r.longitude.between(west, east), _r.latitude.between(south, north))
+
+
+def _nearer(
+    sectors: Sectors, mine: SectorBox, rival: SectorBox, wins_tie: bool
+) -> ColumnElement[bool]:
+    near, far = _distance(sectors, mine), _distance(sectors, rival)
+    return near <= far if wins_tie else near < far
+
+
+def _distance(sectors: Sectors, box: SectorBox) -> ColumnElement[float]:
+    """:meth:`Sectors.distance` of the row's point: the same operations on the same doubles,
+    in the same order, so SQL and Python rank the centres alike."""
+    centre_lat, centre_lon = box.centre
+    east, north = _r.longitude - centre_lon, _r.latitude - centre_lat
+    return sectors.scale * east * east + north * north
