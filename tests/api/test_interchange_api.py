@@ -29,6 +29,7 @@ from ceasefire.log.receipt import verify_receipt
 from ceasefire.services import imports as import_service
 from ceasefire.services import keys as key_service
 from ceasefire.services import tokens as token_service
+from ceasefire.services.map_data import MapStatus
 from ceasefire.storage.keyfiles import write_key
 from tests.api import read_fixtures
 from tests.api.conftest import Service, payload, serving, signed
@@ -139,12 +140,43 @@ def test_exports_are_filtered_as_the_report_list_is(service: Service, ids: dict[
     assert export(service, "csv", status="withdrawn").headers["x-export-count"] == "0"
 
 
+@pytest.mark.parametrize("status", list(MapStatus))
+def test_an_export_is_filtered_by_the_verification_status_it_says(
+    service: Service, ids: dict[str, str], status: MapStatus
+) -> None:
+    for persona in (ANONYMOUS, "tr_mediator"):
+        every = rows(export(service, "csv", persona))
+        assert {r["verification"] for r in every if r["incident_id"]} <= {
+            s.value for s in MapStatus
+        }
+        assert all(r["verification"] == "" for r in every if not r["incident_id"])
+        response = export(service, "csv", persona, verification=status.value)
+        assert response.status_code == 200, response.text
+        expected = {r["report_id"] for r in every if r["verification"] == status.value}
+        assert {r["report_id"] for r in rows(response)} == expected
+        assert int(response.headers["x-export-count"]) == len(expected)
+
+
+def test_every_row_says_its_incident_s_verification_status(
+    service: Service, ids: dict[str, str]
+) -> None:
+    found = {r["report_id"]: r for r in rows(export(service, "csv", "tr_mediator"))}
+    assert (found[ids["public"]]["verification"], found[ids["protected"]]["verification"]) == (
+        "unconfirmed", "unconfirmed",
+    )  # fmt: skip
+    secret = found[ids["secret"]]  # confidential: in no incident
+    assert (secret["incident_id"], secret["verification"]) == ("", "")
+    geojson = json.loads(export(service, "geojson").text)["features"]
+    assert {f["properties"]["verification"] for f in geojson} == {"unconfirmed"}
+
+
 @pytest.mark.parametrize(
     ("fmt", "params", "field"),
     [
         ("xml", {}, "path.format"),
         ("csv", {"bbox": "1,2"}, "bbox"),
         ("csv", {"status": "x"}, "status"),
+        ("csv", {"verification": "checked"}, "verification"),
     ],
 )
 def test_a_bad_export_request_is_refused_with_its_field(

@@ -1,7 +1,8 @@
 """``ceasefire import`` and ``ceasefire export`` from the shell: counts on stdout, rejects to a
 file with line, field and reason, a re-import that adds nothing, an exit code when every row
-is refused, exports that carry the incident id, and an export that imports again as nothing
-new."""
+is refused, exports that carry the incident id and its verification status (and are filtered
+by it), and an export that imports again as nothing new — the record's own reports among its
+rows, or written before the system's columns."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from typing import Final
 
 import pytest
 
+from ceasefire.interchange import acled
 from tests.cli.test_record_cli import RecordCli, fresh, mechanism  # noqa: F401 (fixtures)
+from tests.report_bodies import allegation_body, compliance_body
 
 HEADER: Final = (
     "event_id_cnty,event_date,event_type,sub_event_type,actor1,latitude,longitude,fatalities,notes"
@@ -145,3 +148,53 @@ def test_a_key_that_may_not_import_is_refused_before_any_row(
     result = importer.invoke("import", str(write(tmp_path, *ROWS)), "--key", key, code=6)
     assert "af-liaison-1 may not import" in " ".join(result.output.split())
     assert "rejected" not in result.output and importer.size() == size
+
+
+@pytest.mark.parametrize("format_", ["acled", "ucdp", "csv", "geojson"])
+def test_a_whole_export_with_the_record_s_own_reports_imports_as_nothing_and_withdraws_nothing(
+    importer: RecordCli, tmp_path: Path, format_: str
+) -> None:
+    key = importer.key("importer-1")
+    importer.out("import", str(write(tmp_path, *ROWS)), "--key", key)
+    importer.submit("af-liaison-1", allegation_body(), tmp_path)
+    importer.submit("af-liaison-1", compliance_body(), tmp_path)
+    out = tmp_path / f"export.{format_}"
+    importer.invoke("export", "--format", format_, "--out", str(out))
+    size = importer.size()
+    again = importer.out("import", str(out), "--format", format_, "--key", key,
+                         "--withdraw-missing")  # fmt: skip
+    assert again == "read=4 new=0 changed=0 unchanged=4 rejected=0 withdrawn=0"
+    assert importer.size() == size
+
+
+def test_export_says_and_filters_by_the_verification_status(
+    importer: RecordCli, tmp_path: Path
+) -> None:
+    importer.out("import", str(write(tmp_path, *ROWS)), "--key", importer.key("importer-1"))
+    claim = importer.submit("af-liaison-1", compliance_body(), tmp_path)
+    rows = list(csv.DictReader(io.StringIO(importer.out("export", "--format", "acled"))))
+    assert {r["report_id"]: r["verification"] for r in rows if not r["incident_id"]} == {claim: ""}
+    assert {r["verification"] for r in rows if r["incident_id"]} == {"unconfirmed"}
+    only = importer.out("export", "--format", "csv", "--verification", "unconfirmed")
+    assert [r["dataset_id"] for r in csv.DictReader(io.StringIO(only))] == ["PAK1", "PAK3"]
+    none = importer.out("export", "--format", "csv", "--verification", "verified")
+    assert list(csv.DictReader(io.StringIO(none))) == []
+    refused = importer.invoke("export", "--format", "csv", "--verification", "checked", code=3)
+    assert "expected one of unconfirmed, confirmed" in " ".join(refused.output.split())
+
+
+def test_an_export_written_before_the_system_s_columns_imports_as_nothing(
+    importer: RecordCli, tmp_path: Path
+) -> None:
+    key = importer.key("importer-1")
+    importer.out("import", str(write(tmp_path, *ROWS)), "--key", key)
+    text = importer.out("export", "--format", "acled")
+    old = tmp_path / "old.csv"
+    with old.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, (*acled.COLUMNS, "incident_id"), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(csv.DictReader(io.StringIO(text)))
+    size = importer.size()
+    again = importer.out("import", str(old), "--key", key, "--withdraw-missing")
+    assert again == "read=2 new=0 changed=0 unchanged=2 rejected=0 withdrawn=0"
+    assert importer.size() == size

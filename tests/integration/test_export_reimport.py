@@ -1,7 +1,9 @@
 """Export, then import the export, on the real datasets (``../shared/data/real``; skipped when
 absent, failed under ``CI=true``): a record's own export adds nothing and changes nothing in
-every format, an export mixing datasets fills a fresh record row by row under each row's own
-dataset, and the columns a dataset's rows kept come back out."""
+every format, its own reports among the rows (and a whole release re-imported withdraws only
+the rows it dropped), an export mixing datasets fills a fresh record row by row under each
+row's own dataset, the columns a dataset's rows kept come back out, and an export written
+before the system's columns changes nothing it can recognise and refuses the rest."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from typing import Final
 import pytest
 
 from ceasefire.domain import projection as pj
-from ceasefire.interchange import files
+from ceasefire.domain.actors import Actor
+from ceasefire.interchange import acled, files, ucdp
 from ceasefire.interchange.formats import Format, read
 from ceasefire.interchange.generic_csv import parse_mapping
 from ceasefire.interchange.reading import SYSTEM_COLUMNS
@@ -22,8 +25,10 @@ from ceasefire.interchange.rows import Reject
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import exports as export_service
 from ceasefire.services import imports as import_service
+from ceasefire.services import release_scope
 from tests.integration.test_imports import MAPPINGS, NOW, importer, real
 from tests.record_factories import Mechanism, make_mechanism
+from tests.report_bodies import allegation_body, compliance_body
 
 Source = tuple[str, Format, str | None, str]
 """A real file, read as, with --mapping (CSV) or --dataset (UCDP), and --release."""
@@ -54,23 +59,32 @@ def load(mechanism: Mechanism, key: SigningKey, path: Path, source: Source) -> i
     return counts.new
 
 
-def export(mechanism: Mechanism, fmt: Format, folder: Path) -> Path:
+def export(mechanism: Mechanism, fmt: Format, folder: Path, viewer: Actor | None = None) -> Path:
     path = folder / f"export.{'geojson' if fmt is Format.GEOJSON else 'csv'}"
     with path.open("w", encoding="utf-8", newline="") as out:
-        export_service.export_reports(mechanism.store, None, fmt, out)
+        export_service.export_reports(mechanism.store, viewer, fmt, out)
     return path
 
 
 def reimport(
-    mechanism: Mechanism, key: SigningKey, path: Path, fmt: Format
+    mechanism: Mechanism,
+    key: SigningKey,
+    path: Path,
+    fmt: Format,
+    *,
+    dataset: str | None = None,
+    withdraw: bool = False,
 ) -> tuple[import_service.ImportCounts, list[Reject]]:
+    """Import ``path`` (``--dataset``, ``--withdraw-missing``)."""
     refused: list[Reject] = []
-    ctx = import_service.context_for(mechanism.store, NOW)
+    ctx = import_service.context_for(mechanism.store, NOW, dataset=dataset)
     with files.open_text(path) as stream:
         counts = import_service.import_rows(
             mechanism.store, read(fmt, stream, ctx, name=path.stem), key=key,
             log_key=mechanism.log_key, now=NOW, rejects=refused.append,
         )  # fmt: skip
+    if withdraw:
+        release_scope.withdraw_missing(mechanism.store, counts, key, mechanism.log_key, NOW)
     return counts, refused
 
 
@@ -156,3 +170,121 @@ def test_every_column_a_dataset_s_rows_kept_comes_back_out(
     assert len(back) == len(original)
     for row, exported_row in zip(original, back, strict=True):
         assert {column: exported_row[column] for column in row} == row
+
+
+# --- the record's own reports among the rows ----------------------------------------------------
+
+
+def own_reports(mechanism: Mechanism) -> dict[str, str]:
+    """Reports of the record's own, public but for one: two allegations, a compliance claim
+    and a confidential allegation, by name."""
+    return {
+        "airstrike": mechanism.submit("af_liaison", allegation_body()),
+        "shelling": mechanism.submit("pk_liaison", allegation_body(
+            alleged_party="af", act="artillery_fire", actors=["Afghan border forces"],
+            dates={"start": "2025-10-22", "end": "2025-10-22", "precision": "day"})),
+        "claim": mechanism.submit("af_liaison", compliance_body()),
+        "secret": mechanism.submit("pk_liaison", allegation_body(alleged_party="af"),
+                                   confidential=True),
+    }  # fmt: skip
+
+
+def active(mechanism: Mechanism) -> set[str]:
+    return {row["id"] for row in mechanism.store.table(pj.REPORTS) if row["status"] == pj.ACTIVE}
+
+
+def test_a_whole_export_with_the_record_s_own_reports_reimports_to_nothing_and_withdraws_nothing(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    key = importer(mechanism)
+    acled_file = MIXED[0]
+    held = load(mechanism, key, real(acled_file[0]), acled_file)
+    mine = own_reports(mechanism)
+    before, size = active(mechanism), mechanism.size()
+    for fmt in Format:
+        counts, refused = reimport(mechanism, key, export(mechanism, fmt, tmp_path), fmt,
+                                   withdraw=True)  # fmt: skip
+        assert refused == [], (fmt, refused[:3])
+        assert (counts.new, counts.changed, counts.rejected, counts.withdrawn) == (0, 0, 0, 0)
+        assert counts.unchanged == held + 3, fmt  # the confidential report is not exported
+        assert (counts.datasets, counts.kept) == ({"acled"}, []), fmt
+    assert (active(mechanism), mechanism.size()) == (before, size)
+    # a release that dropped two rows: those are withdrawn, the record's own reports never
+    path = export(mechanism, Format.CSV, tmp_path)
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    dropped = [r for r in rows if r["dataset"]][:2] + [r for r in rows if not r["dataset"]][:1]
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(r for r in rows if r not in dropped)
+    counts, refused = reimport(mechanism, key, path, Format.CSV, withdraw=True)
+    assert (counts.unchanged, counts.withdrawn, refused) == (held + 3 - len(dropped), 2, [])
+    assert active(mechanism) == before - {r["report_id"] for r in dropped[:2]}
+    assert set(mine.values()) <= active(mechanism)
+
+
+def test_a_report_the_importer_may_not_read_is_refused_as_one_the_record_lacks(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    key = importer(mechanism)
+    mine = own_reports(mechanism)
+    path = export(mechanism, Format.ACLED, tmp_path, mechanism.actor("tr_mediator"))
+    size = mechanism.size()
+    counts, refused = reimport(mechanism, key, path, Format.ACLED, withdraw=True)
+    assert (counts.unchanged, counts.rejected, counts.withdrawn) == (3, 1, 0)
+    (reject,) = refused
+    assert reject.reason.startswith(f"report {mine['secret']} is the exporting record's own")
+    assert counts.kept and "1 row was refused" in counts.kept[0]
+    assert mechanism.size() == size
+
+
+def test_another_record_s_own_reports_are_refused_there(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    own_reports(mechanism)
+    path = export(mechanism, Format.GEOJSON, tmp_path)
+    fresh = make_mechanism(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path / "fresh")
+    try:
+        counts, refused = reimport(fresh, importer(fresh), path, Format.GEOJSON, withdraw=True)
+        assert (counts.unchanged, counts.rejected, counts.withdrawn) == (0, 3, 0)
+        assert {r.field for r in refused} == {"dataset"}
+    finally:
+        fresh.close()
+
+
+# --- an export written before the system's columns ----------------------------------------------
+
+
+def old_layout(path: Path, fmt: Format) -> Path:
+    """The export at ``path`` as the ACLED or UCDP export wrote it before the system's
+    columns: the standard columns, then incident_id."""
+    standard = acled.COLUMNS if fmt is Format.ACLED else ucdp.COLUMNS
+    old = path.with_name(f"old-{path.name}")
+    with (
+        path.open(encoding="utf-8", newline="") as source,
+        old.open("w", encoding="utf-8", newline="") as out,
+    ):
+        writer = csv.DictWriter(out, (*standard, "incident_id"), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(csv.DictReader(source))
+    return old
+
+
+def test_an_old_export_changes_nothing_it_recognises_and_refuses_what_it_cannot_place(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    key = importer(mechanism)
+    for source in MIXED[:2]:  # ACLED (1,705 rows) and the UCDP candidates (105)
+        load(mechanism, key, real(source[0]), source)
+    own_reports(mechanism)
+    size = mechanism.size()
+    path = old_layout(export(mechanism, Format.ACLED, tmp_path), Format.ACLED)
+    counts, refused = reimport(mechanism, key, path, Format.ACLED)
+    assert (counts.new, counts.changed, counts.unchanged, counts.rejected) == (0, 0, 1705 + 3, 105)
+    assert all("written before exports named each row's dataset" in r.reason for r in refused)
+    path = old_layout(export(mechanism, Format.UCDP, tmp_path), Format.UCDP)
+    counts, refused = reimport(mechanism, key, path, Format.UCDP, dataset="ucdp-candidate")
+    assert (counts.new, counts.changed, counts.unchanged) == (0, 0, 105 + 3)
+    assert counts.rejected == 1705  # ACLED rows read as UCDP candidates: no type of violence
+    assert mechanism.size() == size

@@ -1,6 +1,6 @@
-"""The writers: every export carries the incident id, a redacted report never gives back its
-original columns, the columns a dataset's rows kept come back out, and what the plain CSV
-writes reads back the same (a property)."""
+"""The writers: every export carries the incident id and its verification status, a redacted
+report never gives back its original columns, the columns a dataset's rows kept come back out,
+and what the plain CSV writes reads back the same (a property)."""
 
 from __future__ import annotations
 
@@ -117,6 +117,23 @@ def test_geojson_export_is_a_feature_collection_with_incident_ids() -> None:
     assert first["geometry"] == {"type": "Point", "coordinates": [66.3994, 31.0052]}
     assert first["properties"]["incident_id"] == "inc-2"
     assert second["geometry"] is None
+
+
+def test_every_format_says_the_verification_status_of_the_report_s_incident() -> None:
+    rows = [ExportRow("r1", BODY, "inc-1", verification="case"), ExportRow("r2", BODY | {
+        "origin": BODY["origin"] | {"id": "PAK2"}})]  # fmt: skip
+    for write in (writers.write_acled, writers.write_ucdp, writers.write_plain):
+        out = io.StringIO()
+        write(rows, out)
+        first, second = rows_of(out.getvalue())
+        assert (first["incident_id"], first["verification"]) == ("inc-1", "case")
+        assert (second["incident_id"], second["verification"]) == ("", "")
+        header = list(first)
+        assert header.index("verification") == header.index("incident_id") + 1
+    out = io.StringIO()
+    writers.write_geojson(rows, out)
+    first, second = (f["properties"] for f in json.loads(out.getvalue())["features"])
+    assert first["verification"] == "case" and "verification" not in second
 
 
 names = st.text(

@@ -2,7 +2,8 @@
 
 ``services.exports`` writes them, through the one policy: a confidential report appears only
 for a caller who may read it, and every report is redacted as the caller sees it (withheld
-sources, blurred places). Each row carries its ``incident_id`` from the app's incident fold.
+sources, blurred places). Each row carries its ``incident_id`` from the app's incident fold, and
+that incident's ``verification`` status, which also filters the export.
 The file is written to a spooled temporary file (memory, then disk past a few MiB) and streamed
 from there; ``X-Export-Count`` says how many reports it holds.
 
@@ -27,7 +28,7 @@ from ceasefire.api.routes_incidents import BboxQuery
 from ceasefire.api.routes_record import PRIVATE, private
 from ceasefire.interchange.formats import Format
 from ceasefire.services import exports as export_service
-from ceasefire.services import incidents as incident_service
+from ceasefire.services.map_data import MapStatus
 
 MEDIA_TYPES: Final = {
     Format.ACLED: "text/csv",
@@ -39,6 +40,8 @@ SUFFIXES: Final = {Format.GEOJSON: "geojson"}
 SPOOL: Final = 8 * 1024 * 1024
 CHUNK: Final = 64 * 1024
 COUNT: Final = "X-Export-Count"
+Verification = Literal["unconfirmed", "confirmed", "dismissed", "case", "verified"]
+"""``services.map_data.MapStatus``, spelt out so that the contract names no internal type."""
 
 router = APIRouter(
     tags=["interchange"], dependencies=[Depends(private)], responses=documented(401, 422)
@@ -76,9 +79,13 @@ def export(
         Literal["active", "corrected", "withdrawn", "all"], Query(description="Report status.")
     ] = "active",
     kind: Annotated[str | None, Query(description="allegation, observation, …")] = None,
+    verification: Annotated[
+        Verification | None,
+        Query(description="The verification status of the report's incident (as on the map)."),
+    ] = None,
 ) -> StreamingResponse:
     """The reports the caller may see (redacted as it sees them) that match the filters,
-    each with its ``incident_id``."""
+    each with its ``incident_id`` and that incident's ``verification`` status."""
     query = export_service.ExportFilter(
         since=since,
         until=until,
@@ -88,15 +95,13 @@ def export(
         party=party,
         status=status,
         kind=kind,
+        verification=None if verification is None else MapStatus(verification),
     )
-    linked = incident_service.incident_of(store, folds)
     spool: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by the stream
         max_size=SPOOL, mode="w+", encoding="utf-8", newline=""
     )
     try:
-        count = export_service.export_reports(
-            store, viewer, format, spool, query, incident_of=linked
-        )
+        count = export_service.export_reports(store, viewer, format, spool, query, folds=folds)
     except BaseException:
         spool.close()
         raise

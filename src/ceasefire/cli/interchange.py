@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Final, TextIO
+from typing import Annotated, Final
 
 import typer
 
@@ -26,7 +26,6 @@ from ceasefire.cli.common import (
     unreadable,
     writable,
 )
-from ceasefire.domain.actors import Actor
 from ceasefire.errors import InvalidInput
 from ceasefire.interchange import files
 from ceasefire.interchange.common import Context
@@ -35,10 +34,9 @@ from ceasefire.interchange.generic_csv import ColumnMapping, parse_mapping
 from ceasefire.interchange.rows import Reject, Row
 from ceasefire.services import exports as export_service
 from ceasefire.services import imports as import_service
-from ceasefire.services import incidents, map_data, release_scope
+from ceasefire.services import map_data, release_scope
 from ceasefire.services.reports import viewer_of
 from ceasefire.storage.keyfiles import read_key
-from ceasefire.storage.log_store import SqlLogStore
 
 _SHOWN_REJECTS = 20
 
@@ -225,7 +223,7 @@ def export(
     database_url: DatabaseOption = None,
 ) -> None:
     """Export the reports the reader may see (redacted as it sees them), filtered; every row
-    carries its incident_id."""
+    carries its incident_id and that incident's verification status."""
     writable(out, "out")
     query = export_service.ExportFilter(
         since=_day(since, "from"),
@@ -240,37 +238,18 @@ def export(
     with bootstrap.opened(settings(data, database_url)) as store:
         viewer = viewer_of(store, reader)
         if out is None:
-            count = _export(store, viewer, fmt, sys.stdout, query)
+            count = export_service.export_reports(store, viewer, fmt, sys.stdout, query)
         else:
             with out.open("w", encoding="utf-8", newline="") as stream:
-                count = _export(store, viewer, fmt, stream, query)
+                count = export_service.export_reports(store, viewer, fmt, stream, query)
     output.info(f"exported {count} reports as {fmt.value}")
 
 
-def _export(
-    store: SqlLogStore,
-    viewer: Actor | None,
-    fmt: Format,
-    stream: TextIO,
-    query: export_service.ExportFilter,
-) -> int:
-    verified = map_data.verification_of(store) if query.verification else export_service.not_linked
-    return export_service.export_reports(
-        store,
-        viewer,
-        fmt,
-        stream,
-        query,
-        incident_of=incidents.incident_of(store),
-        verification_of=verified,
-    )
-
-
-def _verification(text: str | None) -> str | None:
+def _verification(text: str | None) -> map_data.MapStatus | None:
     if text is None:
         return None
     try:
-        return map_data.MapStatus(text).value
+        return map_data.MapStatus(text)
     except ValueError:
         known = ", ".join(s.value for s in map_data.MapStatus)
         raise InvalidInput(

@@ -47,7 +47,7 @@ def read_acled(lines: Iterable[str], ctx: c.Context) -> Iterator[Row]:
 
     reader = reading.RowReader(
         "acled", ctx.dataset or DATASET, ctx.dataset, identify, make,
-        "event_id_cnty" if has_id else None,
+        "event_id_cnty" if has_id else None, legacy=reading.is_legacy(rows.header, COLUMNS),
     )  # fmt: skip
     return reading.read_rows(rows, reader)
 

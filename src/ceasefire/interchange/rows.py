@@ -1,5 +1,6 @@
 """What reading a dataset gives, row by row: a report body to import, a reject, or a row of
-this program's own export (read back, it is first recognised, then read only if need be)."""
+this program's own export (read back, it is first recognised, then read only if need be): the
+dataset row it shows, or a report of the exporting record's own."""
 
 from __future__ import annotations
 
@@ -70,4 +71,23 @@ class Exported:
         return origin_key(self.dataset, self.dataset_id)
 
 
-Row = Imported | Reject | Exported
+@dataclass(frozen=True)
+class Own:
+    """A row of this program's export that shows a report of the exporting record's own (an
+    allegation, a monitor's observation, a compliance claim: no dataset's row), named by its
+    ``report_id``.
+
+    Into the record that holds that report (and lets the importer read it) the row is
+    unchanged: nothing in it is a dataset's to import. Anywhere else it is ``otherwise``: the
+    refusal saying what it is, or, when the caller named a dataset (``--dataset NAME``), the
+    row of that dataset it is then read as. A row of an ACLED or UCDP export written before
+    the system's columns may be either: its id is the report's when it shows one, and
+    ``otherwise`` is the row of the format's dataset it then shows.
+    """
+
+    line: int
+    report_id: str
+    otherwise: Exported | Reject
+
+
+Row = Imported | Reject | Exported | Own

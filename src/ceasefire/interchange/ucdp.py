@@ -55,7 +55,10 @@ def read_ucdp(lines: Iterable[str], ctx: c.Context) -> Iterator[Row]:
         name = source_name if of == dataset else _source_name(of, ctx)  # an export's row
         return ucdp_body(row, full, of, dataset_id, name, ctx)
 
-    reader = reading.RowReader("ucdp", dataset, ctx.dataset, _identify, make, "id")
+    reader = reading.RowReader(
+        "ucdp", dataset, ctx.dataset, _identify, make, "id",
+        legacy=reading.is_legacy(rows.header, COLUMNS),
+    )  # fmt: skip
     return reading.read_rows(_without_hxl(iter(rows)), reader)
 
 

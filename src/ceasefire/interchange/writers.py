@@ -2,7 +2,8 @@
 
 Every row carries, besides its data, the system's columns (:data:`SYSTEM`): the report's id,
 the dataset it was imported from (empty for the record's own reports), its ``incident_id``
-(empty when it is linked to none) and whether its reader saw it redacted. A report imported
+and that incident's ``verification`` status (both empty when it is linked to none) and whether
+its reader saw it redacted. A report imported
 from the same family of dataset gives back its original values column for column (from
 ``origin.attributes``; columns beyond the format's standard ones follow them), unless the
 reader saw it redacted: then, as for every other report, each column is worked out from the
@@ -24,12 +25,12 @@ from ceasefire.interchange import acled, ucdp
 from ceasefire.interchange.reading import SYSTEM_COLUMNS
 
 PLAIN_COLUMNS: Final = (
-    "report_id", "incident_id", "kind", "dataset", "dataset_id", "start", "end",
+    "report_id", "incident_id", "verification", "kind", "dataset", "dataset_id", "start", "end",
     "date_precision", "latitude", "longitude", "geo_precision", "place", "admin1", "admin2",
     "country", "event_type", "act", "alleged_party", "actors", "killed", "narrative", "source",
     "reference", "redacted",
 )  # fmt: skip
-SYSTEM: Final = ("report_id", "dataset", "incident_id", "redacted")
+SYSTEM: Final = ("report_id", "dataset", "incident_id", "verification", "redacted")
 """What the ACLED and UCDP exports add after the dataset's columns (all of them in
 ``reading.SYSTEM_COLUMNS``, which a re-import leaves out)."""
 COUNTRY_NAMES: Final = {"PK": "Pakistan", "AF": "Afghanistan"}
@@ -47,6 +48,9 @@ class ExportRow:
     body: Mapping[str, Any]
     incident_id: str | None = None
     redacted: bool = False
+    verification: str | None = None
+    """The verification status of its incident (``services.map_data.MapStatus``; None: it is
+    linked to none)."""
 
 
 def write_acled(rows: Iterable[ExportRow], out: IO[str]) -> int:
@@ -149,6 +153,7 @@ def plain_fields(row: ExportRow) -> dict[str, str]:
     return {
         "report_id": row.report_id,
         "incident_id": row.incident_id or "",
+        "verification": row.verification or "",
         "kind": str(body.get("kind", "")),
         "dataset": str(origin.get("dataset", "")),
         "dataset_id": str(origin.get("id", "") or row.report_id),

@@ -5,6 +5,10 @@ decides what the reader gets: a confidential report only where it may read it, a
 report redacted (withheld sources, blurred places) as :func:`~ceasefire.services.reports.
 view_of` gives it. The writers never reach behind the redacted body (see
 :mod:`ceasefire.interchange.writers`).
+
+Each row says the report's incident and that incident's verification status, as the map
+tells it (:func:`ceasefire.services.map_data.status_of`: unconfirmed, confirmed, case,
+dismissed, verified), both from one fold of the log; the same status filters the export.
 """
 
 from __future__ import annotations
@@ -12,19 +16,44 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Final
+from typing import IO, Final, Protocol
 
 from ceasefire.domain.actors import Actor
 from ceasefire.interchange import writers
 from ceasefire.interchange.formats import Format
+from ceasefire.services import incidents, map_data
+from ceasefire.services.incidents import IncidentFolds
+from ceasefire.services.map_data import MapStatus
+from ceasefire.services.ports import Store
 from ceasefire.services.reports import ReportFilter, ReportQueries, ReportView, page_reports
 
 _ALL: Final = 10**12
-IncidentOf = Callable[[str], str | None]
+Lookup = Callable[[str], str | None]
+"""report id → what the export says of it beyond its body (None: nothing)."""
+
+
+class ExportStore(Store, ReportQueries, Protocol):
+    """A store that lists reports and folds the log into incidents (the SQL store is both)."""
 
 
 def not_linked(_report_id: str) -> str | None:
     return None
+
+
+@dataclass(frozen=True)
+class Links:
+    """Each report's incident and that incident's verification status (None: the report is
+    linked to none; a confidential one never is, incidents being formed from the public
+    record)."""
+
+    incident_of: Lookup = not_linked
+    verification_of: Lookup = not_linked
+
+
+def links_of(store: Store, folds: IncidentFolds | None = None) -> Links:
+    """The links of every report, from one fold of the log (``folds``: the app's, kept)."""
+    folds = folds or IncidentFolds()
+    return Links(incidents.incident_of(store, folds), map_data.verification_of(store, folds))
 
 
 @dataclass(frozen=True)
@@ -34,8 +63,8 @@ class ExportFilter:
     (``event_type``, matched as a prefix, so ``Battles`` takes every ACLED battle), involving
     ``party`` (alleged or submitting), with the report status ``status`` (active, corrected,
     withdrawn; None or ``all``: every one, as ``ReportFilter`` reads it), and whose incident
-    has the verification status ``verification`` (unconfirmed, confirmed, case, dismissed,
-    verified: see ``services.map_data``; a report linked to no incident has none)."""
+    has the verification status ``verification`` (see ``services.map_data``; a report linked
+    to no incident has none, so that it is in no export filtered by status)."""
 
     since: date | None = None
     until: date | None = None
@@ -45,26 +74,21 @@ class ExportFilter:
     party: str | None = None
     status: str | None = "active"
     kind: str | None = None
-    verification: str | None = None
+    verification: MapStatus | None = None
 
 
 def export_reports(
-    records: ReportQueries,
+    store: ExportStore,
     viewer: Actor | None,
     fmt: Format,
     out: IO[str],
     query: ExportFilter = ExportFilter(),
     *,
-    incident_of: IncidentOf = not_linked,
-    verification_of: Callable[[str], str | None] = not_linked,
+    folds: IncidentFolds | None = None,
 ) -> int:
-    """Write the reports ``viewer`` may see that match ``query`` to ``out``; returns how many.
-    ``verification_of`` gives a report's verification status (``query.verification``)."""
-    rows = (
-        writers.ExportRow(view.id, view.body or {}, incident_of(view.id), view.redacted)
-        for view in _views(records, viewer, query)
-        if query.verification is None or verification_of(view.id) == query.verification
-    )
+    """Write the reports ``viewer`` may see that match ``query`` to ``out``, each with its
+    incident and that incident's verification status; returns how many."""
+    rows = _rows(store, viewer, query, links_of(store, folds))
     match fmt:
         case Format.ACLED:
             return writers.write_acled(rows, out)
@@ -74,6 +98,17 @@ def export_reports(
             return writers.write_geojson(rows, out)
         case Format.CSV:
             return writers.write_plain(rows, out)
+
+
+def _rows(
+    records: ReportQueries, viewer: Actor | None, query: ExportFilter, links: Links
+) -> Iterator[writers.ExportRow]:
+    for view in _views(records, viewer, query):
+        verification = links.verification_of(view.id)
+        if query.verification is not None and verification != query.verification:
+            continue
+        incident = links.incident_of(view.id)
+        yield writers.ExportRow(view.id, view.body or {}, incident, view.redacted, verification)
 
 
 def _views(
