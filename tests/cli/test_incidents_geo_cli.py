@@ -70,7 +70,7 @@ def test_a_liaison_may_not_decide_on_incidents(
         "incident", "confirm", first, "--key", mechanism.key("pk-liaison-1"), code=6
     )
 
-    assert "link_incidents" in result.output
+    assert "may not confirm, split or merge incidents" in result.output
     assert mechanism.size() == size
 
 

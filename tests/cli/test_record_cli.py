@@ -23,10 +23,18 @@ from typer.testing import CliRunner, Result
 import ceasefire.agreements
 from ceasefire.cli.main import app
 from ceasefire.domain.agreement_toml import bundled_text
+from ceasefire.log.keys import SigningKey
 from ceasefire.storage import migrate
 from ceasefire.storage.engine import make_engine
+from ceasefire.storage.keyfiles import write_key
 from tests.cli.test_cli import Cli
-from tests.report_bodies import allegation_body, compliance_body
+from tests.report_bodies import (
+    BLURRED_OVER_AN_EDGE,
+    TORKHAM,
+    allegation_body,
+    compliance_body,
+    observation_body,
+)
 
 BUNDLED: Final = Path(ceasefire.agreements.__file__).with_name("istanbul-2025.toml")
 PERSONAS: Final = (
@@ -256,6 +264,17 @@ FLAGS_REPORT: Final = (
 )  # fmt: skip
 
 
+def test_a_key_the_log_has_not_enrolled_is_refused_as_a_permission(
+    mechanism: RecordCli, tmp_path: Path
+) -> None:
+    stranger = write_key(tmp_path / "stranger.key", SigningKey.generate("stranger"))
+    body = write_json(tmp_path, allegation_body())
+    size = mechanism.size()
+    refused = mechanism("report", "submit", "--key", str(stranger), "--file", str(body), code=6)
+    assert "key: the key signs as 'stranger', an actor this log has not enrolled" in refused
+    assert mechanism.size() == size
+
+
 def test_flags_beside_a_report_file_are_refused_not_lost(
     mechanism: RecordCli, tmp_path: Path
 ) -> None:
@@ -454,7 +473,7 @@ def test_a_correction_supersedes_and_only_the_submitters_side_may_withdraw(
         "report", "withdraw", second, "--key", mechanism.key("pk-liaison-1"), "--reason", "no",
         code=6,
     )  # fmt: skip
-    assert "may not withdraw_report" in refused
+    assert "may not withdraw this report" in refused
     assert mechanism.size() == size
     mechanism("report", "withdraw", second, "--key", key, "--reason", "duplicate of a UN report")
     withdrawn = mechanism.reports()[second]
@@ -510,6 +529,9 @@ def test_evidence_is_stored_by_its_hash_with_its_chain_of_custody_in_order(
     monitor, mediator = mechanism.key("monitor-1"), mechanism.key("tr-mediator-1")
     sha256 = mechanism.out("evidence", "add", str(photo), "--report", report, "--key", monitor)
     assert sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
+    shown_report = mechanism.out("report", "show", report).splitlines()  # standard output only
+    assert shown_report[-2].startswith(f"evidence {sha256} torkham.jpg (image/jpeg): ")
+    assert shown_report[-1] == "(--json for the whole report)"
 
     size = mechanism.size()
     no_receiver = mechanism(
@@ -728,3 +750,23 @@ def test_the_tool_of_a_custody_step_is_shown(fresh: RecordCli, tmp_path: Path) -
 def test_a_report_list_filter_no_report_can_match_is_refused(mechanism: RecordCli) -> None:
     result = mechanism.invoke("report", "list", "--status", "bogus", code=3)
     assert "no report has status 'bogus'" in result.output
+
+
+def test_a_report_list_by_sector_files_a_place_naming_none_where_the_reader_sees_it(
+    mechanism: RecordCli, tmp_path: Path
+) -> None:
+    imported = mechanism.submit("monitor-1", observation_body(location=dict(TORKHAM)), tmp_path)
+    blurred = mechanism.submit(
+        "af-liaison-1", allegation_body(location=dict(BLURRED_OVER_AN_EDGE)), tmp_path
+    )
+    named = mechanism.submit("af-liaison-1", allegation_body(), tmp_path)
+
+    assert set(mechanism.reports("--sector", "torkham")) == {imported}
+    assert set(mechanism.reports("--sector", "kurram")) == {blurred}  # where the public sees it
+    as_submitter = ("--as", "af-liaison-1")
+    assert set(mechanism.reports("--sector", "torkham", *as_submitter)) == {imported, blurred}
+    assert set(mechanism.reports("--sector", "kurram", *as_submitter)) == set()
+    assert set(mechanism.reports("--sector", "chaman-spin-boldak")) == {named}
+    where = next(x for x in mechanism.out("report", "show", blurred).splitlines() if "where" in x)
+    assert "blurred to" in where  # the public's point is not the place: the text says so
+    assert "blurred to" not in mechanism.out("report", "show", blurred, *as_submitter)

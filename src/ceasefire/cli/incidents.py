@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 
 import typer
 
+from ceasefire.briefs.summary import plural
 from ceasefire.cli import output
 from ceasefire.cli.casework_common import done, reading, signing
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, KeyOption
@@ -84,7 +85,7 @@ def show(
         output.json_line(document(found))
         return
     state = "confirmed" if found.confirmed else "not confirmed"
-    output.info(f"incident {found.id}: {len(found.members)} reports, {state}")
+    output.info(f"incident {found.id}: {plural(len(found.members), 'report')}, {state}")
     output.table(
         "reports",
         ["report", "index", "kind", "act", "party", "dates", "source", "linked to", "score"],
@@ -145,7 +146,7 @@ def split(
         incident = ids.resolve(store, IdKind.INCIDENT, incident)
         named = ids.resolve_all(store, IdKind.REPORT, reports)
         recorded = incidents.split(store, signer, incident, named, reason)
-    done("split", f"{len(reports)} reports off incident {incident}", recorded, json)
+    done("split", f"{plural(len(reports), 'report')} off incident {incident}", recorded, json)
 
 
 @app.command("merge")

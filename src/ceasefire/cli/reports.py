@@ -3,7 +3,7 @@ list and show. A report comes from a JSON or YAML file (``--file``) or from flag
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -262,6 +262,13 @@ def list_(
     status: Annotated[str | None, typer.Option(help="active, corrected or withdrawn.")] = None,
     act: Annotated[str | None, typer.Option(help="Act type id.")] = None,
     party: Annotated[str | None, typer.Option(help="Alleged or submitting party.")] = None,
+    sector: Annotated[
+        str | None,
+        typer.Option(
+            help="Sector id: the one a report names, or the one its point lies in (as the "
+            "reader sees it) when it names none."
+        ),
+    ] = None,
     limit: Annotated[
         int, typer.Option(min=0, help="Show the newest this many (0: all).")
     ] = DEFAULT_LIMIT,
@@ -270,9 +277,10 @@ def list_(
     json: JsonOption = False,
 ) -> None:
     """The reports the reader may see, newest first; says how many more there are."""
+    query = report_service.ReportFilter(kind, status, act, party, sector=sector)
     with bootstrap.opened(settings(data, database_url)) as store:
         viewer = report_service.viewer_of(store, reader)
-        found, total = _newest(store, viewer, (kind, status, act, party), limit or None)
+        found, total = _newest(store, viewer, query, limit or None)
     if json:
         for view in found:
             output.json_line(asdict(view))
@@ -289,18 +297,16 @@ def list_(
 def _newest(
     store: report_service.ReportQueries,
     viewer: Actor | None,
-    filters: tuple[str | None, ...],
+    query: report_service.ReportFilter,
     limit: int | None,
 ) -> tuple[list[report_service.ReportView], int]:
-    """The ``limit`` newest reports matching ``filters`` (kind, status, act, party) that
-    ``viewer`` may see (None: all, a page at a time), and how many match."""
-    kind, status, act, party = filters
+    """The ``limit`` newest reports matching ``query`` that ``viewer`` may see (None: all, a
+    page at a time), and how many match."""
     found: list[report_service.ReportView] = []
     before: int | None = None
     while True:
         size = PAGE if limit is None else limit
-        query = report_service.ReportFilter(kind, status, act, party, size, before=before)
-        page = report_service.page_reports(store, viewer, query)
+        page = report_service.page_reports(store, viewer, replace(query, limit=size, before=before))
         found.extend(page.reports)
         if limit is not None or not page.more or not page.reports:
             return found, page.total
@@ -330,17 +336,19 @@ def show(
         )
         return
     lines = describe(view, note)
-    if place is not None:  # before the last line, the pointer to --json
+    hint = lines.pop() if lines[-1] == JSON_HINT else None
+    if place is not None:
         sector = place.position.sector or "— (outside every sector)"
-        measured = [f"border: {place.position.reason} Sector: {sector}."]
-        lines[-1:-1] = measured + [f"⚠ place: {flag}" for flag in place.flags]
-    for line in lines:
-        output.data(line)
-    for item in files:
+        lines.append(f"border: {place.position.reason} Sector: {sector}.")
+        lines += [f"⚠ place: {flag}" for flag in place.flags]
+    for item in files:  # the whole hash: `evidence show` and `custody` take it
         flags = "; ".join(flag.message for flag in item.flags) or "no flags"
-        output.info(
-            f"evidence {item.sha256[:16]}… {item.name} ({item.metadata.media_type}): {flags}"
-        )
+        lines.append(f"evidence {item.sha256} {item.name} ({item.metadata.media_type}): {flags}")
+    for line in [*lines, *([hint] if hint else [])]:
+        output.data(line)
+
+
+JSON_HINT: Final = "(--json for the whole report)"
 
 
 def describe(view: report_service.ReportView, note: str | None) -> list[str]:
@@ -360,8 +368,9 @@ def describe(view: report_service.ReportView, note: str | None) -> list[str]:
     place = ", ".join(str(where[k]) for k in ("place", "admin1", "country") if where.get(k))
     lines += [f"what: {what_of(body)}", f"when: {when} ({dates.get('precision', '?')})"]
     if where:
+        blurred = f", blurred to {where['blurred_km']:g} km" if where.get("blurred_km") else ""
         lines.append(
-            f"where: {place or '—'} ({where.get('precision', '?')}) "
+            f"where: {place or '—'} ({where.get('precision', '?')}{blurred}) "
             f"{where.get('latitude')}, {where.get('longitude')}"
         )
     sources = [
@@ -376,7 +385,7 @@ def describe(view: report_service.ReportView, note: str | None) -> list[str]:
         lines.append(f"origin: {origin['dataset']}:{origin['id']}{release}, {kept} columns kept")
     narrative = str(body.get("narrative", ""))
     lines.append("narrative: " + (narrative[:300] + "…" if len(narrative) > 300 else narrative))
-    return [*lines, "(--json for the whole report)"]
+    return [*lines, JSON_HINT]
 
 
 def _row(view: report_service.ReportView) -> list[str]:

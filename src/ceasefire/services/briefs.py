@@ -38,7 +38,7 @@ from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.map_data import boundary
 from ceasefire.services.ports import Store
-from ceasefire.services.reports import viewer_of
+from ceasefire.services.reports import signer_of
 
 Progress = Callable[[str, int, int], None]
 """``(stage, done, total)``: how far reading the log has come (the CLI draws it)."""
@@ -177,7 +177,7 @@ def publish(
     store: Store, signer: Signer, request: BriefRequest, progress: Progress = _no_progress
 ) -> tuple[Appended, BriefPublished]:
     """Render the brief as its publisher reads it, and record its digests in the log."""
-    publisher = viewer_of(store, signer.key.name)
+    publisher = signer_of(store, signer.key.name)
     brief = compute_brief(store, request, publisher, progress)
     html, md = render_brief(brief, rd.Format.HTML), render_brief(brief, rd.Format.MD)
     published = BriefPublished(

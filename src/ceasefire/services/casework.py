@@ -29,6 +29,7 @@ from ceasefire.domain.casework import Casework, agenda, fold, parse_time
 from ceasefire.domain.enforcement import Evaluation, assess
 from ceasefire.domain.enforcement_explain import to_millisecond
 from ceasefire.domain.facts import CaseKind
+from ceasefire.domain.sectors import Sectors
 from ceasefire.errors import Conflict, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time
 from ceasefire.log.keys import SigningKey
@@ -36,7 +37,7 @@ from ceasefire.services.agreements import in_force_at, require_in_force, version
 from ceasefire.services.entries import public_entries
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, Store
-from ceasefire.services.reports import viewer_of
+from ceasefire.services.reports import signer_of, view_of
 
 _RELEVANT = ("agreement.", "report.", *ce.CASEWORK_NAMESPACES)
 
@@ -84,7 +85,9 @@ def open_case(
 
 def case_opening(store: Store, reports: list[str], *, title: str | None = None) -> dict[str, Any]:
     """The body of a ``case.opened`` event on ``reports``, worked out from the first one: what
-    the command above signs, and what the web interface hands the browser to sign."""
+    the command above signs, and what the web interface hands the browser to sign. Its sector
+    is the one the report is in as the public sees it (``domain.sectors``: the one it names,
+    else the one its point, blurred if it is, lies in): casework events are public."""
     if not reports:
         raise NotFound("a case is opened on at least one report", field="reports")
     rows = store.find(pj.REPORTS, "id", [reports[0]])
@@ -98,23 +101,29 @@ def case_opening(store: Store, reports: list[str], *, title: str | None = None) 
             "about an act of a party (open it on an allegation, or link the observation to one)",
             field="reports[0]",
         )
+    sector = _public_sector(store, row)
     body: dict[str, Any] = {
         "kind": CaseKind.ALLEGATION.value if allegation else CaseKind.COMPLIANCE_CLAIM.value,
         "reports": reports,
         "party": row["alleged_party"] if allegation else row["affiliation"],
         "day": row["start_date"][:10],
-        "title": title or _title(row),
+        "title": title or _title(row, sector),
     }
     body["act" if allegation else "commitment"] = row["act"] if allegation else row["commitment"]
-    if row["sector"]:
-        body["sector"] = row["sector"]
+    if sector:
+        body["sector"] = sector
     ce.PARSERS[ce.CASE_OPENED](body)
     return body
 
 
-def _title(row: Mapping[str, Any]) -> str:
+def _public_sector(store: Store, row: Mapping[str, Any]) -> str | None:
+    seen = view_of(row, None).body or {}
+    return Sectors.of(require_in_force(store).agreement.sectors).of_place(seen.get("location"))
+
+
+def _title(row: Mapping[str, Any], sector: str | None) -> str:
     if row["kind"] in ("allegation", "observation"):
-        where = f" in {row['sector']}" if row["sector"] else ""
+        where = f" in {sector}" if sector else ""
         return f"{row['act']} alleged against {row['alleged_party']}{where}, {row['start_date']}"
     return f"{row['affiliation']}: {row['step']} toward {row['commitment']}, {row['start_date']}"
 
@@ -184,8 +193,8 @@ def propose_decision(store: Store, signer: Signer, body: Mapping[str, Any]) -> R
 
 def sign_decision(store: Store, signer: Signer, meeting: str, decision: str) -> Recorded:
     """Sign a meeting's decision for the party or mediator the signer's actor acts for."""
-    actor = viewer_of(store, signer.key.name)
-    if actor is None or actor.affiliation is None:
+    actor = signer_of(store, signer.key.name)
+    if actor.affiliation is None:
         raise PermissionDenied(
             f"actor {signer.key.name!r} signs for no party or mediator", field="key"
         )

@@ -39,7 +39,7 @@ from ceasefire.log.keys import SigningKey
 from ceasefire.services.log import Appended, Submission, submit
 from ceasefire.services.ports import Analyser, BlobStore, Clock, LogStore, RecordStore, Row, Store
 from ceasefire.services.record import file_record, record_of
-from ceasefire.services.reports import viewer_of
+from ceasefire.services.reports import signer_of
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def add_evidence(
     shown = name or path.name
     row = _report_row(store, report) if report is not None else None
     if report is not None and (
-        row is None or not may_read(viewer_of(store, key.name), record_of(row))
+        row is None or not may_read(signer_of(store, key.name), record_of(row))
     ):
         raise NotFound(f"no report {report} in the record", field="report")
     confidential = _protected(row)

@@ -20,7 +20,9 @@ from typing import Any, Final
 
 from ceasefire.domain import casework_events as ce
 from ceasefire.domain import events
+from ceasefire.domain.incident_events import INCIDENT_MERGED
 from ceasefire.errors import InvalidInput, NotFound
+from ceasefire.linking.fold import IncidentState
 from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.ports import Store
 
@@ -76,7 +78,7 @@ def resolve(store: Store, kind: IdKind, text: str) -> str:
         return lowered
     if len(lowered) < MIN_PREFIX:
         raise InvalidInput(
-            f"{text!r} is too short to name a {kind}: give its whole id or its first "
+            f"{text!r} is too short to name {_a(kind)}: give its whole id or its first "
             f"{MIN_PREFIX} characters or more",
             field=kind.value,
         )
@@ -113,7 +115,16 @@ def resolve_body(store: Store, body: dict[str, Any]) -> dict[str, Any]:
 def _candidates(store: Store, kind: IdKind, prefix: str) -> list[str]:
     """The ids of ``kind`` that begin with ``prefix``, in order: a range of the events' id
     index, not a scan of every event (a million reports would take seconds)."""
-    if kind is IdKind.INCIDENT:
-        held = IncidentFolds().read(store, lambda state: list(state.incidents()))
+    if kind is IdKind.INCIDENT:  # those listed, and those merged away (a lookup says where)
+        held = IncidentFolds().read(store, _incident_ids)
         return sorted(i for i in held if i.startswith(prefix))
     return store.ids_beginning(prefix, _MADE_BY[kind], _MOST)
+
+
+def _incident_ids(state: IncidentState) -> set[str]:
+    merged = (o.incident for o in state.overrides if o.type == INCIDENT_MERGED and not o.refused)
+    return {*state.incidents(), *merged}
+
+
+def _a(kind: IdKind) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"

@@ -22,7 +22,11 @@ Against the record, a row is:
 A row of this program's own export (:class:`~ceasefire.interchange.rows.Exported`) is the
 dataset row it names: it is unchanged when it is what exporting the active report of that row
 writes (``writers.agrees``), or when its reader saw it redacted; else it is read like any row,
-and is new, changed or rejected as above (``docs/interchange.md``, "Export, then import").
+and is new, changed or rejected as above. A row of the export that shows a report of the
+exporting record's own (:class:`~ceasefire.interchange.rows.Own`, no dataset's row) is
+unchanged when the record holds that report and the importer may read it: an import never
+writes, corrects or withdraws such a report. Elsewhere it is refused, or read as the row of
+the dataset the importer named (``docs/interchange.md``, "Export, then import").
 """
 
 from __future__ import annotations
@@ -39,13 +43,14 @@ from typing import Any, Final, TypeVar
 
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
+from ceasefire.domain.actors import Actor
 from ceasefire.domain.agreements import Agreement
-from ceasefire.domain.policy import Action, require
+from ceasefire.domain.policy import Action, may_read, require
 from ceasefire.errors import CeasefireError, PermissionDenied
 from ceasefire.geo import LookupStatus
 from ceasefire.interchange import writers
 from ceasefire.interchange.common import ActMap, Context, Geocoded, Grade
-from ceasefire.interchange.rows import Exported, Imported, Reject, Row
+from ceasefire.interchange.rows import Exported, Imported, Own, Reject, Row
 from ceasefire.log.envelope import sign_event
 from ceasefire.log.keys import SigningKey
 from ceasefire.services import geography
@@ -53,7 +58,8 @@ from ceasefire.services.agreements import require_in_force
 from ceasefire.services.log import Submission, append
 from ceasefire.services.ports import Row as RecordRow
 from ceasefire.services.ports import Store
-from ceasefire.services.reports import viewer_of
+from ceasefire.services.record import record_of
+from ceasefire.services.reports import signer_of
 
 CHUNK: Final = 5_000
 _YOUNG_THRESHOLD: Final = 50_000
@@ -167,12 +173,12 @@ def import_rows(
     lines, for ``progress("import", line, total)``."""
     counts = ImportCounts()
     require_in_force(store)
-    _check_importer(store, key)
+    holds = own_reports(store, _check_importer(store, key))
     now = now.replace(microsecond=0)
     origin_log = store.head().identity.origin
     with fewer_collections():
         for batch in chunks(rows, chunk):
-            good = good_rows(batch, counts, rejects)
+            good = good_rows(batch, counts, rejects, holds)
             earlier = _earlier(store, [row.origin for row in good])
             signed = sign_changes(good, earlier, key, origin_log, now, counts, rejects)
             _append(store, signed, log_key, now, counts, rejects)
@@ -181,15 +187,41 @@ def import_rows(
     return counts
 
 
-def _check_importer(store: Store, key: SigningKey) -> None:
-    """Refuse at once a key whose actor may not import (not enrolled, or of a role that may not
-    submit observations), rather than row by row."""
+def _check_importer(store: Store, key: SigningKey) -> Actor | None:
+    """The importer, once its key is known to be one whose actor may import; a key that may
+    not (not enrolled, or of a role that may not submit observations) is refused at once,
+    rather than row by row."""
+    importer = signer_of(store, key.name)
     try:
-        require(viewer_of(store, key.name, field="key"), Action.SUBMIT_OBSERVATION)
+        require(importer, Action.SUBMIT_OBSERVATION)
     except PermissionDenied as exc:
         raise PermissionDenied(
             f"{key.name} may not import: {exc.message} (an importer's key is needed)", field="key"
         ) from exc
+    return importer
+
+
+Holds = Callable[[Sequence[str]], set[str]]
+"""Which of these report ids the record holds as reports of its own (no dataset's rows) that
+the importer may read."""
+
+
+def holds_none(_reports: Sequence[str]) -> set[str]:
+    return set()
+
+
+def own_reports(store: Store, importer: Actor | None) -> Holds:
+    """:data:`Holds` from ``store``: a report the importer may not read (a confidential one) is
+    not named, so that a row's fate cannot tell it exists."""
+
+    def holds(reports: Sequence[str]) -> set[str]:
+        return {
+            row["id"]
+            for row in store.find(pj.REPORTS, "id", reports)
+            if row["origin"] is None and may_read(importer, record_of(row))
+        }
+
+    return holds
 
 
 @contextmanager
@@ -222,21 +254,33 @@ Good = Imported | Exported
 
 
 def good_rows(
-    batch: Sequence[Row], counts: ImportCounts, rejects: Callable[[Reject], None]
+    batch: Sequence[Row],
+    counts: ImportCounts,
+    rejects: Callable[[Reject], None],
+    holds: Holds = holds_none,
 ) -> list[Good]:
-    """The rows the reader accepted; the others counted and handed to ``rejects``."""
+    """The rows that name a dataset row, for the record to be asked about; the others counted
+    and, when refused, handed to ``rejects``. A row showing a report of the exporting record's
+    own is unchanged when ``holds`` names it: an import leaves the record's own reports alone,
+    and, no row of the file's datasets, such a report is never one ``--withdraw-missing``
+    withdraws. Else the row is taken as its ``otherwise`` (a refusal, or a dataset's row)."""
+    own = [row.report_id for row in batch if isinstance(row, Own)]
+    held = holds(own) if own else set()
     good: list[Good] = []
-    for row in batch:
-        if isinstance(row, Reject):
+    for found in batch:
+        row = found.otherwise if isinstance(found, Own) else found
+        if isinstance(found, Own) and found.report_id in held:
+            counts.unchanged += 1
+        elif isinstance(row, Reject):
             counts.rejected += 1
             rejects(row)
-            continue
-        good.append(row)
-        counts.seen.add(row.origin)
-        counts.datasets.add(row.dataset)
-        read = row.read if isinstance(row, Exported) else row
-        if not counts.release and isinstance(read, Imported):
-            counts.release = str(read.body.get("origin", {}).get("release", ""))
+        else:
+            good.append(row)
+            counts.seen.add(row.origin)
+            counts.datasets.add(row.dataset)
+            read = row.read if isinstance(row, Exported) else row
+            if not counts.release and isinstance(read, Imported):
+                counts.release = str(read.body.get("origin", {}).get("release", ""))
     return good
 
 

@@ -27,6 +27,7 @@ from ceasefire.domain.incident_events import (
     IncidentMerged,
     parse_incident_event,
 )
+from ceasefire.domain.policy import Action, require
 from ceasefire.domain.report_places import GeoPrecision
 from ceasefire.domain.reports import parse_report, public_view
 from ceasefire.errors import NotFound
@@ -37,6 +38,7 @@ from ceasefire.services.casework import Recorded, Signer
 from ceasefire.services.entries import public_entries
 from ceasefire.services.log import submit
 from ceasefire.services.ports import Row, Store
+from ceasefire.services.reports import signer_of
 
 _RELEVANT = ("report.", *INCIDENT_NAMESPACES)
 T = TypeVar("T")
@@ -134,10 +136,12 @@ class IncidentFolds:
 
 
 def incident_of(store: Store, folds: IncidentFolds | None = None) -> Callable[[str], str | None]:
-    """A lookup report id → incident id, for exports (None: the report is not linked)."""
+    """A lookup report id → incident id, for exports (None: the report is not linked). A
+    withdrawn or corrected report is in no incident: the linker keeps it apart, under a name of
+    its own that no list shows, and an export must not name an incident no one can open."""
     mapping = (folds or IncidentFolds()).read(
         store,
-        lambda s: {r: s.linker.incident_of(r) for r in s.indexes},
+        lambda s: {r: s.linker.incident_of(r) for r in s.indexes if r not in s.gone},
     )
     return mapping.get
 
@@ -198,6 +202,7 @@ def show_incident(store: Store, incident_id: str, folds: IncidentFolds | None = 
     def snapshot(state: IncidentState) -> tuple[tuple[str, ...], bool, Any]:
         members = state.incidents().get(incident_id)
         if members is None:
+            state.members(incident_id, "incident")  # says where a merged-away incident went
             raise NotFound(f"no incident {incident_id}", field="incident")
         return (
             members,
@@ -242,6 +247,7 @@ def _record(store: Store, signer: Signer, kind: str, body: dict[str, Any]) -> Re
     posted as an event is admitted all the same; if it no longer fits, the fold keeps it as
     refused, with that reason (a race between two monitors ends the same way)."""
     decision = parse_incident_event(kind, body)
+    require(signer_of(store, signer.key.name), Action.LINK_INCIDENTS)
     IncidentFolds().read(store, lambda state: _check(state, decision))
     appended, envelope = submit(
         store, signer.key, kind, body, log_key=signer.log_key, clock=signer.clock

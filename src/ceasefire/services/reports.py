@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Protocol
 
@@ -21,10 +21,11 @@ from ceasefire.domain.actors import Actor, Role, actor_from
 from ceasefire.domain.policy import Action, decide, may_read
 from ceasefire.domain.report_kinds import ReportKind
 from ceasefire.domain.reports import check_report, parse_report, public_view
-from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound
+from ceasefire.domain.sectors import NO_SECTORS, Sectors
+from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time, parse_time
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.agreements import require_in_force
+from ceasefire.services.agreements import in_force_now, require_in_force
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, LogStore, RecordStore, Row, Store
 from ceasefire.services.record import record_of
@@ -62,9 +63,12 @@ class ReportFilter:
     """Which reports to list. ``bbox`` (min_lon, min_lat, max_lon, max_lat), ``sector`` and
     the dates (a report matches when its dates overlap ``since``..``until``) are matched
     against the report as the reader sees it, so a blurred place cannot be located by
-    narrowing a box. ``before`` is a log index: list only reports older than it. ``origins``
-    (``dataset:id``, what an import keys a row by): only reports of those dataset rows;
-    ``dataset``: only reports imported from that dataset (whose origin begins ``dataset:``)."""
+    narrowing a box or naming a sector. A report is in the sector it names, or, naming none,
+    in the one its point lies in among ``sectors`` (``domain.sectors``; :func:`page_reports`
+    gives the agreement in force's). ``before`` is a log index: list only reports older than
+    it. ``origins`` (``dataset:id``, what an import keys a row by): only reports of those
+    dataset rows; ``dataset``: only reports imported from that dataset (whose origin begins
+    ``dataset:``)."""
 
     kind: str | None = None
     status: str | None = None
@@ -78,6 +82,7 @@ class ReportFilter:
     before: int | None = None
     origins: tuple[str, ...] = ()
     dataset: str | None = None
+    sectors: Sectors | None = None
 
     def __post_init__(self) -> None:
         """A value no report can have is refused, not answered with an empty list; ``status``
@@ -145,8 +150,9 @@ class ReportQueries(RecordStore, Protocol):
     def report_page(
         self, scope: ReadScope, query: ReportFilter, also: Collection[int] = ()
     ) -> ReportRows:
-        """Rows ``scope`` may read that match ``query`` (a box only where the place is seen
-        as stored, or the row is named in ``also``), newest first, before ``query.before``."""
+        """Rows ``scope`` may read that match ``query`` (a box or a sector only where the place
+        is seen as stored, or the row is named in ``also``), newest first, before
+        ``query.before``."""
         ...
 
     def report_times(self, scope: ReadScope, since: str) -> list[str]:
@@ -155,8 +161,8 @@ class ReportQueries(RecordStore, Protocol):
         ...
 
     def blurred_candidates(self, scope: ReadScope, query: ReportFilter) -> list[Row]:
-        """With a box: readable rows matching every other filter whose place ``scope`` sees
-        blurred (to be checked as seen); none without a box."""
+        """With a box or a sector: readable rows matching every other filter whose place
+        ``scope`` sees blurred (to be checked as seen); none without either."""
         ...
 
 
@@ -233,7 +239,7 @@ def disclose_report(
     """Publish a confidential report's salt and content: anyone can check they open the
     commitment the log has held since the report was submitted."""
     row = _row(store, report_id)
-    if not may_read(viewer_of(store, key.name), record_of(row)):
+    if not may_read(signer_of(store, key.name), record_of(row)):
         raise NotFound(f"no report {report_id} in the record", field="report")
     if row["sealed_commitment"] is None:
         raise Conflict(
@@ -262,8 +268,9 @@ def page_reports(
     """A page of the reports ``viewer`` may see, newest first, filtered, with their count.
 
     The store selects, counts and pages in SQL (``report_page``); only the page's rows are
-    redacted. A box over places this reader sees blurred is the exception: those rows are
-    checked here as the reader sees them, and named to the store."""
+    redacted. A box or a sector over places this reader sees blurred is the exception: those
+    rows are checked here as the reader sees them, and named to the store."""
+    query = with_sectors(records, query)
     scope = scope_of(viewer)
     also = [
         row["idx"]
@@ -272,6 +279,17 @@ def page_reports(
     ]
     found = records.report_page(scope, query, also)
     return ReportPage([view_of(row, viewer) for row in found.rows], found.total, found.more)
+
+
+def with_sectors(records: RecordStore, query: ReportFilter) -> ReportFilter:
+    """``query`` with the sectors of the agreement in force to measure places by, when it asks
+    for a sector and brings none (no agreement in force: a report is in the sector it names)."""
+    if query.sector is None or query.sectors is not None:
+        return query
+    adoption = in_force_now(records)
+    return replace(
+        query, sectors=Sectors.of(adoption.agreement.sectors) if adoption else NO_SECTORS
+    )
 
 
 def report_times(records: ReportQueries, viewer: Actor | None, since: datetime) -> list[datetime]:
@@ -329,6 +347,19 @@ def viewer_of(store: LogStore, actor_id: str | None, field: str = "as") -> Actor
     return actor_from(record.actor, record.role, record.affiliation)
 
 
+def signer_of(store: LogStore, key_name: str) -> Actor:
+    """The enrolled actor a signing key acts for; PermissionDenied naming ``key`` when none is
+    (the log would refuse whatever the key signs: the README's "an unknown key")."""
+    record = next((r for r in store.key_records() if r.actor == key_name), None)
+    if record is None:
+        raise PermissionDenied(
+            f"the key signs as {key_name!r}, an actor this log has not enrolled "
+            "(`ceasefire actors enrol`, by the operator)",
+            field="key",
+        )
+    return actor_from(record.actor, record.role, record.affiliation)
+
+
 def view_of(row: Row, viewer: Actor | None) -> ReportView:
     body = json.loads(row["body"]) if row["body"] is not None else None
     redacted = False
@@ -364,10 +395,10 @@ def _precheck(
         report = parse_report(body)
     except CeasefireError as exc:
         raise type(exc)(exc.message, field=_join(where, exc.field)) from exc
-    viewer = viewer_of(store, key.name)
+    viewer = signer_of(store, key.name)
     adoption = require_in_force(store)
     try:
-        check_report(report, adoption.agreement, submitter_party=viewer.party() if viewer else None)
+        check_report(report, adoption.agreement, submitter_party=viewer.party())
     except CeasefireError as exc:
         raise type(exc)(exc.message, field=_join(where, exc.field)) from exc
 
@@ -392,7 +423,8 @@ def _matches_view(view: ReportView, query: ReportFilter) -> bool:
     body = view.body or {}
     location = body.get("location") or {}
     dates = body.get("dates") or {}
-    if query.sector is not None and location.get("sector") != query.sector:
+    sectors = query.sectors or NO_SECTORS
+    if query.sector is not None and sectors.of_place(location) != query.sector:
         return False
     if query.bbox is not None:
         lon, lat = location.get("longitude"), location.get("latitude")
