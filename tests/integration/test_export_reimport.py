@@ -288,3 +288,33 @@ def test_an_old_export_changes_nothing_it_recognises_and_refuses_what_it_cannot_
     assert (counts.new, counts.changed, counts.unchanged) == (0, 0, 105 + 3)
     assert counts.rejected == 1705  # ACLED rows read as UCDP candidates: no type of violence
     assert mechanism.size() == size
+
+
+def test_an_export_of_every_status_changes_nothing_a_correction_superseded(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    """A dataset row corrected by a newer release is exported twice with ``status=all``: its
+    superseded version, then the one in force. Re-imported, the superseded one is history, not
+    news: it must not correct the record back, nor the one in force be refused as a repeat."""
+    key = importer(mechanism)
+    with real(MIXED[1][0]).open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))[:20]
+    first, newer = tmp_path / "first.csv", tmp_path / "newer.csv"
+    for path, best in ((first, rows[5]["best"]), (newer, "99")):
+        with path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows([*rows[:5], rows[5] | {"best": best, "high": "99"}, *rows[6:]])
+    assert load(mechanism, key, first, MIXED[1]) == 20
+    counts, _ = reimport(mechanism, key, newer, Format.UCDP, dataset="ucdp-candidate")
+    assert counts.changed == 1
+    size, held = mechanism.size(), active(mechanism)
+    for fmt in Format:
+        path = tmp_path / f"all.{fmt.value}"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            every = export_service.ExportFilter(status="all")
+            export_service.export_reports(mechanism.store, None, fmt, out, every)
+        counts, refused = reimport(mechanism, key, path, fmt)
+        assert refused == [], (fmt, refused[:3])
+        assert (counts.new, counts.changed, counts.unchanged) == (0, 0, 21), fmt
+    assert mechanism.size() == size and active(mechanism) == held

@@ -200,10 +200,18 @@ def test_the_same_report_twice_in_an_export_is_refused_and_a_row_must_name_one()
     assert isinstance(nameless, Reject) and nameless.field == "report_id"
 
 
-def test_the_same_row_twice_in_an_export_is_refused_naming_the_first() -> None:
-    first, again = round_trip(Format.CSV, [ExportRow("r1", body()), ExportRow("r2", body())])
+def test_the_same_report_twice_in_an_export_is_refused_naming_the_first() -> None:
+    first, again = round_trip(Format.CSV, [ExportRow("r1", body()), ExportRow("r1", body())])
     assert isinstance(first, Exported) and isinstance(again, Reject)
     assert (again.line, again.reason) == (3, "the same id as line 2")
+
+
+def test_two_versions_of_a_dataset_row_are_two_rows_of_an_export() -> None:
+    """An export of every status shows a corrected row's superseded version (its own report)
+    beside the one in force: both are read, each naming its report."""
+    old, current = round_trip(Format.CSV, [ExportRow("r1", body()), ExportRow("r2", body())])
+    assert isinstance(old, Exported) and isinstance(current, Exported)
+    assert (old.origin, old.report_id, current.report_id) == (current.origin, "r1", "r2")
 
 
 def test_a_row_the_format_cannot_say_is_still_recognised() -> None:

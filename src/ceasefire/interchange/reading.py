@@ -170,7 +170,9 @@ def _dataset_row(
     dataset_id = reader.identify(row)
     if not dataset_id:
         raise RowError(reader.id_field, "", "the row has no id")
-    seen.check(origin_key(dataset, dataset_id), line, reader.id_field)
+    report_id = (row.get("report_id") or "").strip() or None
+    # one row per report: a dataset row's versions (corrected, in force) are rows of their own
+    seen.check(origin_key(dataset, dataset_id) + f"#{report_id or ''}", line, reader.id_field)
     columns = {name: value for name, value in row.items() if name not in SYSTEM_COLUMNS}
     redacted = (row.get("redacted") or "").strip().lower() == "true"
     read: Imported | Reject
@@ -178,7 +180,7 @@ def _dataset_row(
         read = Reject(line, "redacted", None, REDACTED)
     else:
         read = _made(line, columns, dataset, dataset_id, reader)
-    return Exported(line, dataset, dataset_id, reader.format, columns, read, redacted)
+    return Exported(line, dataset, dataset_id, reader.format, columns, read, redacted, report_id)
 
 
 def _legacy(line: int, row: dict[str, str], reader: RowReader, seen: Seen) -> Own:

@@ -65,6 +65,9 @@ class Exported:
     columns: Mapping[str, str]
     read: Imported | Reject
     redacted: bool = False
+    report_id: str | None = None
+    """The report the row shows (its ``report_id`` column): an export of every status shows a
+    dataset row's superseded versions beside the one in force, each its own report."""
 
     @property
     def origin(self) -> str:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,7 +180,8 @@ def import_rows(
         for batch in chunks(rows, chunk):
             good = good_rows(batch, counts, rejects, holds)
             earlier = _earlier(store, [row.origin for row in good])
-            signed = sign_changes(good, earlier, key, origin_log, now, counts, rejects)
+            past = _superseded(store, good, earlier)
+            signed = sign_changes(good, earlier, key, origin_log, now, counts, rejects, past)
             _append(store, signed, log_key, now, counts, rejects)
             last = batch[-1].line
             progress("import", last, max(total, last))
@@ -292,12 +293,19 @@ def sign_changes(
     now: datetime,
     counts: ImportCounts,
     rejects: Callable[[Reject], None],
+    past: Collection[str] = (),
 ) -> list[Signed]:
     """Each row that changes the record, signed for ``log``: new where ``earlier`` (the active
     report of each origin the record holds: its ``id``, and its ``body`` or ``digest``) has
-    none, the correction of that report where the row changed; unchanged rows are counted."""
+    none, the correction of that report where the row changed; unchanged rows are counted, and
+    so are the rows of an export that show a version of their dataset row the record holds as
+    superseded (``past``, by report id): history, not news, which read as data would correct
+    the record back to it."""
     signed: list[Signed] = []
     for found in good:
+        if isinstance(found, Exported) and found.report_id in past:
+            counts.unchanged += 1
+            continue
         previous = earlier.get(found.origin)
         row = found if isinstance(found, Imported) else _read(found, previous)
         if isinstance(row, Reject):
@@ -444,6 +452,22 @@ def _event(row: Imported, previous: RecordRow | None) -> tuple[str, dict[str, An
         "reason": reason,
         "report": row.body,
     }
+
+
+def _superseded(store: Store, good: Sequence[Good], earlier: Mapping[str, RecordRow]) -> set[str]:
+    """The reports that rows of an export show which the record holds as superseded versions
+    of the same dataset row (corrected or withdrawn, not the one ``earlier`` has in force)."""
+    shown = {
+        row.report_id: row.origin
+        for row in good
+        if isinstance(row, Exported)
+        and row.report_id is not None
+        and row.report_id != (earlier.get(row.origin) or {}).get("id")
+    }
+    if not shown:
+        return set()
+    found = store.find(pj.REPORTS, "id", list(shown))
+    return {r["id"] for r in found if r["origin"] == shown[r["id"]] and r["status"] != pj.ACTIVE}
 
 
 def _earlier(store: Store, origins: Sequence[str]) -> dict[str, RecordRow]:
