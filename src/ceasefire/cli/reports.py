@@ -44,7 +44,8 @@ ConfidentialOption = Annotated[
     bool,
     typer.Option(
         help="Keep the content off the public log: the log holds a salted commitment, the "
-        "content is readable by the submitter's party and the mediators, and can be disclosed."
+        "content is readable only by the mediators, the monitors and the submitting party's "
+        "liaisons, and can be disclosed."
     ),
 ]
 
