@@ -221,6 +221,9 @@ def test_the_report_filters(world: World) -> None:
         ({"status": "bogus"}, "status"),
         ({"kind": "bogus"}, "kind"),
         ({"since": "2025-10-20", "until": "2025-10-10"}, "until"),
+        ({"act": "bogus"}, "act"),
+        ({"party": "xx"}, "party"),
+        ({"sector": "nowhere"}, "sector"),
     ],
 )
 def test_a_filter_no_report_can_match_is_refused(
@@ -229,6 +232,27 @@ def test_a_filter_no_report_can_match_is_refused(
     response = world.get("/reports", "monitor", **params)
     assert response.status_code == 422, response.text
     assert response.json()["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/cases", {"state": "bogus"}, "state"),
+        ("/cases", {"party": "xx"}, "party"),
+        ("/incidents", {"act": "bogus"}, "act"),
+        ("/incidents", {"party": "xx"}, "party"),
+    ],
+)
+def test_a_list_filter_naming_what_the_agreement_lacks_is_refused_not_empty(
+    world: World, path: str, params: dict[str, str], field: str
+) -> None:
+    response = world.get(path, "monitor", **params)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert params[field] in response.json()["detail"]
+    assert (
+        world.get(path, "monitor", **{field: "pk"} if field == "party" else {}).status_code == 200
+    )
 
 
 def test_status_all_is_every_status_as_the_exports_read_it(world: World) -> None:

@@ -20,6 +20,7 @@ from ceasefire.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from ceasefire.api.problems import documented
 from ceasefire.api.routes_record import private
 from ceasefire.api.schemas import IncidentOut, IncidentPageOut
+from ceasefire.services import agreements as agreement_service
 from ceasefire.services import incidents as incident_service
 from ceasefire.services.incidents import Incident
 
@@ -47,6 +48,7 @@ def incidents(
     """The incidents, latest activity (newest member) first; ``total`` counts all that match.
     ``bbox`` takes an incident with a member placed inside it, as the public sees the place."""
     box, before = parse_bbox(bbox), decode_cursor(cursor)
+    agreement_service.check_terms(store, act=act, party=party)
     if act is None and party is None and since is None and until is None and box is None:
         # nothing to match in the members: read only the page's
         newest, total = incident_service.newest_incidents(

@@ -9,7 +9,7 @@ from ceasefire.domain import events
 from ceasefire.domain import projection as pj
 from ceasefire.domain.adoption import Adoption, Proposal, Signature, adoptions, in_force
 from ceasefire.domain.agreements import Agreement
-from ceasefire.errors import Conflict, NotFound, PermissionDenied
+from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.keys import SigningKey
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, LogStore, RecordStore, Store
@@ -124,3 +124,33 @@ def _signatures(records: RecordStore) -> list[Signature]:
         Signature(r["version"], r["signatory"], r["digest"], r["actor"], r["idx"])
         for r in records.table(pj.SIGNATURES)
     ]
+
+
+def check_terms(
+    records: RecordStore,
+    *,
+    act: str | None = None,
+    party: str | None = None,
+    sector: str | None = None,
+) -> None:
+    """Refuse a filter that names an act, a party (or mediator) or a sector the agreement in
+    force does not know: a typo would otherwise read as "nothing matches". With no agreement
+    in force there is nothing to hold a name against."""
+    if act is None and party is None and sector is None:
+        return
+    adoption = in_force_now(records)
+    if adoption is None:
+        return
+    agreement = adoption.agreement
+    terms = (
+        ("act", act, [a.id for a in agreement.acts]),
+        ("party", party, list(agreement.signatories())),
+        ("sector", sector, [s.id for s in agreement.sectors]),
+    )
+    for field, value, known in terms:
+        if value is not None and value not in known:
+            raise InvalidInput(
+                f"the agreement in force knows no {field} {value!r}; "
+                f"it knows {', '.join(known) or 'none'}",
+                field=field,
+            )

@@ -24,16 +24,16 @@ from ceasefire.domain import meetings as mt
 from ceasefire.domain import penalties as pn
 from ceasefire.domain import projection as pj
 from ceasefire.domain.agreements import Agreement
-from ceasefire.domain.cases import Case, reply_due
+from ceasefire.domain.cases import Case, CaseState, reply_due
 from ceasefire.domain.casework import Casework, agenda, fold, parse_time
 from ceasefire.domain.enforcement import Evaluation, assess
 from ceasefire.domain.enforcement_explain import to_millisecond
 from ceasefire.domain.facts import CaseKind
 from ceasefire.domain.sectors import Sectors
-from ceasefire.errors import Conflict, NotFound, PermissionDenied
+from ceasefire.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.agreements import in_force_at, require_in_force, versions
+from ceasefire.services.agreements import check_terms, in_force_at, require_in_force, versions
 from ceasefire.services.entries import public_entries
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, Store
@@ -421,6 +421,11 @@ def list_cases(
     party: str | None = None,
     folds: Folds | None = None,
 ) -> list[Case]:
+    if state is not None and state not in set(CaseState):
+        raise InvalidInput(
+            f"no case state {state!r}; the states are {', '.join(CaseState)}", field="state"
+        )
+    check_terms(store, party=party)
     casework, _ = load(store, None, folds)
     return [
         case

@@ -25,7 +25,7 @@ from ceasefire.domain.sectors import NO_SECTORS, Sectors
 from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time, parse_time
 from ceasefire.log.keys import SigningKey
-from ceasefire.services.agreements import in_force_now, require_in_force
+from ceasefire.services.agreements import check_terms, in_force_now, require_in_force
 from ceasefire.services.log import Appended, submit
 from ceasefire.services.ports import Clock, LogStore, RecordStore, Row, Store
 from ceasefire.services.record import record_of
@@ -270,6 +270,7 @@ def page_reports(
     The store selects, counts and pages in SQL (``report_page``); only the page's rows are
     redacted. A box or a sector over places this reader sees blurred is the exception: those
     rows are checked here as the reader sees them, and named to the store."""
+    check_terms(records, act=query.act, party=query.party, sector=query.sector)
     query = with_sectors(records, query)
     scope = scope_of(viewer)
     also = [
