@@ -151,6 +151,8 @@ def test_the_demo_writes_an_api_token_for_each_actor(demo: DemoRun) -> None:
     assert files
     assert "ceasefire serve --data" in demo.output
     assert "http://127.0.0.1:8123/api/v1/docs" in demo.output  # make demo's PORT, as served
+    flat = " ".join(demo.output.split())
+    assert "http://127.0.0.1:8123/?as_of=2025-11-28T09:00:00Z shows the dashboard" in flat
     with bootstrap.opened(Settings(data=demo.folder)) as store:
         for path in files:
             actor = token_service.resolve(store, path.read_text().strip())

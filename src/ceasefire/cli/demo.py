@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 from collections.abc import Mapping
 from contextlib import closing
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -142,7 +142,7 @@ class _Demo:
         self._verify_and_rebuild()
         self._catch_tampering(report)
         self._write_tokens()
-        self._try_next()
+        self._try_next(loaded.ended)
 
     # --- the story, as it is played -------------------------------------------------------------
 
@@ -333,7 +333,7 @@ class _Demo:
             path.touch(mode=0o600)
             path.write_text(created.secret + "\n", encoding="ascii")
 
-    def _try_next(self) -> None:
+    def _try_next(self, ended: datetime | None) -> None:
         folder = self.settings.data
         reports = [d.ref for d in self.labelled.values() if d.do in _REPORTS and d.ref]
         photos = [d for d in self.labelled.values() if d.do == "evidence" and d.ref]
@@ -365,6 +365,13 @@ class _Demo:
             f"{site}/api/v1/docs (POST /api/v1/events takes events the actor "
             f"signed)."
         )
+        if ended is not None:
+            moment = f"{ended:%Y-%m-%dT%H:%M:%SZ}"
+            output.info(
+                f"The story ends on {ended:%-d %B %Y}: {site}/?as_of={moment} shows the "
+                "dashboard as of then. Without as_of, the pages compute the record as of "
+                "today, when every deadline the parties have had since counts as missed."
+            )
 
     def _viewer(self, actor: str | None) -> Actor | None:
         return None if actor is None else report_service.viewer_of(self.store, actor)
