@@ -102,6 +102,12 @@ def test_a_batch_of_more_than_1000_events_is_told_how_to_split(service: Service)
     assert "split it into batches of at most 1,000" in response.json()["detail"]
 
 
+def test_an_empty_batch_is_told_it_is_empty_not_to_split(service: Service) -> None:
+    response = service.client.post("/api/v1/events/batch", json=[], headers=service.auth("monitor"))
+    assert response.status_code == 422
+    assert response.json()["detail"] == "the batch is empty: send 1 or more events"
+
+
 def test_the_readme_states_the_bound_a_batch_meets_first(service: Service) -> None:
     """About 200 reports as large as the demo's (1.1 KB signed on average, 1.5 KB at most) fit
     the default body limit, far fewer than 1,000: the README says so, and names the limit."""

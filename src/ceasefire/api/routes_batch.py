@@ -162,14 +162,17 @@ def _split(refused: TooLarge) -> str:
     return (
         f"the batch is {found}, over the limit of {limit:,} bytes on a request body, which "
         f"bounds a batch as a whole (CEASEFIRE_API_MAX_BODY_KB): split it {how}, each "
-        f"under {limit:,} bytes and of at most {MAX_BATCH:,} events; nothing was appended"
+        f"under {limit:,} bytes and of at most {MAX_BATCH:,} events and no more than the "
+        "actor may write in a minute; nothing was appended"
     )
 
 
 def _batch(document: Any) -> list[Submission]:
     if not isinstance(document, list):
         raise Refused(422, InvalidInput.code, "expected a JSON array of events", "batch")
-    if not 1 <= len(document) <= MAX_BATCH:
+    if not document:
+        raise Refused(422, InvalidInput.code, "the batch is empty: send 1 or more events", "batch")
+    if len(document) > MAX_BATCH:
         raise Refused(
             422,
             InvalidInput.code,
