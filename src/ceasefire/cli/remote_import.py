@@ -77,7 +77,7 @@ def import_rows(
     with client.http_client(remote.url) as http, import_service.fewer_collections():
         server = remote.server(http)
         for chunk in import_service.chunks(rows, batch_rows):
-            good = import_service.good_rows(chunk, counts, rejects)
+            good = import_service.good_rows(chunk, counts, rejects, own_reports(server))
             held = held_rows(server, [row.origin for row in good])
             signed = import_service.sign_changes(
                 good, held, signing_key, server.log_vkey.name, at, counts, rejects
@@ -85,6 +85,27 @@ def import_rows(
             _post_batch(server, signed, counts, rejects, remote.receipts, sleep)
             progress("import", chunk[-1].line, max(total, chunk[-1].line))
     return counts
+
+
+def own_reports(server: client_service.Server) -> import_service.Holds:
+    """``import_service.Holds`` over HTTP: which of these report ids the server shows this
+    importer as reports of its own (no dataset's rows), one ``GET /api/v1/reports/{id}`` each.
+    A report the importer may not read answers 404, as one the server lacks."""
+
+    def holds(reports: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for report in reports:
+            answer = server.transport.get(f"{REPORTS}/{report}", headers=server.headers())
+            if answer.status == 404:
+                continue
+            if answer.status != 200 or not isinstance(answer.body, dict):
+                raise client_service.refusal(answer, f"the lookup of report {report}")
+            body = answer.body.get("body")
+            if isinstance(body, dict) and "origin" not in body:
+                found.add(report)
+        return found
+
+    return holds
 
 
 def held_rows(
