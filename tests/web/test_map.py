@@ -163,6 +163,15 @@ def test_the_incident_page_names_each_reports_sector_measured_or_given(
     assert 'data-testid="place-flag"' not in html  # both sides' places agree with their words
 
 
+def test_an_incident_is_found_by_the_8_characters_its_heading_shows(
+    client: TestClient, luqman: str
+) -> None:
+    moved = client.get(f"/incidents/{luqman[:8]}", follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"] == f"/incidents/{luqman}"
+    assert client.get(f"/incidents/{luqman[:8].upper()}").status_code == 200
+    assert client.get(f"/incidents/{luqman[:4]}").status_code == 422  # too short to name one
+
+
 def test_a_transfer_in_a_files_custody_names_whom_it_went_to(client: TestClient) -> None:
     pages = (client.get(f"/incidents/{found}").text for found in incident_ids(client))
     assert any("transferred (af-liaison-1 → monitor-kandahar-1)" in page for page in pages)

@@ -66,11 +66,12 @@ BODY_IDS: Final[dict[str, IdKind]] = {
 """The members of a casework or incident event's body that name an id (a text or a list)."""
 
 
-def resolve(store: Store, kind: IdKind, text: str) -> str:
+def resolve(store: Store, kind: IdKind, text: str, incidents: IncidentFolds | None = None) -> str:
     """The id ``text`` names. A whole id, or a text that is no hex prefix (a meeting's name),
     is given back as it is: whether it exists is for the command's own lookup to say. A hex
     prefix shorter than :data:`MIN_PREFIX` is refused; a longer one must begin exactly one id
-    of ``kind`` (NotFound when none does, InvalidInput naming them when several do)."""
+    of ``kind`` (NotFound when none does, InvalidInput naming them when several do).
+    ``incidents``: a server's kept fold, rather than a fold of the whole log for one lookup."""
     lowered = text.lower()
     if _HEX.fullmatch(lowered) is None or len(lowered) > ID_LENGTH:
         return text
@@ -82,7 +83,7 @@ def resolve(store: Store, kind: IdKind, text: str) -> str:
             f"{MIN_PREFIX} characters or more",
             field=kind.value,
         )
-    found = _candidates(store, kind, lowered)
+    found = _candidates(store, kind, lowered, incidents)
     if not found:
         raise NotFound(f"no {kind} id begins with {lowered}", field=kind.value)
     if len(found) > 1:
@@ -112,11 +113,13 @@ def resolve_body(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def _candidates(store: Store, kind: IdKind, prefix: str) -> list[str]:
+def _candidates(
+    store: Store, kind: IdKind, prefix: str, incidents: IncidentFolds | None = None
+) -> list[str]:
     """The ids of ``kind`` that begin with ``prefix``, in order: a range of the events' id
     index, not a scan of every event (a million reports would take seconds)."""
     if kind is IdKind.INCIDENT:  # those listed, and those merged away (a lookup says where)
-        held = IncidentFolds().read(store, _incident_ids)
+        held = (incidents or IncidentFolds()).read(store, _incident_ids)
         return sorted(i for i in held if i.startswith(prefix))
     return store.ids_beginning(prefix, _MADE_BY[kind], _MOST)
 

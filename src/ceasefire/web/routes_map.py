@@ -13,13 +13,13 @@ from datetime import date
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from ceasefire import bootstrap
 from ceasefire.errors import NotFound
 from ceasefire.media.disposition import content_headers
 from ceasefire.services import evidence as evidence_service
-from ceasefire.services import geography, map_data
+from ceasefire.services import geography, ids, map_data
 from ceasefire.services.casework import list_cases
 from ceasefire.services.incidents import list_incidents
 from ceasefire.web.app import render
@@ -53,7 +53,12 @@ def incident_page(
     folds: IncidentFoldsDep,
     case_folds: FoldsDep,
     incident_id: str,
-) -> HTMLResponse:
+) -> Response:
+    """One incident; its id may be cut to the 8 or more characters its heading shows (the
+    whole id is then where the page lives: a redirect to it)."""
+    whole = ids.resolve(store, ids.IdKind.INCIDENT, incident_id, folds)
+    if whole != incident_id:
+        return RedirectResponse(f"/incidents/{whole}", status_code=307)
     page = map_data.incident_page(store, viewer, incident_id, folds, case_folds)
     agreement = geography.agreement_of(store)
     return render(
