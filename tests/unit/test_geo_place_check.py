@@ -95,3 +95,20 @@ def test_a_point_at_a_sectors_centre_agrees_with_it(sector: str) -> None:
     checked = check_place(AGREEMENT, place(centre, sector=sector))
     assert not any("sector" in f for f in checked.flags)
     assert checked.position.sector == sector
+
+
+def test_a_town_named_far_from_the_point_is_flagged_with_its_distance() -> None:
+    spin_boldak = (31.0, 66.4)
+    where = Location(*spin_boldak, GeoPrecision.EXACT, place="Wana")
+    (flag,) = check_place(AGREEMENT, where).flags
+    assert flag.startswith("the report names Wana, but the nearest place of that name (Wana")
+    assert " km from the point, beyond the 1 km uncertainty of a location given as 'exact'" in flag
+    assert int(flag.split(" lies ")[1].split(" km")[0]) > 200
+
+
+def test_a_town_named_near_the_point_or_unknown_to_the_gazetteer_is_not_flagged() -> None:
+    near = Location(32.30, 69.57, GeoPrecision.NEAR, place="Wana")  # a few km off: within reach
+    unknown = Location(31.0, 66.4, GeoPrecision.EXACT, place="Kharlāchi Kili village")
+    province = Location(31.0, 66.4, GeoPrecision.EXACT, place="Khyber Pakhtunkhwa")
+    for where in (near, unknown, province):
+        assert not any("names" in f for f in check_place(AGREEMENT, where).flags), where

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.report_places import GeoPrecision, Location
@@ -100,7 +100,41 @@ def check_place(agreement: Agreement, location: Location) -> PlaceCheck:
                 f"box, beyond the {at.radius_km:g} km uncertainty of a location given as "
                 f"{location.precision.value!r}"
             )
+    far = _far_from_its_name(agreement, location, at.radius_km)
+    if far is not None:
+        flags.append(far)
     return PlaceCheck(replace(at, sector=sector), tuple(flags))
+
+
+NAME_SLACK_KM: Final = 15.0
+"""What a town's own extent and a gazetteer point's rounding add to a location's radius before
+a place name and a point are said to disagree."""
+
+
+def _far_from_its_name(
+    agreement: Agreement, location: Location, radius_km: float | None
+) -> str | None:
+    """A flag when the town or village the report names lies farther from its point than the
+    location's precision allows: every place of that name is measured (an ambiguous name
+    agrees if any of its places does); a name the gazetteer lacks, or one of a province or a
+    country, is not judged."""
+    if location.place is None or radius_km is None:
+        return None
+    named = gazetteer(agreement).lookup(location.place)
+    towns = [p for p in named.candidates if p.kind is PlaceKind.PLACE]
+    if not towns:
+        return None
+    lat, lon = location.latitude, location.longitude
+    away = min(float(haversine_km(lat, lon, p.latitude, p.longitude)) for p in towns)
+    if away <= radius_km + NAME_SLACK_KM:
+        return None
+    nearest = min(towns, key=lambda p: float(haversine_km(lat, lon, p.latitude, p.longitude)))
+    where = ", ".join(x for x in (nearest.name, nearest.admin1) if x)
+    return (
+        f"the report names {location.place}, but the nearest place of that name ({where}) lies "
+        f"{away:.0f} km from the point, beyond the {radius_km:g} km uncertainty of a location "
+        f"given as {location.precision.value!r}"
+    )
 
 
 def report_place(store: Store, body: Mapping[str, Any] | None) -> PlaceCheck | None:
@@ -121,6 +155,7 @@ def check_report_place(agreement: Agreement, body: Mapping[str, Any] | None) -> 
             float(location["latitude"]),
             float(location["longitude"]),
             GeoPrecision(location["precision"]),
+            place=location.get("place"),
             country=location.get("country"),
             sector=location.get("sector"),
         ),
