@@ -507,9 +507,12 @@ def test_a_report_is_shown_with_its_place_measured_and_what_contradicts_it(
     gives it exactly and says Pakistan is shown with the contradiction, not refused."""
     where = {"latitude": 34.190457, "longitude": 71.069264, "precision": "exact", "country": "PK"}
     path = write_json(tmp_path, allegation_body(location=where))
-    report = mechanism.out(
+    submitted = mechanism.invoke(
         "report", "submit", "--key", mechanism.key("monitor-1"), "--file", str(path)
     )
+    report = submitted.stdout.strip()  # the id, as ever; the submitter is told on stderr
+    warned = " ".join(submitted.stderr.split())
+    assert "⚠ place: the report says Pakistan, but the point lies in Afghanistan" in warned
     shown = mechanism.out("report", "show", report).splitlines()
     assert "border: The point lies in Afghanistan, 3.7 km from the border line" in shown[-3]
     assert shown[-3].endswith("Sector: torkham.")  # named by none, measured

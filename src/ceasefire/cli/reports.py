@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import typer
+from rich.markup import escape
 
 from ceasefire import bootstrap
 from ceasefire.cli import client, output
@@ -178,7 +179,10 @@ def submit(
             log_key=bootstrap.log_key(config),
             clock=now,
         )
+        measured = geography.report_place(store, body)
     _done("submitted", submitted.report, submitted.appended.indices.start, json)
+    for flag in measured.flags if measured else ():  # recorded as said; the submitter is told
+        output.info(f"[yellow]⚠ place:[/] {escape(flag)}")
 
 
 @app.command("correct")
