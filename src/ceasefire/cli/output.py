@@ -45,6 +45,12 @@ def info(message: str) -> None:
     _err.print(message, soft_wrap=True)
 
 
+def warning(what: str, message: str) -> None:
+    """A ``⚠ what:`` line on stderr: something recorded as given that its author should know;
+    the message is text, not markup (as for :func:`error`)."""
+    _err.print(f"[yellow]⚠ {escape(what)}:[/] {escape(message)}", soft_wrap=True)
+
+
 def error(message: str) -> None:
     """An error's message as it was written: its square brackets (a list of keys, a field
     path) are text, not Rich markup to be swallowed."""

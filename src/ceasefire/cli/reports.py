@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import typer
-from rich.markup import escape
 
 from ceasefire import bootstrap
 from ceasefire.cli import client, output
@@ -182,7 +181,7 @@ def submit(
         measured = geography.report_place(store, body)
     _done("submitted", submitted.report, submitted.appended.indices.start, json)
     for flag in measured.flags if measured else ():  # recorded as said; the submitter is told
-        output.info(f"[yellow]⚠ place:[/] {escape(flag)}")
+        output.warning("place", flag)
 
 
 @app.command("correct")
