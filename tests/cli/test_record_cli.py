@@ -732,8 +732,34 @@ def test_a_read_model_difference_is_not_reported_at_index_none(fresh: RecordCli)
     finally:
         engine.dispose()
     output = fresh("verify", code=7)
-    assert "read model rm_events" in output
+    assert "entry index rm_events (1,)" in output
     assert "None" not in output
+
+
+def test_the_entry_index_is_the_logs_own_and_rebuild_entries_derives_it_again(
+    fresh: RecordCli,
+) -> None:
+    """Each entry's id, type, signer and time are written with its leaf: a rebuild of the read
+    models keeps them, derives them again when rows are missing, and on ``--entries``."""
+    size = fresh.size()
+    engine = create_engine(fresh.database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE rm_events SET actor = 'someone' WHERE idx = 1"))
+        fresh("rebuild")
+        assert "(run `ceasefire rebuild --entries`)" in fresh("verify", code=7)
+        fresh("rebuild", "--entries")
+        assert fresh.json("verify")["ok"] is True
+
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM rm_events WHERE idx = 1"))
+        assert json.loads(fresh.out("rebuild", "--json")) == {"replayed": size}
+        assert fresh.json("verify")["ok"] is True
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT count(*) FROM rm_events")).scalar_one()
+        assert rows == size
+    finally:
+        engine.dispose()
 
 
 def test_the_tool_of_a_custody_step_is_shown(fresh: RecordCli, tmp_path: Path) -> None:

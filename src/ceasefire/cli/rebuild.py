@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from ceasefire import bootstrap
 from ceasefire.cli import output
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption, settings
 from ceasefire.services.readmodels import rebuild as rebuild_models
 
+EntriesOption = Annotated[
+    bool,
+    typer.Option(
+        "--entries",
+        help="Also derive the log's entry index (each entry's id, type, signer and time) "
+        "again from the leaves; it is written with them and rebuilt only when incomplete.",
+    ),
+]
+
 
 def rebuild(
-    data: DataOption = None, database_url: DatabaseOption = None, json: JsonOption = False
+    data: DataOption = None,
+    database_url: DatabaseOption = None,
+    entries: EntriesOption = False,
+    json: JsonOption = False,
 ) -> None:
     """Replay the whole log into the read models (they are caches; the log is the record)."""
     with bootstrap.opened(settings(data, database_url)) as store, output.progress_bar() as bar:
-        replayed = rebuild_models(store, progress=bar)
+        replayed = rebuild_models(store, progress=bar, entries=entries)
     if json:
         output.json_line({"replayed": replayed})
     else:

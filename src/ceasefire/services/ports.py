@@ -111,7 +111,19 @@ class RecordView(Protocol):
     def all_rows(self, table: str) -> list[Row]: ...
 
     def apply(self, ops: Sequence[Op], applied: int) -> None:
-        """Write the operations and record that the first ``applied`` entries are reflected."""
+        """Write the operations and record that the first ``applied`` entries are reflected.
+        The ``rm_events`` rows are the log's own entry index, written with the leaves: its
+        operations are left out."""
+        ...
+
+    def entries_indexed(self, size: int) -> bool:
+        """Whether the log's entry index (``rm_events``) holds a row for each of the first
+        ``size`` entries and no other."""
+        ...
+
+    def index_entries(self, size: int, chunk: int) -> None:
+        """Derive the log's entry index again from the first ``size`` leaves, ``chunk`` at a
+        time (a rebuild leaves it alone unless it is incomplete or asked to)."""
         ...
 
     def bulk(self) -> AbstractContextManager[None]:
@@ -121,8 +133,8 @@ class RecordView(Protocol):
 
     def project_in_database(self, start: int, end: int) -> bool:
         """For a rebuild: project entries ``start <= index < end`` as far as the database can
-        by itself (every entry's ``rm_events`` row; public reports, evidence and custody
-        records); whether that was every entry of those types in the range."""
+        by itself (public reports, evidence and custody records); whether that was every
+        entry of those types in the range."""
         ...
 
     def withdraw_in_database(self, start: int, end: int) -> bool:
@@ -223,7 +235,8 @@ class RecordStore(Protocol):
     def record_applied(self) -> int: ...
 
     def rebuilding(self) -> AbstractContextManager[RecordView]:
-        """Hold the append lock, empty the read models, and give a view to refill them."""
+        """Hold the append lock, empty the read models (not the log's entry index), and give
+        a view to refill them."""
         ...
 
     def table(self, table: str) -> list[Row]:

@@ -2,7 +2,10 @@
 
 The read models are caches (design idea 2): ``rebuild`` empties them and replays every entry
 through ``domain.projection`` under the append lock; ``recompute`` does the same into memory,
-and ``compare`` names every row where the stored tables and the recomputation disagree.
+and ``compare`` names every row where the stored tables and the recomputation disagree. The
+log's entry index (``rm_events``: each entry's id, type, signer and time) is compared too, but
+is not a cache of state: it is written with the leaves, as their hashes are, and a rebuild
+derives it again only when it lacks rows or is asked to.
 Replay trusts the entries (``verify`` checks their signatures and the tree separately), so it
 parses each leaf once with the standard JSON parser and runs at database speed.
 """
@@ -32,8 +35,11 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
-def rebuild(store: Store, progress: Progress = _no_progress) -> int:
+def rebuild(store: Store, progress: Progress = _no_progress, *, entries: bool = False) -> int:
     """Replace the read models with a replay of the whole log; returns the entries replayed.
+    The log's entry index is derived again from the leaves first when it does not hold one row
+    for every entry, or when ``entries`` asks for it (a row changed by hand, which ``verify``
+    finds).
 
     The database projects what it can by itself (every entry's ``rm_events`` row; public
     reports, evidence and custody records: most of any log), with the secondary indexes
@@ -46,6 +52,9 @@ def rebuild(store: Store, progress: Progress = _no_progress) -> int:
     with store.rebuilding() as view:
         size = store.head().size
         affiliations = _affiliations(store)
+        if entries or not view.entries_indexed(size):
+            view.index_entries(size, _CHUNK)
+            progress("entries", size, size)
         chunks = [(start, min(start + _CHUNK, size)) for start in range(0, size, _CHUNK)]
         complete: list[bool] = []
         with view.bulk():

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from ceasefire.domain import projection as pj
 from ceasefire.errors import CeasefireError
 from ceasefire.log.envelope import Envelope
 from ceasefire.log.hashing import leaf_hashes, parent_hashes
@@ -96,11 +97,13 @@ def verify_store(
     if records is not None and report.ok:
         progress("read models", 0, 1)
         for difference in compare(records):
+            remedy = "ceasefire rebuild" + (" --entries" if difference.table == pj.EVENTS else "")
+            what = "entry index" if difference.table == pj.EVENTS else "read model"
             report.add(
                 Problem(
                     None,
-                    f"read model {difference.table} {difference.key}",
-                    f"{difference.message} (run `ceasefire rebuild`)",
+                    f"{what} {difference.table} {difference.key}",
+                    f"{difference.message} (run `{remedy}`)",
                     level=None,
                 )
             )

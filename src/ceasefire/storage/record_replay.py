@@ -1,14 +1,15 @@
 """The bulk of a rebuild, projected inside the database: one INSERT … SELECT per table.
 
 A rebuild replays every log entry into the read models. For the projections that make up
-almost all of a log — the ``rm_events`` row of every entry, and the rows that a public
-``report.submitted``, ``evidence.submitted`` or ``custody.recorded`` inserts — the database
-reads the leaf's JSON itself (SQLite's JSON1, PostgreSQL's ``json``), which is several times
-faster than parsing each leaf in Python. Each of those rows is inserted by its own entry and
-by nothing else, so the database may write them before the entries that Python projects.
-Every other entry is left to ``domain.projection``, which stays the reference: ``verify``
-recomputes the read models in Python and compares them with what is stored, and the tests
-compare a rebuild with an incremental build.
+almost all of a log — the rows that a public ``report.submitted``, ``evidence.submitted`` or
+``custody.recorded`` inserts — the database reads the leaf's JSON itself (SQLite's JSON1,
+PostgreSQL's ``json``), which is several times faster than parsing each leaf in Python. Each
+of those rows is inserted by its own entry and by nothing else, so the database may write them
+before the entries that Python projects. The entries of each type are found through the log's
+entry index (``rm_events``, written with the leaves: ``storage.entry_index``). Every other
+entry is left to ``domain.projection``, which stays the reference: ``verify`` recomputes the
+read models in Python and compares them with what is stored, and the tests compare a rebuild
+with an incremental build.
 
 The SQL below mirrors ``projection._report_row``, ``_evidence`` and ``_custody`` column for
 column: a change there is a change here. The report's body is not copied: the row says where
@@ -34,21 +35,12 @@ from ceasefire.log.envelope import body_bytes
 _AFFILIATIONS: Final = (
     "(SELECT actor, max(affiliation) AS affiliation FROM log_keys GROUP BY actor) AS k"
 )
-_SQLITE_SOURCE: Final = (
-    "(SELECT idx, CAST(leaf AS TEXT) AS l FROM log_entries WHERE idx >= :start AND idx < :end)"
-)
-_SQLITE_EVENTS: Final = f"""
-INSERT INTO rm_events (idx, id, type, actor, time)
-SELECT idx, json_extract(l, '$.id'), json_extract(l, '$.type'), json_extract(l, '$.actor'),
-       json_extract(l, '$.time')
-FROM {_SQLITE_SOURCE}
-"""
 _SQLITE_SUBMITTED: Final = f"""
 (SELECT e.idx, e.id, e.actor, e.time, s.leaf, CAST(s.leaf AS TEXT) AS l
  FROM rm_events AS e JOIN log_entries AS s ON s.idx = e.idx
  WHERE e.idx >= :start AND e.idx < :end AND e.type = '{events.REPORT_SUBMITTED}') AS r
 """
-"""The reports of the range, with the envelope's fields as the events statement read them."""
+"""The reports of the range, with the envelope's fields as the entry index holds them."""
 _SQLITE_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
@@ -74,12 +66,6 @@ _POSTGRES_ENVELOPE: Final = (
 """The leaf's fields in one pass of the parser. ``json`` keeps a value's text as it appears in
 the input (``jsonb`` would respell the body), and ``json_to_record`` reads every field at once,
 where each ``->`` would parse the leaf again."""
-_POSTGRES_EVENTS: Final = f"""
-INSERT INTO rm_events (idx, id, type, actor, time)
-SELECT idx, x.id, x.type, x.actor, x.time
-FROM log_entries CROSS JOIN LATERAL {_POSTGRES_ENVELOPE.format(leaf="leaf")}
-WHERE idx >= :start AND idx < :end
-"""
 _POSTGRES_REPORTS: Final = f"""
 INSERT INTO rm_reports (
     id, idx, actor, affiliation, confidential, sealed_commitment, status, corrects,
@@ -242,16 +228,13 @@ WHERE idx >= :start AND idx < :end AND type IN ({_quoted(_IN_DATABASE)})
 
 def project_in_database(connection: Connection, start: int, end: int) -> bool:
     """Project entries ``start <= index < end`` as far as the database can by itself; whether
-    that was every entry of the types it projects (``rm_events`` rows are written for every
-    entry)."""
+    that was every entry of the types it projects."""
     bounds = {"start": start, "end": end}
     if connection.dialect.name == "sqlite":
         _register_digest(connection)
         statements = (_SQLITE_REPORTS, _SQLITE_EVIDENCE, _SQLITE_CUSTODY)
-        connection.execute(text(_SQLITE_EVENTS), bounds)
     else:
         statements = (_POSTGRES_REPORTS, _POSTGRES_EVIDENCE, _POSTGRES_CUSTODY)
-        connection.execute(text(_POSTGRES_EVENTS), bounds)
     projected = sum(connection.execute(text(sql), bounds).rowcount for sql in statements)
     connection.execute(text(_SUBMISSION_CUSTODY), bounds)
     return bool(projected == connection.execute(text(_OF_DATABASE_TYPES), bounds).scalar_one())
@@ -282,9 +265,10 @@ def _changed(connection: Connection, rowcount: int) -> int:
 def left_over(
     connection: Connection, start: int, end: int, *, complete: bool
 ) -> list[tuple[int, bytes]]:
-    """The entries of the range (index and leaf) whose projection is left to Python: all of it
-    but the ``rm_events`` row, which :func:`project_in_database` wrote. ``complete``: it and
-    :func:`withdraw_in_database` did all they do for the range."""
+    """The entries of the range (index and leaf) whose projection is left to Python (all of
+    it: the ``rm_events`` row is the log's, written with the leaf). ``complete``:
+    :func:`project_in_database` and :func:`withdraw_in_database` did all they do for the
+    range."""
     bounds = {"start": start, "end": end}
     if complete:
         query = _OTHER_TYPES

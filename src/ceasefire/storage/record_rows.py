@@ -19,9 +19,15 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, select, updat
 from ceasefire.domain.projection import KEYS, Insert, Op, Update
 from ceasefire.errors import StorageError
 from ceasefire.services.ports import Row
-from ceasefire.storage import record_replay
+from ceasefire.storage import entry_index, record_replay
 from ceasefire.storage.report_bodies import body_sql, rows_of
-from ceasefire.storage.tables import RECORD_TABLES, rm_events, rm_progress, rm_reports
+from ceasefire.storage.tables import (
+    PROJECTED_TABLES,
+    RECORD_TABLES,
+    rm_events,
+    rm_progress,
+    rm_reports,
+)
 
 _IN_CHUNK: Final = 500
 _REBUILD_CACHE_KIB: Final = 1024 * 1024
@@ -224,9 +230,9 @@ class SqlRecordView:
         paramstyle = self.connection.dialect.paramstyle
         writes = [
             _insert(table(name), inserts[name], paramstyle)
-            for name in RECORD_TABLES
+            for name in PROJECTED_TABLES
             if name in inserts
-        ]
+        ]  # the entry index (rm_events) is the log's own, written with the leaves
         writes += [_update(run, paramstyle) for run in _runs(updates)]
         marker = _marker(paramstyle)
         writes.append(
@@ -245,15 +251,22 @@ class SqlRecordView:
 
     def clear(self) -> None:
         self._known = None
-        for source in reversed(list(RECORD_TABLES.values())):
+        for source in reversed(list(PROJECTED_TABLES.values())):
             self.connection.execute(delete(source))
         self.connection.execute(update(rm_progress).where(rm_progress.c.id == 1).values(applied=0))
+
+    def entries_indexed(self, size: int) -> bool:
+        return entry_index.is_complete(self.connection, size)
+
+    def index_entries(self, size: int, chunk: int) -> None:
+        self._known = None
+        entry_index.reindex(self.connection, size, chunk)
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
         """Drop the read models' secondary indexes for a bulk load and build them afterwards:
         one sort per index instead of a million random b-tree insertions."""
-        indexes = [index for source in RECORD_TABLES.values() for index in source.indexes]
+        indexes = [index for source in PROJECTED_TABLES.values() for index in source.indexes]
         for index in indexes:
             index.drop(self.connection)
         yield

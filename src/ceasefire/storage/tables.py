@@ -134,7 +134,7 @@ rm_progress = Table(
 _CASEWORK_REPORTS = "kind = 'compliance_claim' OR disclosed_at IS NOT NULL"
 """Reports the casework reads whatever the period: claims of compliance, and disclosures."""
 
-rm_events = Table(
+rm_events = Table(  # the log's entry index, written with the leaves (storage.entry_index)
     "rm_events",
     metadata,
     Column("idx", _Index, primary_key=True, autoincrement=False),
@@ -300,3 +300,6 @@ RECORD_TABLES = {
     )
 }
 """The read-model tables by name (``domain.projection`` names them)."""
+PROJECTED_TABLES = {name: table for name, table in RECORD_TABLES.items() if table is not rm_events}
+"""The tables a rebuild empties and refills: all but the log's entry index (``rm_events``),
+which is written with the leaves (``storage.entry_index``)."""
