@@ -677,10 +677,35 @@ def test_db_upgrade_from_a_release_that_copied_report_bodies_rebuilds_the_read_m
         engine.dispose()
 
     upgraded = mechanism("db", "upgrade")
-    assert "schema at revision 0007 (was 0006)" in upgraded
+    assert "schema at revision 0008 (was 0006)" in upgraded
     assert f"rebuilt the read models from {mechanism.size():,} log entries" in upgraded
     assert mechanism.reports("--as", "tr-mediator-1") == before
     assert mechanism.json("verify")["ok"] is True
+
+
+def test_db_upgrade_to_the_entry_index_derives_it_from_the_leaves(
+    mechanism: RecordCli, tmp_path: Path
+) -> None:
+    """Revision 0008 makes ``rm_events`` the log's entry index, with each public body's digest:
+    the upgrade derives it again from the leaves, and a duplicate is still refused."""
+    body = write_json(tmp_path, allegation_body(narrative="Shelling near the crossing."))
+    key = mechanism.key("af-liaison-1")
+    mechanism("report", "submit", "--key", key, "--file", str(body))
+    engine = make_engine(mechanism.database_url)
+    try:
+        migrate.downgrade(engine, "0007")
+        upgraded = mechanism("db", "upgrade")
+        with engine.connect() as connection:
+            digests = connection.execute(
+                text("SELECT count(body_digest), count(*) FROM rm_events")
+            ).one()
+    finally:
+        engine.dispose()
+    assert "schema at revision 0008 (was 0007)" in upgraded
+    assert f"rebuilt the read models from {mechanism.size():,} log entries" in upgraded
+    assert 0 < digests[0] <= digests[1] == mechanism.size()
+    assert mechanism.json("verify")["ok"] is True
+    assert "already" in mechanism("report", "submit", "--key", key, "--file", str(body), code=5)
 
 
 # -- actors -----------------------------------------------------------------------------------

@@ -131,6 +131,7 @@ def project(entry: Entry) -> list[Op]:
                 "type": entry.type,
                 "actor": entry.actor,
                 "time": entry.time,
+                "body_digest": _body_digest(entry),
             },
         )
     ]
@@ -138,6 +139,14 @@ def project(entry: Entry) -> list[Op]:
     if handler is not None:
         ops.extend(handler(entry))
     return ops
+
+
+def _body_digest(entry: Entry) -> str | None:
+    """The entry index's digest of a public body (``storage.entry_index``); None when the
+    body is confidential."""
+    if entry.body is None:
+        return None
+    return digest_of(entry.text if entry.text is not None else canonical_text(entry.body))
 
 
 def content_digest(content: Mapping[str, Any]) -> str:

@@ -1,11 +1,13 @@
-"""The log's entry index (``rm_events``): each entry's id, type, signer and time, by index.
+"""The log's entry index (``rm_events``): each entry's id, type, signer, time and body digest.
 
-These four fields are the envelope's own, fixed when the entry is signed: no later entry
-changes them. So, like the leaf hash beside each leaf, the index row is written with its leaf,
-in the same transaction, by the database reading the leaf it has just stored (SQLite's JSON1,
-PostgreSQL's ``json``), and a rebuild of the read models leaves it as it is. It is what makes
-an entry's id unique in the log (the unique index on ``id``), and what finds an entry by id
-or type.
+These are the envelope's own, fixed when the entry is signed: no later entry changes them. The
+body digest is the SHA-256 of a public body's canonical JSON (``projection.digest_of``: what a
+report's row keeps to refuse a duplicate), NULL where the body is confidential. So, like the
+leaf hash beside each leaf, the index row is written with its leaf, in the same transaction, by
+the database reading the leaf it has just stored (SQLite's JSON1 and :func:`body_digest`,
+PostgreSQL's ``json`` and ``sha256``), and a rebuild of the read models leaves it as it is. It
+is what makes an entry's id unique in the log (the unique index on ``id``), and what finds an
+entry by id or type.
 
 A rebuild checks that the index holds one row for every entry and derives it again when it
 does not (a store whose index was emptied, or written by an older version that left it to the
@@ -16,25 +18,35 @@ disagrees with its leaf is found there.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Final
 
 from sqlalchemy import Connection, func, select, text
 
+from ceasefire.log.envelope import body_bytes
 from ceasefire.storage.tables import rm_events
 
-_SQLITE: Final = """
-INSERT INTO rm_events (idx, id, type, actor, time)
+DIGEST_FUNCTION: Final = "ceasefire_body_digest"
+"""The SQL name of :func:`body_digest` on SQLite (``storage.engine`` registers it)."""
+_SQLITE: Final = f"""
+INSERT INTO rm_events (idx, id, type, actor, time, body_digest)
 SELECT idx, json_extract(l, '$.id'), json_extract(l, '$.type'), json_extract(l, '$.actor'),
-       json_extract(l, '$.time')
-FROM (SELECT idx, CAST(leaf AS TEXT) AS l FROM log_entries WHERE idx >= {start} AND idx < {end})
+       json_extract(l, '$.time'),
+       CASE WHEN json_type(l, '$.body') <> 'null' THEN {DIGEST_FUNCTION}(leaf) END
+FROM (SELECT idx, leaf, CAST(leaf AS TEXT) AS l FROM log_entries
+      WHERE idx >= {{start}} AND idx < {{end}})
 """
 _POSTGRES: Final = """
-INSERT INTO rm_events (idx, id, type, actor, time)
-SELECT idx, x.id, x.type, x.actor, x.time
+INSERT INTO rm_events (idx, id, type, actor, time, body_digest)
+SELECT idx, x.id, x.type, x.actor, x.time,
+       CASE WHEN json_typeof(x.body) <> 'null'
+            THEN 'sha256:' || encode(sha256(convert_to(x.body::text, 'UTF8')), 'hex') END
 FROM log_entries CROSS JOIN LATERAL json_to_record(convert_from(leaf, 'UTF8')::json)
-     AS x(id text, type text, actor text, time text)
+     AS x(id text, type text, actor text, time text, body json)
 WHERE idx >= {start} AND idx < {end}
 """
+"""PostgreSQL's ``json`` keeps a value's text as it appears in the input, and a leaf is
+canonical JSON, so ``body::text`` is the body's canonical JSON."""
 POSTGRES_DRIVER: Final = _POSTGRES.format(start="%s", end="%s")
 """The statement for psycopg itself (an append's pipeline): parameters ``(start, end)``."""
 
@@ -44,6 +56,12 @@ def index_entries(connection: Connection, start: int, end: int) -> None:
     template = _SQLITE if connection.dialect.name == "sqlite" else _POSTGRES
     statement = text(template.format(start=":start", end=":end"))
     connection.execute(statement, {"start": start, "end": end})
+
+
+def body_digest(leaf: bytes) -> str:
+    """The digest of a public leaf's body, hashed where it lies in the leaf: the body's own
+    canonical JSON (``envelope.body_bytes``), neither read out as JSON nor decoded."""
+    return "sha256:" + hashlib.sha256(body_bytes(leaf)).hexdigest()
 
 
 def is_complete(connection: Connection, size: int) -> bool:

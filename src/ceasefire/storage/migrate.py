@@ -17,7 +17,7 @@ from sqlalchemy import Engine, inspect, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD: Final = "0007"
+HEAD: Final = "0008"
 """The newest revision under ``migrations/versions``: a new migration moves it."""
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _VERSION_TABLE: Final = "alembic_version"

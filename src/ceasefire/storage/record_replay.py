@@ -13,30 +13,28 @@ with an incremental build.
 
 The SQL below mirrors ``projection._report_row``, ``_evidence`` and ``_custody`` column for
 column: a change there is a change here. The report's body is not copied: the row says where
-it lies (``storage.report_bodies``). Its digest is taken over the leaf's own ``body`` text
-(SQLite returns a JSON value's text as it appears in the input, and a leaf is canonical JSON;
-PostgreSQL's ``json`` keeps the input text too), so it is the SHA-256 of its canonical JSON, as
-the Python projection computes it; an evidence row's ``metadata`` is that text too. An actor
-keeps one affiliation (the keyring refuses a second), so the statements join ``log_keys`` once
-per statement by actor rather than look it up for every row.
+it lies (``storage.report_bodies``). Its digest is the entry index's, taken over the leaf's own
+``body`` text when the leaf was appended (on PostgreSQL here, over the ``json`` body's text,
+which keeps the input's spelling): the SHA-256 of its canonical JSON, as the Python projection
+computes it. An evidence row's ``metadata`` is the text of that member as the leaf holds it.
+An actor keeps one affiliation (the keyring refuses a second), so the statements join
+``log_keys`` once per statement by actor rather than look it up for every row.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final
 
 from sqlalchemy import Connection, text
 
 from ceasefire.domain import events
 from ceasefire.domain.projection import WITHDRAWN
-from ceasefire.log.envelope import body_bytes
 
 _AFFILIATIONS: Final = (
     "(SELECT actor, max(affiliation) AS affiliation FROM log_keys GROUP BY actor) AS k"
 )
 _SQLITE_SUBMITTED: Final = f"""
-(SELECT e.idx, e.id, e.actor, e.time, s.leaf, CAST(s.leaf AS TEXT) AS l
+(SELECT e.idx, e.id, e.actor, e.time, e.body_digest, CAST(s.leaf AS TEXT) AS l
  FROM rm_events AS e JOIN log_entries AS s ON s.idx = e.idx
  WHERE e.idx >= :start AND e.idx < :end AND e.type = '{events.REPORT_SUBMITTED}') AS r
 """
@@ -54,7 +52,7 @@ SELECT r.id, r.idx, r.actor, k.affiliation, 0, NULL, 'active', NULL, NULL, NULL,
        json_extract(l, '$.body.dates.end'), json_extract(l, '$.body.location.latitude'),
        json_extract(l, '$.body.location.longitude'), json_extract(l, '$.body.location.sector'),
        json_type(l, '$.body.location.blur_km') IS NOT NULL, r.idx, '$.body', 0,
-       ceasefire_body_digest(r.leaf),
+       r.body_digest,
        json_extract(l, '$.body.origin.dataset') || ':' || json_extract(l, '$.body.origin.id')
 FROM {_SQLITE_SUBMITTED} LEFT JOIN {_AFFILIATIONS} ON k.actor = r.actor
 WHERE json_type(l, '$.body') = 'object'
@@ -231,7 +229,6 @@ def project_in_database(connection: Connection, start: int, end: int) -> bool:
     that was every entry of the types it projects."""
     bounds = {"start": start, "end": end}
     if connection.dialect.name == "sqlite":
-        _register_digest(connection)
         statements = (_SQLITE_REPORTS, _SQLITE_EVIDENCE, _SQLITE_CUSTODY)
     else:
         statements = (_POSTGRES_REPORTS, _POSTGRES_EVIDENCE, _POSTGRES_CUSTODY)
@@ -277,15 +274,3 @@ def left_over(
             report=_WITHDRAWN_REPORT[connection.dialect.name].format(leaf="l.leaf")
         )
     return [(row.idx, bytes(row.leaf)) for row in connection.execute(text(query), bounds)]
-
-
-def _register_digest(connection: Connection) -> None:
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    raw.create_function("ceasefire_body_digest", 1, _body_digest, deterministic=True)
-
-
-def _body_digest(leaf: bytes) -> str:
-    """The digest of a public leaf's body, hashed where it lies in the leaf: the body's own
-    canonical JSON (``envelope.body_bytes``), neither read out as JSON nor decoded."""
-    return "sha256:" + hashlib.sha256(body_bytes(leaf)).hexdigest()

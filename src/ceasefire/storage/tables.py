@@ -142,6 +142,7 @@ rm_events = Table(  # the log's entry index, written with the leaves (storage.en
     Column("type", String(128), nullable=False),
     Column("actor", String(64), nullable=False),
     Column("time", String(32), nullable=False),
+    Column("body_digest", String(80), nullable=True),
     Index("ix_rm_events_id", "id", unique=True),
     Index(
         "ix_rm_events_not_reports",
