@@ -20,7 +20,7 @@ from sqlalchemy import text
 from ceasefire.domain import events
 from ceasefire.domain import projection as pj
 from ceasefire.domain.policy import Record, may_read
-from ceasefire.errors import StorageError
+from ceasefire.errors import Conflict, StorageError
 from ceasefire.log.envelope import Sealed, sign_event
 from ceasefire.media.images import analyse
 from ceasefire.services import log as log_service
@@ -391,3 +391,34 @@ def test_read_models_without_their_progress_row_ask_for_a_schema_upgrade(
         mechanism.store.record_applied()
     with pytest.raises(StorageError, match="no read-model table 'rm_cases'"):
         mechanism.store.table("rm_cases")
+
+
+def test_the_entry_index_refuses_an_entry_id_the_log_holds_and_nothing_is_written(
+    mechanism: Mechanism,
+) -> None:
+    """Admission refuses a known id with its own message; below it, the entry index's unique
+    id is the safety net: the append fails as a conflict and its transaction leaves nothing."""
+    mechanism.submit("af_liaison", allegation_body())
+    store, size = mechanism.store, mechanism.size()
+    (index, leaf), *_ = store.entries(size - 1, size)
+
+    def append_again() -> None:
+        with store.appending() as tx:
+            log_service.append_leaves(tx, [leaf], mechanism.log_key, mechanism.tick())
+            tx.record().index_appended(size, size + 1)
+
+    with pytest.raises(Conflict, match="repeats an entry id the log holds"):
+        append_again()
+    assert (index, mechanism.size()) == (size - 1, size)
+    assert compare(store) == []
+    assert verify_store(store, records=store).ok
+
+
+def test_a_rebuild_derives_an_emptied_entry_index_again(mechanism: Mechanism) -> None:
+    mechanism.submit("af_liaison", allegation_body())
+    execute(mechanism, "DELETE FROM rm_events")
+    assert {d.message for d in compare(mechanism.store)} == {"missing from the stored read model"}
+    stages: list[str] = []
+    rebuild(mechanism.store, lambda stage, done, total: stages.append(stage))
+    assert stages[0] == "entries"
+    assert compare(mechanism.store) == []

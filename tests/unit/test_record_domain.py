@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -354,9 +355,16 @@ def test_every_entry_is_an_event_row_and_a_note_is_nothing_more() -> None:
                 "type": "note.added",
                 "actor": "monitor-1",
                 "time": "2025-11-01T08:00:00.000Z",
+                "body_digest": "sha256:" + hashlib.sha256(b'{"n":1}').hexdigest(),
             },
         )
     ]
+
+
+def test_the_entry_index_keeps_no_digest_of_a_confidential_body() -> None:
+    ops = pj.project(entry(events.REPORT_SUBMITTED, None, sealed=compliance_body()))
+    (row,) = inserted(ops, pj.EVENTS)
+    assert row["body_digest"] is None
 
 
 def test_a_proposal_and_a_signature_become_agreement_rows() -> None:

@@ -402,7 +402,9 @@ def _admit_and_write(
     ]
     leaves = [s.envelope.to_leaf() for s in submissions]
     record.apply(admission.ops, start + len(submissions))
-    return append_leaves(tx, leaves, log_key, now, keys=changed, sealed=sealed)
+    appended = append_leaves(tx, leaves, log_key, now, keys=changed, sealed=sealed)
+    record.index_appended(start, start + len(leaves))
+    return appended
 
 
 def _keyring(head: LogHead, records: Sequence[KeyRecord]) -> Keyring:

@@ -3,11 +3,12 @@
 These are the envelope's own, fixed when the entry is signed: no later entry changes them. The
 body digest is the SHA-256 of a public body's canonical JSON (``projection.digest_of``: what a
 report's row keeps to refuse a duplicate), NULL where the body is confidential. So, like the
-leaf hash beside each leaf, the index row is written with its leaf, in the same transaction, by
-the database reading the leaf it has just stored (SQLite's JSON1 and :func:`body_digest`,
-PostgreSQL's ``json`` and ``sha256``), and a rebuild of the read models leaves it as it is. It
-is what makes an entry's id unique in the log (the unique index on ``id``), and what finds an
-entry by id or type.
+leaf hash beside each leaf, the index row is written once, in the append's transaction: the
+record's append (``services.log``, and a witness's mirror) has the database read the leaves it
+has just stored (SQLite's JSON1 and :func:`body_digest`, PostgreSQL's ``json`` and ``sha256``).
+The Merkle log below it stores opaque leaves (RFC 9162) and knows nothing of envelopes. A
+rebuild of the read models leaves the index as it is. It is what makes an entry's id unique in
+the log (the unique index on ``id``), and what finds an entry by id or type.
 
 A rebuild checks that the index holds one row for every entry and derives it again when it
 does not (a store whose index was emptied, or written by an older version that left it to the
@@ -47,8 +48,6 @@ WHERE idx >= {start} AND idx < {end}
 """
 """PostgreSQL's ``json`` keeps a value's text as it appears in the input, and a leaf is
 canonical JSON, so ``body::text`` is the body's canonical JSON."""
-POSTGRES_DRIVER: Final = _POSTGRES.format(start="%s", end="%s")
-"""The statement for psycopg itself (an append's pipeline): parameters ``(start, end)``."""
 
 
 def index_entries(connection: Connection, start: int, end: int) -> None:

@@ -48,7 +48,7 @@ from ceasefire.services.ports import (
     Row as RecordRow,
 )
 from ceasefire.services.reports import ReadScope, ReportFilter, ReportRows
-from ceasefire.storage import entry_index, report_queries, token_rows, tree_rows
+from ceasefire.storage import report_queries, token_rows, tree_rows
 from ceasefire.storage.brief_queries import SqlBriefIndex
 from ceasefire.storage.engine import WRITE
 from ceasefire.storage.record_rows import DriverWrite, Known, SqlRecordView, run_writes
@@ -506,12 +506,7 @@ def _tree_writes(append: AppendWrite) -> list[DriverWrite]:
     )
     interior = [node for node in append.nodes if node[0] > 0]
     checkpoint = append.checkpoint
-    writes = [
-        DriverWrite("INSERT INTO log_entries (idx, leaf, hash) VALUES (%s, %s, %s)", entries),
-        DriverWrite(
-            entry_index.POSTGRES_DRIVER, [(append.start, append.start + len(append.leaves))]
-        ),
-    ]
+    writes = [DriverWrite("INSERT INTO log_entries (idx, leaf, hash) VALUES (%s, %s, %s)", entries)]
     if interior:
         writes.append(
             DriverWrite(
@@ -698,7 +693,6 @@ def _lock_head(connection: Connection) -> LogHead:
 
 def _insert_rows(connection: Connection, append: AppendWrite) -> None:
     tree_rows.insert_tree(connection, append.start, append.leaves, append.nodes)
-    entry_index.index_entries(connection, append.start, append.start + len(append.leaves))
     _write_keys(connection, append.keys)
     if append.sealed:
         connection.execute(insert(sealed_bodies), [_sealed_values(row) for row in append.sealed])

@@ -15,9 +15,10 @@ from operator import itemgetter
 from typing import Any, Final
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ceasefire.domain.projection import KEYS, Insert, Op, Update
-from ceasefire.errors import StorageError
+from ceasefire.errors import Conflict, StorageError
 from ceasefire.services.ports import Row
 from ceasefire.storage import entry_index, record_replay
 from ceasefire.storage.report_bodies import body_sql, rows_of
@@ -254,6 +255,13 @@ class SqlRecordView:
         for source in reversed(list(PROJECTED_TABLES.values())):
             self.connection.execute(delete(source))
         self.connection.execute(update(rm_progress).where(rm_progress.c.id == 1).values(applied=0))
+
+    def index_appended(self, start: int, end: int) -> None:
+        self._flush()
+        try:
+            entry_index.index_entries(self.connection, start, end)
+        except IntegrityError as exc:  # admission refuses a known id first: a safety net
+            raise Conflict(f"the append repeats an entry id the log holds: {exc.orig}") from exc
 
     def entries_indexed(self, size: int) -> bool:
         return entry_index.is_complete(self.connection, size)
