@@ -67,6 +67,9 @@ class Entry:
     text: str | None = None
     """The canonical JSON of :attr:`content`, where the caller already has it (a replay slices
     it out of the leaf): computing it again is the costliest step of a replay."""
+    digest: str | None = None
+    """``digest_of(text)``, where the caller already has it (admission looks duplicates up by
+    it before projecting)."""
 
     @property
     def confidential(self) -> bool:
@@ -146,6 +149,8 @@ def _body_digest(entry: Entry) -> str | None:
     body is confidential."""
     if entry.body is None:
         return None
+    if entry.digest is not None:  # the content's, and a public entry's content is its body
+        return entry.digest
     return digest_of(entry.text if entry.text is not None else canonical_text(entry.body))
 
 
@@ -193,7 +198,13 @@ def _signed(entry: Entry) -> list[Op]:
 
 def _submitted(entry: Entry) -> list[Op]:
     row = _report_row(
-        entry, entry.id, entry.content, _source(entry, "$"), corrects=None, text=entry.text
+        entry,
+        entry.id,
+        entry.content,
+        _source(entry, "$"),
+        corrects=None,
+        text=entry.text,
+        digest=entry.digest,
     )
     return [Insert(REPORTS, row)]
 
@@ -294,7 +305,9 @@ def _report_row(
     *,
     corrects: str | None,
     text: str | None = None,
+    digest: str | None = None,
 ) -> dict[str, Any]:
+    """``text`` and ``digest``: the content's canonical JSON and its digest, where known."""
     return {
         "id": report_id,
         "idx": entry.index,
@@ -308,7 +321,7 @@ def _report_row(
         "withdrawn_at": None,
         "disclosed_at": None,
         "time": entry.time,
-        **_content_columns(content, source, text),
+        **_content_columns(content, source, text, digest),
     }
 
 
@@ -328,7 +341,10 @@ def _source(entry: Entry, path: str) -> BodySource:
 
 
 def _content_columns(
-    content: Mapping[str, Any] | None, source: BodySource, text: str | None = None
+    content: Mapping[str, Any] | None,
+    source: BodySource,
+    text: str | None = None,
+    digest: str | None = None,
 ) -> dict[str, Any]:
     if content is None:
         return dict(_NO_CONTENT)
@@ -353,7 +369,7 @@ def _content_columns(
         "body_at": source[0],
         "body_path": source[1],
         "body_sealed": source[2],
-        "digest": digest_of(text),
+        "digest": digest_of(text) if digest is None else digest,
         "origin": None if origin is None else origin_key(origin["dataset"], origin["id"]),
     }
 

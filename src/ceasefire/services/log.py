@@ -402,9 +402,7 @@ def _admit_and_write(
     ]
     leaves = [s.envelope.to_leaf() for s in submissions]
     record.apply(admission.ops, start + len(submissions))
-    appended = append_leaves(tx, leaves, log_key, now, keys=changed, sealed=sealed)
-    record.index_appended(start, start + len(leaves))
-    return appended
+    return append_leaves(tx, leaves, log_key, now, keys=changed, sealed=sealed)
 
 
 def _keyring(head: LogHead, records: Sequence[KeyRecord]) -> Keyring:

@@ -112,13 +112,8 @@ class RecordView(Protocol):
 
     def apply(self, ops: Sequence[Op], applied: int) -> None:
         """Write the operations and record that the first ``applied`` entries are reflected.
-        The ``rm_events`` rows are the log's entry index, written with the leaves
-        (:meth:`index_appended`): their operations are left out."""
-        ...
-
-    def index_appended(self, start: int, end: int) -> None:
-        """Write the log's entry index (``rm_events``) for entries ``start <= index < end``,
-        once their leaves are written in this transaction."""
+        An append writes the entry index's rows (``rm_events``) with the rest; a rebuild,
+        which keeps the index, leaves their operations out."""
         ...
 
     def entries_indexed(self, size: int) -> bool:

@@ -120,6 +120,7 @@ class Admission:
             commitment=envelope.commitment,
             sealed=sealed.body if sealed is not None else None,
             text=self._texts.get(envelope.id),
+            digest=self._digests.get(envelope.id),
         )
         try:
             self._check(entry, signer)

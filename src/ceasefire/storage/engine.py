@@ -15,7 +15,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
 from ceasefire.errors import StorageError
-from ceasefire.storage import entry_index
 
 WRITE = {"ceasefire_write": True}
 """Execution options for a connection that will append: SQLite then begins IMMEDIATE."""
@@ -66,9 +65,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-    dbapi_connection.create_function(
-        entry_index.DIGEST_FUNCTION, 1, entry_index.body_digest, deterministic=True
-    )
 
 
 def _sqlite_on_begin(connection: Connection) -> None:

@@ -2,19 +2,18 @@
 
 These are the envelope's own, fixed when the entry is signed: no later entry changes them. The
 body digest is the SHA-256 of a public body's canonical JSON (``projection.digest_of``: what a
-report's row keeps to refuse a duplicate), NULL where the body is confidential. So, like the
-leaf hash beside each leaf, the index row is written once, in the append's transaction: the
-record's append (``services.log``, and a witness's mirror) has the database read the leaves it
-has just stored (SQLite's JSON1 and :func:`body_digest`, PostgreSQL's ``json`` and ``sha256``).
-The Merkle log below it stores opaque leaves (RFC 9162) and knows nothing of envelopes. A
-rebuild of the read models leaves the index as it is. It is what makes an entry's id unique in
-the log (the unique index on ``id``), and what finds an entry by id or type.
+report's row keeps to refuse a duplicate), NULL where the body is confidential. So the row is
+written once, with its entry, in the append's transaction (``domain.projection`` makes it, as it
+makes every row), like the leaf hash beside each leaf; a rebuild of the read models keeps it. It
+is what makes an entry's id unique in the log (the unique index on ``id``), and what finds an
+entry by id or type.
 
 A rebuild checks that the index holds one row for every entry and derives it again when it
-does not (a store whose index was emptied, or written by an older version that left it to the
-read models), or when asked (``ceasefire rebuild --entries``). ``verify`` compares the index
-with the envelopes, field by field, like every read model (``readmodels.compare``): a row that
-disagrees with its leaf is found there.
+does not (a store upgraded to revision 0008, which empties it; leaves appended below the
+record, as the benchmarks do), or when asked (``ceasefire rebuild --entries``): the database
+reads the leaves itself (SQLite's JSON1 and :func:`body_digest`, PostgreSQL's ``json`` and
+``sha256``). ``verify`` compares the index with the envelopes, field by field, like every
+read model (``readmodels.compare``): a row that disagrees with its leaf is found there.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from ceasefire.log.envelope import body_bytes
 from ceasefire.storage.tables import rm_events
 
 DIGEST_FUNCTION: Final = "ceasefire_body_digest"
-"""The SQL name of :func:`body_digest` on SQLite (``storage.engine`` registers it)."""
+"""The SQL name of :func:`body_digest` on SQLite."""
 _SQLITE: Final = f"""
 INSERT INTO rm_events (idx, id, type, actor, time, body_digest)
 SELECT idx, json_extract(l, '$.id'), json_extract(l, '$.type'), json_extract(l, '$.actor'),
@@ -52,7 +51,12 @@ canonical JSON, so ``body::text`` is the body's canonical JSON."""
 
 def index_entries(connection: Connection, start: int, end: int) -> None:
     """Write the index rows of entries ``start <= index < end``, already stored as leaves."""
-    template = _SQLITE if connection.dialect.name == "sqlite" else _POSTGRES
+    template = _POSTGRES
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.create_function(DIGEST_FUNCTION, 1, body_digest, deterministic=True)
+        template = _SQLITE
     statement = text(template.format(start=":start", end=":end"))
     connection.execute(statement, {"start": start, "end": end})
 

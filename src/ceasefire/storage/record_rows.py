@@ -216,9 +216,12 @@ class SqlRecordView:
         self._known = None
         writes = self._writes(ops, applied)
         if self._deferred is not None:
-            self._deferred.extend(writes)
-        else:
+            self._deferred.extend(writes)  # run with the append's own (``log_store``)
+            return
+        try:
             run_writes(self.connection, writes)
+        except IntegrityError as exc:  # admission refuses a known id first: a safety net
+            raise Conflict(f"the append clashed with rows already stored: {exc.orig}") from exc
 
     def _writes(self, ops: Sequence[Op], applied: int) -> list[DriverWrite]:
         inserts: dict[str, list[dict[str, Any]]] = {}
@@ -231,9 +234,9 @@ class SqlRecordView:
         paramstyle = self.connection.dialect.paramstyle
         writes = [
             _insert(table(name), inserts[name], paramstyle)
-            for name in PROJECTED_TABLES
+            for name in RECORD_TABLES
             if name in inserts
-        ]  # the entry index (rm_events) is the log's own, written with the leaves
+        ]
         writes += [_update(run, paramstyle) for run in _runs(updates)]
         marker = _marker(paramstyle)
         writes.append(
@@ -255,13 +258,6 @@ class SqlRecordView:
         for source in reversed(list(PROJECTED_TABLES.values())):
             self.connection.execute(delete(source))
         self.connection.execute(update(rm_progress).where(rm_progress.c.id == 1).values(applied=0))
-
-    def index_appended(self, start: int, end: int) -> None:
-        self._flush()
-        try:
-            entry_index.index_entries(self.connection, start, end)
-        except IntegrityError as exc:  # admission refuses a known id first: a safety net
-            raise Conflict(f"the append repeats an entry id the log holds: {exc.orig}") from exc
 
     def entries_indexed(self, size: int) -> bool:
         return entry_index.is_complete(self.connection, size)

@@ -91,7 +91,6 @@ class Mirror:
             ]
             record.apply(ops, start + len(leaves))
             tx.write(AppendWrite(start, list(leaves), nodes, stored, changed))
-            record.index_appended(start, start + len(leaves))
 
 
 def _keyring(identity: LogIdentity, records: Sequence[KeyRecord]) -> Keyring:
