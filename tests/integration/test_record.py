@@ -401,6 +401,30 @@ def test_a_transfer_to_an_actor_nobody_enrolled_is_not_found(
     ]
 
 
+def test_a_file_goes_only_to_an_actor_who_may_hold_it(mechanism: Mechanism, tmp_path: Path) -> None:
+    """A party's confidential evidence is not handed to the other side, nor any file to an
+    observer (who records no custody) or to an actor whose keys were revoked."""
+    report = mechanism.submit("af_liaison", allegation_body(), confidential=True)
+    sealed = mechanism.add_evidence("af_liaison", statement(tmp_path), report)
+    with refused(mechanism, PermissionDenied) as other_side:
+        mechanism.custody("af_liaison", sealed.sha256, "transferred", to="pk-liaison-1")
+    assert other_side.value.field == "body.to"
+    assert other_side.value.message == (
+        f"file {sealed.sha256} cannot go to pk-liaison-1: pk-liaison-1 (liaison for pk) may "
+        "not see it (it supports a confidential report, or was submitted confidentially)"
+    )
+    public = mechanism.add_evidence("monitor", statement(tmp_path, "A second statement.\n"))
+    with refused(mechanism, PermissionDenied) as observer:
+        mechanism.custody("monitor", public.sha256, "transferred", to="observer-1")
+    assert observer.value.field == "body.to"
+    assert "observer-1 (observer) may not record custody of evidence" in observer.value.message
+    mechanism.revoke("qa-mediator-1", "left the mission")
+    with refused(mechanism, NotFound) as revoked:
+        mechanism.custody("monitor", public.sha256, "transferred", to="qa-mediator-1")
+    assert revoked.value.message == "no actor 'qa-mediator-1' is enrolled"
+    mechanism.custody("af_liaison", sealed.sha256, "transferred", to="tr-mediator-1")
+
+
 def test_only_the_holder_of_a_file_hands_it_on_and_anyone_who_sees_it_views_it(
     mechanism: Mechanism, tmp_path: Path
 ) -> None:

@@ -29,7 +29,7 @@ from ceasefire.domain.incident_events import (
     IncidentSplit,
     parse_incident_event,
 )
-from ceasefire.domain.policy import Action, Record, may_read, may_see_file, require
+from ceasefire.domain.policy import Action, Record, decide, may_read, may_see_file, require
 from ceasefire.domain.report_origin import origin_key
 from ceasefire.domain.reports import Observation, Report, ReportKind, check_report
 from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound, PermissionDenied
@@ -405,15 +405,38 @@ class Admission:
 
     def _custody(self, entry: pj.Entry, actor: Actor, content: Mapping[str, Any]) -> None:
         """A handling of a file the actor may see; a transfer or a seal only by a holder of
-        the file (``domain.custody``)."""
+        the file (``domain.custody``), a transfer only to an actor who may hold it."""
         require(actor, Action.RECORD_CUSTODY)
         recorded = events.custody_recorded(content)
         if not self.may_see_evidence(actor, recorded.sha256):
             raise NotFound(f"no evidence {recorded.sha256} in the locker", field="body.sha256")
-        if recorded.to is not None and not self._keyring.keys_of(recorded.to):
-            raise NotFound(f"no actor {recorded.to!r} is enrolled", field="body.to")
+        if recorded.to is not None:
+            self._check_recipient(recorded.sha256, recorded.to, entry.index)
         chain = self._custody_chain(recorded.sha256)
         check_handling(recorded.sha256, chain, entry.actor, recorded.action, recorded.to)
+
+    def _check_recipient(self, sha256: str, to: str, index: int) -> None:
+        """The actor a file is handed to is enrolled (a key not revoked), has a role that
+        records custody, and may see the file: a chain that hands a party's confidential
+        evidence to an observer, or to the other side, would give it to someone the policy
+        keeps it from."""
+        current = [
+            r for r in self._keyring.keys_of(to) if r.revoked_at is None or r.revoked_at >= index
+        ]
+        if not current:
+            raise NotFound(f"no actor {to!r} is enrolled", field="body.to")
+        recipient = actor_from(to, current[-1].role, current[-1].affiliation)
+        decision = decide(recipient, Action.RECORD_CUSTODY)
+        if not decision:
+            raise PermissionDenied(
+                f"file {sha256} cannot go to {to}: {decision.reason}", field="body.to"
+            )
+        if not self.may_see_evidence(recipient, sha256):
+            raise PermissionDenied(
+                f"file {sha256} cannot go to {to}: {recipient.describe()} may not see it (it "
+                "supports a confidential report, or was submitted confidentially)",
+                field="body.to",
+            )
 
     def _custody_chain(self, sha256: str) -> list[Handling]:
         """The file's chain of custody so far (its submissions first), in log order: the
