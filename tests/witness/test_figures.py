@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ceasefire.witness import figures
 from ceasefire.witness.figures import differences, events_of
 
 STATUS: dict[str, Any] = {
@@ -45,3 +46,29 @@ def test_an_object_without_indices_names_those_inside_it() -> None:
 
 def test_booleans_are_not_indices() -> None:
     assert events_of({"confirmed_at": True, "index": 3}, []) == (3,)
+
+
+def test_a_paged_list_is_read_whole_a_page_at_a_time() -> None:
+    """The witness reads /cases (and /incidents) page by page, following next_cursor, so no
+    request grows with the record."""
+
+    class Paged:
+        def __init__(self) -> None:
+            self.requests: list[dict[str, Any]] = []
+
+        def document(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+            assert path == "/cases"
+            self.requests.append(params)
+            start = int(params.get("cursor", 0))
+            end = min(start + params["limit"], 450)
+            following = str(end) if end < 450 else None
+            return {"items": list(range(start, end)), "next_cursor": following}
+
+    server = Paged()
+    (cases,) = [f for f in figures.FIGURES if f.name == "cases"]
+    assert cases.published(server, "2025-11-01T00:00:00Z") == list(range(450))  # type: ignore[arg-type]
+    assert server.requests == [
+        {"limit": figures.PAGE},
+        {"limit": figures.PAGE, "cursor": "200"},
+        {"limit": figures.PAGE, "cursor": "400"},
+    ]
