@@ -77,6 +77,22 @@ def test_a_point_picked_on_the_map_is_placed_on_its_side_of_the_border(
     assert location["country"] == "PK" and location["precision"] == "exact"
 
 
+def test_a_town_named_far_from_the_point_picked_is_noted_and_the_body_kept_as_given(
+    client: TestClient, demo_dir: Path
+) -> None:
+    """The page shows the record's notes on the place with the receipt; the body is what the
+    submitter gave (the point, and the name as typed)."""
+    fields = ALLEGATION | {"latitude": "34.05", "longitude": "71.15", "precision": "exact"}
+    status, answer = draft_as(client, demo_dir, "af-liaison-1", "report", fields)
+    assert status == 200, answer
+    assert answer["body"]["location"]["place"] == "Spin Boldak"
+    (note,) = answer["notes"]
+    assert note.startswith("the report names Spin Boldak, but the nearest place of that name")
+    assert "km from the point, beyond the 1 km uncertainty" in note
+    _, placed = draft_as(client, demo_dir, "pk-liaison-1", "report", ALLEGATION)
+    assert placed["notes"] == []
+
+
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [

@@ -191,3 +191,29 @@ def test_a_report_becomes_a_finding_in_the_browser(
     last = httpx.get(f"{story_url}/api/v1/log/checkpoint", timeout=10).text.split("\n")[1]
     public.goto(f"/log?index={int(last) - 1}")
     public.locator("#proof.verified").wait_for()
+
+
+def test_the_submitter_is_told_what_the_record_notes_of_the_place(
+    browser: Browser, story_dir: Path, story_url: str
+) -> None:
+    """A town named far from the point picked on the map: the report is recorded as given, and
+    the page says, with the receipt, what the record notes of its place."""
+    liaison = _page(browser, story_url)
+    sign_in(liaison, story_dir, "af-liaison-1", "/submit")
+    _load_key(liaison, story_dir, "af-liaison-1")
+    form = liaison.locator("form.submit-form")
+    liaison.get_by_label("Act", exact=True).select_option("airstrike")
+    liaison.get_by_label("Party alleged to have done it", exact=True).select_option("pk")
+    liaison.get_by_label("Date", exact=True).fill("2025-11-21")
+    liaison.get_by_label("Place name", exact=True).fill("Spin Boldak")
+    liaison.get_by_label("Latitude", exact=True).fill("34.05")
+    liaison.get_by_label("Longitude", exact=True).fill("71.15")
+    liaison.get_by_label("Precision", exact=True).select_option("exact")
+    liaison.get_by_label("What happened", exact=True).fill("Jets struck a house near the pass.")
+    liaison.get_by_role("button", name="Sign and submit").click()
+    _receipts(form, 1)
+    notes = form.locator(".form-notes")
+    notes.wait_for()
+    assert "the record notes of its place" in notes.inner_text()
+    assert "the report names Spin Boldak, but the nearest place" in notes.inner_text()
+    screenshot(liaison, "submit-place-note")

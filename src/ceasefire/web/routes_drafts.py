@@ -4,9 +4,12 @@ The server never signs for a user (``static/sign.js`` signs in the browser with 
 key), but some bodies need the record to write: a report placed on the map and checked
 against the agreement, a case's subject worked out from its report, a reply's deadline from
 the agreement's window, the finding on a case's table. The page posts its form's fields here
-as JSON; the answer is ``{"type", "body"}`` to sign, or a problem naming the form's field at
-fault, shown beside it. Every body is parsed as admission will parse it, so a mistake is
-caught before anything is signed; admission still decides (the policy, the case's state).
+as JSON; the answer is ``{"type", "body", "time", "notes"}`` to sign, or a problem naming the
+form's field at fault, shown beside it. ``notes`` are what the record will say of a report's
+place (a town named far from the point picked: ``geography.check_place``), which the page shows
+with the receipt: the report is recorded as it was said, as ``ceasefire report submit`` does.
+Every body is parsed as admission will parse it, so a mistake is caught before anything is
+signed; admission still decides (the policy, the case's state).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ceasefire.domain.actors import Actor
 from ceasefire.domain.events import REPORT_SUBMITTED
 from ceasefire.errors import InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time
-from ceasefire.services import casework, report_forms
+from ceasefire.services import casework, geography, report_forms
 from ceasefire.web.deps import StoreDep, ViewerDep, WebStore
 
 router = APIRouter(include_in_schema=False)
@@ -115,7 +118,11 @@ async def draft(
         if exc.field and exc.field.startswith("body."):
             exc.field = exc.field.removeprefix("body.")
         raise
-    return {"type": event_type, "body": body, "time": format_time(now)}
+    notes: list[str] = []
+    if event_type == REPORT_SUBMITTED:
+        checked = await run_in_threadpool(geography.report_place, store, body)
+        notes = list(checked.flags) if checked is not None else []
+    return {"type": event_type, "body": body, "time": format_time(now), "notes": notes}
 
 
 def _text(fields: Fields, name: str) -> str:

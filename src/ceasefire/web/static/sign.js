@@ -262,8 +262,29 @@ const CeasefireSign = (function () {
     list.append(item);
   }
 
+  // What the record says of the place of a report just recorded (a town named far from the
+  // point picked): the report stands as it was said, and the submitter is told.
+  function showNotes(form, notes) {
+    form.querySelector(".form-notes")?.remove();
+    if (!notes.length) return;
+    const box = document.createElement("div");
+    box.className = "form-notes";
+    box.setAttribute("role", "status");
+    const heading = document.createElement("p");
+    heading.textContent = form.dataset.msgNotes || "";
+    const list = document.createElement("ul");
+    for (const note of notes) {
+      const item = document.createElement("li");
+      item.textContent = note;
+      list.append(item);
+    }
+    box.append(heading, list);
+    form.querySelector(".form-status").after(box);
+  }
+
   async function submit(form) {
     clearErrors(form);
+    form.querySelector(".form-notes")?.remove();
     const status = form.querySelector(".form-status");
     const button = form.querySelector("[type=submit]");
     button.disabled = true;
@@ -284,6 +305,7 @@ const CeasefireSign = (function () {
         receiptLine(form, uploaded.event.type + " " + photo.name, await CeasefireSign.post(evidence));
       }
       status.textContent = form.dataset.msgDone || "✓";
+      showNotes(form, drafted.notes || []);
       form.dataset.eventId = signed.envelope.id;
       form.dispatchEvent(new CustomEvent("signed", { detail: { id: signed.envelope.id, receipt } }));
       if (form.dataset.then) {
