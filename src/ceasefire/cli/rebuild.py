@@ -15,8 +15,9 @@ EntriesOption = Annotated[
     bool,
     typer.Option(
         "--entries",
-        help="Also derive the log's entry index (each entry's id, type, signer and time) "
-        "again from the leaves; it is written with them and rebuilt only when incomplete.",
+        help="Also derive the log's entry index (each entry's id, type, signer, time and body "
+        "digest) again from the leaves; it is written once with each entry, and a rebuild "
+        "derives it only when it lacks rows.",
     ),
 ]
 

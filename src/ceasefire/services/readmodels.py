@@ -3,9 +3,9 @@
 The read models are caches (design idea 2): ``rebuild`` empties them and replays every entry
 through ``domain.projection`` under the append lock; ``recompute`` does the same into memory,
 and ``compare`` names every row where the stored tables and the recomputation disagree. The
-log's entry index (``rm_events``: each entry's id, type, signer and time) is compared too, but
-is not a cache of state: it is written with the leaves, as their hashes are, and a rebuild
-derives it again only when it lacks rows or is asked to.
+log's entry index (``rm_events``: each entry's id, type, signer, time and body digest) is
+compared too, but is not a cache of state: it is written once with each entry, as the leaf
+hash is, and a rebuild derives it again only when it lacks rows or is asked to.
 Replay trusts the entries (``verify`` checks their signatures and the tree separately), so it
 parses each leaf once with the standard JSON parser and runs at database speed.
 """
@@ -41,10 +41,10 @@ def rebuild(store: Store, progress: Progress = _no_progress, *, entries: bool = 
     for every entry, or when ``entries`` asks for it (a row changed by hand, which ``verify``
     finds).
 
-    The database projects what it can by itself (every entry's ``rm_events`` row; public
-    reports, evidence and custody records: most of any log), with the secondary indexes
-    dropped; then, chunk by chunk in log order, the database applies the public withdrawals to
-    the reports it finds and the other entries go through ``domain.projection`` here. The
+    The database projects what it can by itself (public reports, evidence and custody records:
+    most of any log), with the secondary indexes dropped; then, chunk by chunk in log order,
+    the database applies the public withdrawals to the reports it finds and the other entries
+    go through ``domain.projection`` here. The
     order of the passes does not change the result: what the database projects are inserts of
     rows nothing else inserts, the later entries' updates find them whichever pass wrote them,
     and a withdrawal's update commutes with every other (``record_replay._WITHDRAW``).
