@@ -253,6 +253,35 @@ def test_another_record_s_own_reports_are_refused_there(
         fresh.close()
 
 
+def test_the_record_s_own_allegations_travel_in_the_dataset_s_terms(
+    mechanism: Mechanism, tmp_path: Path
+) -> None:
+    """An ACLED export writes an allegation's act as the agreement classes it, so another
+    record importing the file (``--dataset``) reads the act back where the class names one."""
+    mine = own_reports(mechanism)
+    path = export(mechanism, Format.ACLED, tmp_path)
+    with path.open(encoding="utf-8", newline="") as source:
+        rows = {row["report_id"]: row for row in csv.DictReader(source)}
+    shelling = rows[mine["shelling"]]
+    assert (shelling["event_type"], shelling["sub_event_type"]) == (
+        "Explosions/Remote violence",
+        "Shelling/artillery/missile attack",
+    )
+    assert rows[mine["airstrike"]]["event_type"] == "Explosions/Remote violence"
+    fresh = make_mechanism(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path / "fresh")
+    try:
+        counts, refused = reimport(fresh, importer(fresh), path, Format.ACLED, dataset="pk-desk")
+        assert (counts.new, refused) == (3, [])
+        acts = {
+            json.loads(row["body"])["origin"]["id"]: row["act"]
+            for row in fresh.store.table(pj.REPORTS)
+            if row["origin"]
+        }
+        assert acts[mine["shelling"]] == "artillery_fire"
+    finally:
+        fresh.close()
+
+
 # --- an export written before the system's columns ----------------------------------------------
 
 

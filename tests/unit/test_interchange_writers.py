@@ -13,6 +13,7 @@ from typing import Any, Final
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ceasefire.domain.agreement_toml import load_bundled
 from ceasefire.interchange import acled, ucdp, writers
 from ceasefire.interchange.common import Context
 from ceasefire.interchange.generic_csv import read_csv
@@ -55,6 +56,34 @@ def test_acled_export_gives_back_the_original_columns_and_the_incident() -> None
         "Explosions/Remote violence",
         "Air/drone strike",
     )
+
+
+def test_a_report_of_the_records_own_is_written_in_the_datasets_terms_of_its_act() -> None:
+    """An allegation carries the agreement's act, not a dataset's type: ACLED and UCDP exports
+    write the type the agreement classes the act as; a compliance claim and a dataset's row
+    keep what they had."""
+    acts = load_bundled().acts
+    classes = writers.act_classes(acts)
+    own = {k: v for k, v in BODY.items() if k not in ("origin", "event_type")}
+    own |= {"kind": "allegation", "act": "artillery_fire", "alleged_party": "af"}
+    claim = {k: v for k, v in own.items() if k != "act"} | {
+        "kind": "compliance_claim", "commitment": "c", "step": "arrest"
+    }  # fmt: skip
+    rows = [ExportRow("r1", own), ExportRow("r2", claim), ExportRow("r3", BODY)]
+    out = io.StringIO()
+    writers.write_acled(rows, out, classes)
+    written = [(r["event_type"], r["sub_event_type"]) for r in rows_of(out.getvalue())]
+    (artillery,) = [a for a in acts if a.id == "artillery_fire"]
+    first = artillery.acled[0]
+    assert written == [
+        (first.event_type, first.sub_event_type or ""),
+        ("compliance", "arrest"),
+        ("Explosions/Remote violence", "Air/drone strike"),
+    ]
+    out = io.StringIO()
+    writers.write_ucdp(rows, out, classes)
+    violence = [r["type_of_violence"] for r in rows_of(out.getvalue())]
+    assert violence[0] == str(artillery.ucdp[0]) and violence[1] == ""
 
 
 def test_a_redacted_report_is_exported_from_its_body_only() -> None:

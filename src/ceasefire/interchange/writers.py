@@ -7,7 +7,9 @@ its reader saw it redacted. A report imported
 from the same family of dataset gives back its original values column for column (from
 ``origin.attributes``; columns beyond the format's standard ones follow them), unless the
 reader saw it redacted: then, as for every other report, each column is worked out from the
-body as the reader sees it, so that nothing withheld can leak through the attributes.
+body as the reader sees it, so that nothing withheld can leak through the attributes. A report
+of the record's own (no dataset's row) carries the agreement's act, which the ACLED and UCDP
+exports write in the dataset's terms, as the agreement classes the act (:class:`ActClass`).
 
 :func:`agrees` says whether a row read back from an export is what exporting a body writes:
 how a re-import recognises its own export (``docs/interchange.md``, "Export, then import").
@@ -19,8 +21,10 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any, Final
 
+from ceasefire.domain.agreement_rules import ActType
 from ceasefire.interchange import acled, ucdp
 from ceasefire.interchange.reading import SYSTEM_COLUMNS
 
@@ -53,12 +57,40 @@ class ExportRow:
     linked to none)."""
 
 
-def write_acled(rows: Iterable[ExportRow], out: IO[str]) -> int:
-    return _write_family(rows, out, acled.COLUMNS, "acled", _acled_row)
+@dataclass(frozen=True)
+class ActClass:
+    """How the agreement classes one of its acts in a dataset's terms (``[[acts]]``'s
+    ``acled`` and ``ucdp``, the first of each): what an export writes for a report of the
+    record's own, which carries the agreement's act and no dataset's classification."""
+
+    acled: tuple[str, str] | None = None
+    """(``event_type``, ``sub_event_type``)."""
+    ucdp: int | None = None
+    """``type_of_violence``."""
 
 
-def write_ucdp(rows: Iterable[ExportRow], out: IO[str]) -> int:
-    return _write_family(rows, out, ucdp.COLUMNS, "ucdp", _ucdp_row)
+ActClasses = Mapping[str, ActClass]
+"""act id → its class."""
+
+
+def act_classes(acts: Iterable[ActType]) -> dict[str, ActClass]:
+    return {
+        act.id: ActClass(
+            (act.acled[0].event_type, act.acled[0].sub_event_type or "") if act.acled else None,
+            act.ucdp[0] if act.ucdp else None,
+        )
+        for act in acts
+    }
+
+
+def write_acled(rows: Iterable[ExportRow], out: IO[str], acts: ActClasses | None = None) -> int:
+    """``acts``: the agreement's classes of its acts, for the reports of the record's own."""
+    return _write_family(rows, out, acled.COLUMNS, "acled", partial(_acled_row, acts=acts))
+
+
+def write_ucdp(rows: Iterable[ExportRow], out: IO[str], acts: ActClasses | None = None) -> int:
+    """``acts``: the agreement's classes of its acts, for the reports of the record's own."""
+    return _write_family(rows, out, ucdp.COLUMNS, "ucdp", partial(_ucdp_row, acts=acts))
 
 
 def write_plain(rows: Iterable[ExportRow], out: IO[str]) -> int:
@@ -205,9 +237,23 @@ def _number(value: Any) -> str:
     return "" if value is None else repr(float(value))
 
 
-def _acled_row(row: ExportRow) -> dict[str, str]:
+def _own_class(body: Mapping[str, Any], acts: ActClasses | None) -> ActClass | None:
+    """The class of a report of the record's own (no dataset's row, no dataset's type) by its
+    act; None for a dataset's row, which keeps its own classification, and for a claim of
+    compliance, which no dataset classes."""
+    if acts is None or "origin" in body or "event_type" in body:
+        return None
+    if body.get("kind") == "compliance_claim":
+        return None
+    return acts.get(str(body.get("act", "")))
+
+
+def _acled_row(row: ExportRow, acts: ActClasses | None = None) -> dict[str, str]:
     body, plain = row.body, plain_fields(row)
     event, _, sub = plain["event_type"].partition(": ")
+    own = _own_class(body, acts)
+    if own is not None and own.acled is not None:
+        event, sub = own.acled
     actors = body.get("actors") or []
     killed = plain["killed"]
     derived = {
@@ -236,15 +282,18 @@ def _acled_row(row: ExportRow) -> dict[str, str]:
     return derived | _attributes(row, "acled") | _system(plain)
 
 
-def _ucdp_row(row: ExportRow) -> dict[str, str]:
+def _ucdp_row(row: ExportRow, acts: ActClasses | None = None) -> dict[str, str]:
     body, plain = row.body, plain_fields(row)
+    own = _own_class(body, acts)
     actors = body.get("actors") or []
     counts = killed_counts(body) or {}
     military = counts.get("military", (0, 0, 0))
     civilian = counts.get("civilian", (0, 0, 0))
     unknown = counts.get("unknown", (0, 0, 0))
     known = counts != {}
-    code = ucdp.CODES.get(plain["event_type"], "")
+    code: int | str = ucdp.CODES.get(plain["event_type"], "")
+    if own is not None and own.ucdp is not None:
+        code = own.ucdp
     derived = {
         "id": plain["dataset_id"],
         "year": plain["start"][:4],

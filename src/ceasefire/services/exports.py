@@ -22,6 +22,7 @@ from ceasefire.domain.actors import Actor
 from ceasefire.interchange import writers
 from ceasefire.interchange.formats import Format
 from ceasefire.services import incidents, map_data
+from ceasefire.services.agreements import in_force_now
 from ceasefire.services.incidents import IncidentFolds
 from ceasefire.services.map_data import MapStatus
 from ceasefire.services.ports import Store
@@ -91,13 +92,20 @@ def export_reports(
     rows = _rows(store, viewer, query, links_of(store, folds))
     match fmt:
         case Format.ACLED:
-            return writers.write_acled(rows, out)
+            return writers.write_acled(rows, out, _act_classes(store))
         case Format.UCDP:
-            return writers.write_ucdp(rows, out)
+            return writers.write_ucdp(rows, out, _act_classes(store))
         case Format.GEOJSON:
             return writers.write_geojson(rows, out)
         case Format.CSV:
             return writers.write_plain(rows, out)
+
+
+def _act_classes(store: Store) -> writers.ActClasses:
+    """How the agreement in force classes its acts in the datasets' terms (none before one is
+    adopted: an export of an empty record)."""
+    adopted = in_force_now(store)
+    return writers.act_classes(adopted.agreement.acts) if adopted is not None else {}
 
 
 def _rows(
