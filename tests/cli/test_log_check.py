@@ -54,6 +54,7 @@ def test_a_party_checks_its_entries_and_that_the_log_only_grew(
         "entries": [],
         "since": size,
         "cosigned": {},
+        "quorum": None,
     }
 
 
@@ -163,6 +164,34 @@ def test_a_pinned_witness_cosignature_is_shown_and_one_from_the_future_refused(
     refused = check(service, *witness, code=7)
     assert "no witness can have cosigned in the future" in refused
     assert f"{WITNESS.name}'s cosignature of the tree of {service.size()} entries" in refused
+
+
+def test_a_checkpoint_short_of_its_quorum_of_witnesses_is_not_accepted(
+    service: Service,  # noqa: F811
+    cosigning: type[Cosigning],
+    tmp_path: Path,
+) -> None:
+    """``--quorum K``: K of the pinned witnesses must have cosigned; short of it the check
+    exits 7 and the state keeps the checkpoint accepted before (no proof is written: the
+    witnesses may just not have seen it yet)."""
+    other = SigningKey.generate("witness.example/qa")
+    state = tmp_path / "accepted"
+    pinned = ("--witness-vkey", WITNESS.cosignature_key().to_text(),
+              "--witness-vkey", other.cosignature_key().to_text())  # fmt: skip
+    short = check(service, *pinned, "--quorum", "1", "--state", str(state), code=7)
+    assert "cosigned by 0 of the 2 pinned witnesses (none), short of the quorum of 1" in short
+    assert not state.exists() and not state.with_name("accepted.refused").exists()
+    cosigning.at = _now() - 60
+    answer = json.loads(check(service, *pinned, "--quorum", "1", "--state", str(state), "--json"))
+    assert answer["quorum"] == {"needed": 1, "met": True}
+    assert state.exists()
+    before = state.read_text(encoding="utf-8")
+    service.mechanism.submit("af_liaison", allegation_body())
+    short = check(service, *pinned, "--quorum", "2", "--state", str(state), code=7)
+    assert f"cosigned by 1 of the 2 pinned witnesses ({WITNESS.name})" in short
+    assert state.read_text(encoding="utf-8") == before
+    too_many = check(service, *pinned, "--quorum", "3", code=3)
+    assert "a quorum of 3 needs at least 3 --witness-vkey (given 2)" in too_many
 
 
 def test_a_witness_that_went_back_is_refused_and_both_checkpoints_are_kept(

@@ -3,10 +3,13 @@
 The latest checkpoint's signature, each ``--entry``'s inclusion in it and, with ``--state``,
 its consistency with the checkpoint accepted last time (``services.log_check``), over the
 server's public API; with ``--witness-vkey``, that witness's cosignature on it is not dated in
-the future nor contradicts its cosignature accepted last time. A rewritten history, a forged
-checkpoint, an entry the tree does not hold or a witness gone back exits 7 (verification
-failed); the state file then keeps the checkpoint accepted before, and the one refused is
-written beside it (``STATE.refused``): both are the proof.
+the future nor contradicts its cosignature accepted last time; with ``--quorum K``, at least K
+of those witnesses must have cosigned it. A rewritten history, a forged checkpoint, an entry the
+tree does not hold or a witness gone back exits 7 (verification failed); the state file then
+keeps the checkpoint accepted before, and the one refused is written beside it
+(``STATE.refused``): both are the proof. A checkpoint short of its quorum exits 7 too, but is
+no proof of anything (the witnesses may not have seen it yet): it is not accepted, and the
+state file keeps the checkpoint accepted before.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import typer
 
 from ceasefire.cli import client, output
 from ceasefire.cli.common import JsonOption, b64, now, verifier_key
-from ceasefire.errors import InvalidInput
+from ceasefire.errors import InvalidInput, VerificationError
 from ceasefire.log.cosignature import moment
 from ceasefire.services import log_check
 
@@ -47,6 +50,14 @@ def check(
             "one accepted last time (repeatable).",
         ),
     ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="How many of the --witness-vkey witnesses must have cosigned the checkpoint "
+            "for it to be accepted (default: none need to).",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Check the log with nothing but its verifier key: the checkpoint's signature, the
@@ -54,6 +65,11 @@ def check(
     accepted last time without rewriting it."""
     vkey = client.pinned_vkey(log_vkey)
     witnesses = [verifier_key(text, "witness_vkey") for text in witness_vkey or []]
+    if quorum is not None and quorum > len(witnesses):
+        raise InvalidInput(
+            f"a quorum of {quorum} needs at least {quorum} --witness-vkey (given {len(witnesses)})",
+            field="quorum",
+        )
     accepted = _read_state(state)
     try:
         with client.http_client(url) as http:  # tests put the app in process here
@@ -64,7 +80,9 @@ def check(
         if state is not None:
             state.with_name(state.name + ".refused").write_text(refused.presented, "utf-8")
         raise
-    if state is not None:
+    cosigned = {c.name: c.timestamp for c in checked.cosigned}
+    short = _short_of_quorum(quorum, [key.name for key in witnesses], cosigned)
+    if state is not None and short is None:
         state.write_text(checked.note, encoding="utf-8")
     for warning in checked.warnings:
         output.info(f"warning: {warning}")
@@ -77,15 +95,17 @@ def check(
                     "root_hash": b64(point.root_hash),
                     "entries": list(checked.entries),
                     "since": checked.since,
-                    "cosigned": {c.name: c.timestamp for c in checked.cosigned},
+                    "cosigned": cosigned,
+                    "quorum": None if quorum is None else {"needed": quorum, "met": not short},
                 }
             )
         )
+        if short is not None:
+            raise VerificationError(short, field="quorum")
         return
     output.data(f"checkpoint verified: {point.size} entries, root {b64(point.root_hash)}")
     for index in checked.entries:
         output.data(f"entry {index} is in the tree (inclusion proof verified)")
-    cosigned = {c.name: c.timestamp for c in checked.cosigned}
     for key in witnesses:
         when = cosigned.get(key.name)
         output.data(
@@ -98,6 +118,20 @@ def check(
             f"consistent with the checkpoint accepted before ({checked.since} entries): "
             "nothing rewritten"
         )
+    if short is not None:
+        raise VerificationError(short, field="quorum")
+
+
+def _short_of_quorum(quorum: int | None, names: list[str], cosigned: dict[str, int]) -> str | None:
+    """Why the checkpoint is not accepted for want of cosignatures; None when it has them."""
+    have = [name for name in names if name in cosigned]
+    if quorum is None or len(have) >= quorum:
+        return None
+    return (
+        f"the checkpoint is cosigned by {len(have)} of the {len(names)} pinned witnesses "
+        f"({', '.join(have) or 'none'}), short of the quorum of {quorum}: it is not accepted "
+        "(the witnesses may not have seen it yet; check again later)"
+    )
 
 
 def _read_state(path: Path | None) -> str | None:
