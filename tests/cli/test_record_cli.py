@@ -521,6 +521,22 @@ def test_a_report_is_shown_with_its_place_measured_and_what_contradicts_it(
     assert (place["side"], place["sector"], len(place["flags"])) == ("AF", "torkham", 1)
 
 
+def test_a_report_given_by_flags_may_say_its_country_and_is_told_where_the_point_lies(
+    mechanism: RecordCli,
+) -> None:
+    submitted = mechanism.invoke(
+        "report", "submit", "--key", mechanism.key("monitor-1"), "--act", "artillery_fire",
+        "--party", "af", "--date", "2025-10-20", "--lat", "34.190457", "--lon", "71.069264",
+        "--precision", "exact", "--country", "PK", "--narrative", "Shells at the crossing.",
+        "--source", "monitor team:monitor:B:2",
+    )  # fmt: skip
+    assert submitted.exit_code == 0, submitted.output
+    warned = " ".join(submitted.stderr.split())
+    assert "⚠ place: the report says Pakistan, but the point lies in Afghanistan" in warned
+    report = submitted.stdout.strip()
+    assert mechanism.json("report", "show", report)["body"]["location"]["country"] == "PK"
+
+
 # -- evidence ---------------------------------------------------------------------------------
 
 

@@ -101,6 +101,7 @@ def body_from(
             "longitude": given.get("lon"),
             "precision": given.get("precision", "near"),
             **({"place": given["place"]} if "place" in given else {}),
+            **({"country": given["country"]} if "country" in given else {}),
             **({"sector": given["sector"]} if "sector" in given else {}),
         }
     if kind == "allegation":
@@ -136,6 +137,10 @@ def submit(
         str | None, typer.Option(help="exact, near, district, province, country.")
     ] = None,
     place: Annotated[str | None, typer.Option(help="Place name.")] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(help="The country the place is in, as the report says it (PK or AF)."),
+    ] = None,
     sector: Annotated[str | None, typer.Option(help="Sector id from the agreement.")] = None,
     killed: Annotated[int | None, typer.Option(help="People killed (best estimate).")] = None,
     injured: Annotated[int | None, typer.Option(help="People injured (best estimate).")] = None,
@@ -159,7 +164,8 @@ def submit(
     flags = {
         "kind": kind, "act": act, "party": party, "commitment": commitment, "step": step,
         "date": date, "end_date": end_date, "lat": lat, "lon": lon, "precision": precision,
-        "place": place, "sector": sector, "killed": killed, "injured": injured,
+        "place": place, "country": country, "sector": sector, "killed": killed,
+        "injured": injured,
         "narrative": narrative,
     }  # fmt: skip
     body = body_from(file, flags, source or [], clause or [])
