@@ -65,11 +65,7 @@ def check(
     accepted last time without rewriting it."""
     vkey = client.pinned_vkey(log_vkey)
     witnesses = [verifier_key(text, "witness_vkey") for text in witness_vkey or []]
-    if quorum is not None and quorum > len(witnesses):
-        raise InvalidInput(
-            f"a quorum of {quorum} needs at least {quorum} --witness-vkey (given {len(witnesses)})",
-            field="quorum",
-        )
+    log_check.check_quorum(quorum, witnesses)
     accepted = _read_state(state)
     try:
         with client.http_client(url) as http:  # tests put the app in process here
@@ -81,7 +77,7 @@ def check(
             state.with_name(state.name + ".refused").write_text(refused.presented, "utf-8")
         raise
     cosigned = {c.name: c.timestamp for c in checked.cosigned}
-    short = _short_of_quorum(quorum, [key.name for key in witnesses], cosigned)
+    short = log_check.short_of_quorum(quorum, witnesses, checked.cosigned)
     if state is not None and short is None:
         state.write_text(checked.note, encoding="utf-8")
     for warning in checked.warnings:
@@ -120,18 +116,6 @@ def check(
         )
     if short is not None:
         raise VerificationError(short, field="quorum")
-
-
-def _short_of_quorum(quorum: int | None, names: list[str], cosigned: dict[str, int]) -> str | None:
-    """Why the checkpoint is not accepted for want of cosignatures; None when it has them."""
-    have = [name for name in names if name in cosigned]
-    if quorum is None or len(have) >= quorum:
-        return None
-    return (
-        f"the checkpoint is cosigned by {len(have)} of the {len(names)} pinned witnesses "
-        f"({', '.join(have) or 'none'}), short of the quorum of {quorum}: it is not accepted "
-        "(the witnesses may not have seen it yet; check again later)"
-    )
 
 
 def _read_state(path: Path | None) -> str | None:

@@ -87,6 +87,32 @@ class Checked:
     warnings: tuple[str, ...] = ()
 
 
+def check_quorum(quorum: int | None, witnesses: Sequence[VerifierKey]) -> None:
+    """Refuse a quorum larger than the witnesses pinned to meet it."""
+    if quorum is not None and quorum > len(witnesses):
+        raise InvalidInput(
+            f"a quorum of {quorum} needs at least {quorum} --witness-vkey (given {len(witnesses)})",
+            field="quorum",
+        )
+
+
+def short_of_quorum(
+    quorum: int | None, witnesses: Sequence[VerifierKey], cosigned: Sequence[Cosigned]
+) -> str | None:
+    """Why the checkpoint is not accepted for want of cosignatures by ``quorum`` of the pinned
+    ``witnesses``; None when it has them (or no quorum is asked). No proof of anything: the
+    witnesses may not have seen the checkpoint yet."""
+    signed = {c.name for c in cosigned}
+    have = [key.name for key in witnesses if key.name in signed]
+    if quorum is None or len(have) >= quorum:
+        return None
+    return (
+        f"the checkpoint is cosigned by {len(have)} of the {len(witnesses)} pinned witnesses "
+        f"({', '.join(have) or 'none'}), short of the quorum of {quorum}: it is not accepted "
+        "(the witnesses may not have seen it yet; check again later)"
+    )
+
+
 def check(
     source: LogSource,
     vkey: VerifierKey,
