@@ -53,6 +53,16 @@ def _load_key(page: Page, story_dir: Path, actor: str) -> None:
     page.locator("#signing-key.has-key").wait_for()
 
 
+def _allegation(page: Page, accused: str, day: str, place: str, narrative: str) -> Locator:
+    """The Submit page's form with an airstrike alleged against ``accused`` filled in."""
+    page.get_by_label("Act", exact=True).select_option("airstrike")
+    page.get_by_label("Party alleged to have done it", exact=True).select_option(accused)
+    page.get_by_label("Date", exact=True).fill(day)
+    page.get_by_label("Place name", exact=True).fill(place)
+    page.get_by_label("What happened", exact=True).fill(narrative)
+    return page.locator("form.submit-form")
+
+
 def _receipts(form: Locator, count: int) -> None:
     form.locator(".receipts li").nth(count - 1).wait_for()
 
@@ -92,14 +102,10 @@ def test_a_report_becomes_a_finding_in_the_browser(
     liaison = _page(browser, story_url)
     sign_in(liaison, story_dir, "pk-liaison-1", "/submit")
     _load_key(liaison, story_dir, "pk-liaison-1")
-    form = liaison.locator("form.submit-form")
-    liaison.get_by_label("Act", exact=True).select_option("airstrike")
-    liaison.get_by_label("Party alleged to have done it", exact=True).select_option("af")
-    liaison.get_by_label("Date", exact=True).fill("2025-11-24")
-    liaison.get_by_label("Place name", exact=True).fill("Nowhereville")
-    liaison.get_by_label("What happened", exact=True).fill(
-        "Aircraft struck a compound east of the crossing at dawn; two people were killed."
-    )
+    form = _allegation(
+        liaison, "af", "2025-11-24", "Nowhereville",
+        "Aircraft struck a compound east of the crossing at dawn; two people were killed.",
+    )  # fmt: skip
     liaison.get_by_label("Killed", exact=True).fill("2")
     liaison.get_by_role("button", name="Sign and submit").click()
     # An unknown place is refused beside its field, and nothing is signed.
@@ -201,15 +207,12 @@ def test_the_submitter_is_told_what_the_record_notes_of_the_place(
     liaison = _page(browser, story_url)
     sign_in(liaison, story_dir, "af-liaison-1", "/submit")
     _load_key(liaison, story_dir, "af-liaison-1")
-    form = liaison.locator("form.submit-form")
-    liaison.get_by_label("Act", exact=True).select_option("airstrike")
-    liaison.get_by_label("Party alleged to have done it", exact=True).select_option("pk")
-    liaison.get_by_label("Date", exact=True).fill("2025-11-21")
-    liaison.get_by_label("Place name", exact=True).fill("Spin Boldak")
+    form = _allegation(
+        liaison, "pk", "2025-11-21", "Spin Boldak", "Jets struck a house near the pass."
+    )
     liaison.get_by_label("Latitude", exact=True).fill("34.05")
     liaison.get_by_label("Longitude", exact=True).fill("71.15")
     liaison.get_by_label("Precision", exact=True).select_option("exact")
-    liaison.get_by_label("What happened", exact=True).fill("Jets struck a house near the pass.")
     liaison.get_by_role("button", name="Sign and submit").click()
     _receipts(form, 1)
     notes = form.locator(".form-notes")
