@@ -73,14 +73,19 @@ def append(mechanism: Mechanism, *envelopes: Envelope) -> None:
     log_service.append(mechanism.store, batch, mechanism.log_key, mechanism.tick)
 
 
-def signed(mechanism: Mechanism, persona: str, body: dict[str, Any]) -> Envelope:
-    """A report signed by ``persona`` and not yet appended."""
+def signed(
+    mechanism: Mechanism,
+    persona: str,
+    body: dict[str, Any],
+    event_type: str = events.REPORT_SUBMITTED,
+) -> Envelope:
+    """An event (a report unless ``event_type`` says) signed by ``persona``, not yet appended."""
     key = mechanism.key(persona)
     envelope, _ = sign_event(
         key,
         log=ORIGIN,
         actor=key.name,
-        type=events.REPORT_SUBMITTED,
+        type=event_type,
         time=mechanism.tick(),
         body=body,
     )
@@ -459,16 +464,7 @@ def test_a_batch_sees_the_transfers_before_it_in_the_batch(
 
     def handling(persona: str, action: str, to: str | None = None) -> Envelope:
         body = {"sha256": added.sha256, "action": action} | ({"to": to} if to else {})
-        key = mechanism.key(persona)
-        envelope, _ = sign_event(
-            key,
-            log=ORIGIN,
-            actor=key.name,
-            type=events.CUSTODY_RECORDED,
-            time=mechanism.tick(),
-            body=body,
-        )
-        return envelope
+        return signed(mechanism, persona, body, events.CUSTODY_RECORDED)
 
     with refused(mechanism, PermissionDenied) as exc:
         append(

@@ -5,7 +5,6 @@ accepted ones replay to the same ledger."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -20,22 +19,12 @@ from ceasefire.domain.casework import Casework, fold
 from ceasefire.domain.projection import Entry
 from ceasefire.errors import CeasefireError, Conflict, InvalidInput, NotFound
 from ceasefire.log.envelope import format_time
+from tests.unit.test_cases import MONITOR, PK, QA, TR, Who
 
 AGREEMENT: Final = load_bundled()
 T0: Final = datetime(2025, 11, 1, 8, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Who:
-    actor: str
-    role: str
-    affiliation: str | None
-
-
-MONITOR: Final = Who("monitor-1", "monitor", None)
-PK: Final = Who("pk-liaison-1", "liaison", "pk")
-TR: Final = Who("tr-mediator-1", "mediator", "tr")
-QA: Final = Who("qa-mediator-1", "mediator", "qa")
 SECRETARIAT: Final = Who("secretariat-1", "secretariat", None)
 
 
