@@ -32,6 +32,7 @@ import sqlite3
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -107,7 +108,7 @@ def measure_floor(
     with the import's own settings (WAL, synchronous=NORMAL, one commit per chunk); with
     ``checks``, each body is also read as a report, as admission reads it."""
     ctx = Context(now=NOW.date())
-    trials = []
+    trials: list[float] = []
     with import_service.fewer_collections():
         for n in range(3):
             with tempfile.TemporaryDirectory() as folder:
@@ -121,7 +122,7 @@ def measure_floor(
                     db.execute(
                         "CREATE TABLE reports (idx INTEGER PRIMARY KEY, origin TEXT, body TEXT)"
                     )
-                    trials.append(timed(lambda db=db: _floor(db, lines, ctx, chunk, checks)))
+                    trials.append(timed(partial(_floor, db, lines, ctx, chunk, checks)))
                 finally:
                     db.close()
     return _rate(len(lines) - 1, min(trials))

@@ -124,6 +124,61 @@ def test_an_unknown_name_is_not_found_with_suggestions() -> None:
     assert found.candidates == ()
     assert "Peshawar" in found.suggestions
     assert gazetteer().lookup("").suggestions == ()
+    quiet = gazetteer().lookup("Peshwar", suggest=False)  # the town rule needs no suggestions
+    assert (quiet.status, quiet.suggestions) == (LookupStatus.NOT_FOUND, ())
+
+
+# --- names that say their kind, as UCDP's do -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "town"),
+    [("Miranshah town", "Miran Shah"), ("Peshawar town", "Peshawar"), ("Wana village", "Wana")],
+)
+def test_a_town_or_village_is_found_without_the_word_that_says_so(name: str, town: str) -> None:
+    found = gazetteer().lookup(name)
+    assert found.place is not None, found
+    assert found.place.kind is PlaceKind.PLACE
+    assert name_key(town) in {name_key(n) for n in found.place.names}
+    assert found.precision is GeoPrecision.EXACT
+
+
+def test_a_kind_word_keeps_only_the_places_of_that_kind() -> None:
+    # "Peshawar" alone is the city and (in GeoNames) nothing else; "Balochistan" is the province
+    # and no town: each word selects its kind, and a wrong word finds nothing rather than guess.
+    province = gazetteer().lookup("Balochistan province")
+    assert province.place is not None
+    assert province.place.kind is PlaceKind.PROVINCE
+    assert province.precision is GeoPrecision.PROVINCE
+    assert gazetteer().lookup("Balochistan town").status is LookupStatus.NOT_FOUND
+    assert gazetteer().lookup("Peshawar province").status is LookupStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("name", ["Bannu district", "Kurram agency", "Tirah valley", "Swat area"])
+def test_a_unit_the_gazetteer_lacks_is_not_taken_for_the_town_of_its_name(name: str) -> None:
+    assert gazetteer().lookup(name).status is LookupStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Balochistan province", "PK-BA"),
+        ("Khyber Pakhtunkwa province", "PK-KP"),  # UCDP's spelling
+        ("Azad Jammu & Kashmir", "PK-JK"),
+        ("Federally Administered Tribal Areas", "PK-KP"),
+        ("Paktika province", "AF-PKA"),
+    ],
+)
+def test_provinces_are_known_by_the_names_datasets_give_them(name: str, code: str) -> None:
+    assert gazetteer().admin1_codes(name) == {code}
+    assert gazetteer().lookup("Peshawar", admin1="Khyber Pakhtunkwa province").status is (
+        LookupStatus.FOUND
+    )
+
+
+def test_a_name_that_is_no_province_has_no_codes() -> None:
+    assert gazetteer().admin1_codes("Peshawar town") == set()
+    assert gazetteer().admin1_codes("Swat district") == set()
 
 
 # --- the agreement's places -------------------------------------------------------------------

@@ -112,3 +112,33 @@ def test_a_town_named_near_the_point_or_unknown_to_the_gazetteer_is_not_flagged(
     province = Location(31.0, 66.4, GeoPrecision.EXACT, place="Khyber Pakhtunkhwa")
     for where in (near, unknown, province):
         assert not any("names" in f for f in check_place(AGREEMENT, where).flags), where
+
+
+def test_a_town_named_with_its_kind_is_judged_like_the_bare_name() -> None:
+    spin_boldak = (31.0, 66.4)
+    (flag,) = check_place(
+        AGREEMENT, Location(*spin_boldak, GeoPrecision.EXACT, place="Wana town")
+    ).flags
+    assert flag.startswith("the report names Wana town, but the nearest place of that name (Wana")
+    near = Location(32.30, 69.57, GeoPrecision.NEAR, place="Wana town")
+    assert check_place(AGREEMENT, near).flags == ()
+
+
+def test_a_town_of_the_same_name_in_another_province_or_country_is_not_the_one_named() -> None:
+    # Kahuta in Azad Kashmir is a village the gazetteer lacks; the Kahuta it holds is in Punjab,
+    # 74 km away: a different place that shares the name, not a contradiction.
+    kahuta_ajk = (33.889136, 74.10672)
+
+    def where(admin1: str | None, country: str | None = "PK") -> Location:
+        return Location(
+            *kahuta_ajk, GeoPrecision.NEAR, place="Kahuta village", admin1=admin1, country=country
+        )
+
+    assert check_place(AGREEMENT, where("Azad Jammu & Kashmir")).flags == ()
+    said_afghanistan = check_place(AGREEMENT, where(None, country="AF")).flags
+    assert not any("names Kahuta" in f for f in said_afghanistan), said_afghanistan
+    # Without a province (or with one the gazetteer does not know), every Kahuta of the
+    # report's country is measured, and the Punjab one is too far.
+    for admin1 in (None, "Nowhere province"):
+        (flag,) = check_place(AGREEMENT, where(admin1)).flags
+        assert "nearest place of that name (Kahuta, Punjab)" in flag

@@ -10,6 +10,14 @@ against every name of every place, so transliterations and scripts meet. It neve
   ``kind``, a point ``near`` which to look) narrow them;
 - ``not_found``: nothing matches; close names are suggested (:mod:`difflib` and prefixes).
 
+A name the index lacks that ends in a word saying what kind of place it is, as UCDP's
+``where_coordinates`` do ("Miranshah town", "Balochistan province", "Swat district"), is looked
+up without that word, among the places of that kind only (:data:`FEATURE_KINDS`): "Karachi
+town" is the town of Karachi, never the province of that name. A word naming a unit the
+gazetteer does not hold (a district, an agency, a tehsil, a valley, an area:
+:data:`UNIT_WORDS`) matches nothing: "Bannu district" is not the town of Bannu, and a
+district-level point may lie far from its town.
+
 Places the agreement names win over GeoNames on a shared name: a GeoNames place of the same
 name and country within :data:`MERGE_KM` is taken to be the same place and yields to it.
 """
@@ -38,6 +46,18 @@ from ceasefire.geo.spherical import haversine_km
 
 MERGE_KM: Final = 10.0
 """An agreement place and a GeoNames place of the same name this close are one place."""
+FEATURE_KINDS: Final = {
+    "town": PlaceKind.PLACE,
+    "city": PlaceKind.PLACE,
+    "village": PlaceKind.PLACE,
+    "province": PlaceKind.PROVINCE,
+    "country": PlaceKind.COUNTRY,
+}
+"""A name's last word, and the kind of place it makes the rest of the name."""
+UNIT_WORDS: Final = frozenset(
+    {"district", "agency", "tehsil", "subdivision", "area", "areas", "valley", "region"}
+)
+"""Last words naming units that the gazetteer does not hold (no districts, tehsils, areas)."""
 NEAR_KM: Final = 100.0
 """How far from the ``near`` point a candidate may lie, by default."""
 MAX_SUGGESTIONS: Final = 5
@@ -101,16 +121,20 @@ class Gazetteer:
         kind: PlaceKind | None = None,
         near: tuple[float, float] | None = None,
         near_km: float = NEAR_KM,
+        suggest: bool = True,
     ) -> Lookup:
-        """The places called ``name``, narrowed by the hints given (see the module docstring)."""
-        found = self._index.get(name_key(name), [])
+        """The places called ``name``, narrowed by the hints given (see the module docstring);
+        without ``suggest``, a name not found gets no suggestions (they cost a comparison with
+        every name the gazetteer holds: milliseconds, where a lookup is microseconds)."""
+        found = self._index.get(name_key(name)) or self._by_feature(name)
         if not found:
-            return Lookup(name, LookupStatus.NOT_FOUND, suggestions=self.suggest(name))
+            suggestions = self.suggest(name) if suggest else ()
+            return Lookup(name, LookupStatus.NOT_FOUND, suggestions=suggestions)
         narrowed = [
             p
             for p in found
             if (country is None or p.country == country.upper())
-            and (admin1 is None or p.admin1_code in self._admin1.get(name_key(admin1), ()))
+            and (admin1 is None or p.admin1_code in self.admin1_codes(admin1))
             and (kind is None or p.kind == kind)
             and (near is None or _distance(p, near) <= near_km)
         ]
@@ -121,6 +145,25 @@ class Gazetteer:
             narrowed.sort(key=lambda p: _distance(p, near))
         status = LookupStatus.FOUND if len(narrowed) == 1 else LookupStatus.AMBIGUOUS
         return Lookup(name, status, tuple(narrowed))
+
+    def admin1_codes(self, name: str) -> set[str]:
+        """The ISO 3166-2 codes of the provinces called ``name`` ("Balochistan province" is
+        Balochistan); empty when the name is no province's."""
+        found = self._admin1.get(name_key(name))
+        if found is None:
+            stem, _, word = name.strip().rpartition(" ")
+            kind = FEATURE_KINDS.get(word.lower())
+            found = self._admin1.get(name_key(stem)) if kind is PlaceKind.PROVINCE else None
+        return set(found or ())
+
+    def _by_feature(self, name: str) -> list[Place]:
+        """The places of ``name`` without its last word, when that word says their kind (and
+        none when it names a unit the gazetteer does not hold)."""
+        stem, _, word = name.strip().rpartition(" ")
+        kind = FEATURE_KINDS.get(word.lower())
+        if kind is None or not stem.strip():
+            return []
+        return [p for p in self._index.get(name_key(stem), []) if p.kind is kind]
 
     def suggest(self, name: str) -> tuple[str, ...]:
         """Names close to ``name``: keys it begins, then close spellings (difflib)."""

@@ -6,6 +6,7 @@ dropped, transliterated to ASCII (``anyascii``: Arabic-script names lose their s
 "سپين بولدک" becomes "spyn bwldk" — the gazetteer indexes every alternate name GeoNames gives,
 script ones included, which is how the script spelling still finds the place), case-folded,
 with everything but letters and digits dropped, so spaces, hyphens and apostrophes do not count.
+An ampersand is the word "and" ("Azad Jammu & Kashmir").
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _NOT_WORD: Final = re.compile(r"[^a-z0-9]+")
 
 def normalise(name: str) -> str:
     """The name as lower-case ASCII words separated by single spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
+    decomposed = unicodedata.normalize("NFKD", name.replace("&", " and "))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NOT_WORD.sub(" ", anyascii(bare).casefold()).strip()
 

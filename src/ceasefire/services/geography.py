@@ -117,11 +117,22 @@ def _far_from_its_name(
     """A flag when the town or village the report names lies farther from its point than the
     location's precision allows: every place of that name is measured (an ambiguous name
     agrees if any of its places does); a name the gazetteer lacks, or one of a province or a
-    country, is not judged."""
+    country, is not judged. Nor is a town of that name in another country or province than
+    the report's own (when the gazetteer knows that province): the gazetteer holds the towns
+    of 500 people or more, so a village it lacks may share its name with a town far away
+    ("Kahuta village" in Azad Kashmir is not Kahuta in Punjab)."""
     if location.place is None or radius_km is None:
         return None
-    named = gazetteer(agreement).lookup(location.place)
-    towns = [p for p in named.candidates if p.kind is PlaceKind.PLACE]
+    places = gazetteer(agreement)
+    named = places.lookup(location.place, suggest=False)
+    provinces = places.admin1_codes(location.admin1) if location.admin1 else set()
+    towns = [
+        p
+        for p in named.candidates
+        if p.kind is PlaceKind.PLACE
+        and (location.country is None or p.country == location.country)
+        and (not provinces or p.admin1_code in provinces)
+    ]
     if not towns:
         return None
     lat, lon = location.latitude, location.longitude
@@ -156,6 +167,7 @@ def check_report_place(agreement: Agreement, body: Mapping[str, Any] | None) -> 
             float(location["longitude"]),
             GeoPrecision(location["precision"]),
             place=location.get("place"),
+            admin1=location.get("admin1"),
             country=location.get("country"),
             sector=location.get("sector"),
         ),
