@@ -117,10 +117,12 @@ def _far_from_its_name(
     """A flag when the town or village the report names lies farther from its point than the
     location's precision allows: every place of that name is measured (an ambiguous name
     agrees if any of its places does); a name the gazetteer lacks, or one of a province or a
-    country, is not judged. Nor is a town of that name in another country or province than
-    the report's own (when the gazetteer knows that province): the gazetteer holds the towns
-    of 500 people or more, so a village it lacks may share its name with a town far away
-    ("Kahuta village" in Azad Kashmir is not Kahuta in Punjab)."""
+    country, is not judged. Nor is a town of that name in another province than the one the
+    report names, when the gazetteer knows it: the gazetteer holds the towns of 500 people or
+    more, so a village it lacks may share its name with a town far away ("Kahuta village" in
+    Azad Kashmir is not Kahuta in Punjab). The country the report names does not narrow: the
+    web form derives it from the point, and so it would hide a town named in the other
+    country."""
     if location.place is None or radius_km is None:
         return None
     places = gazetteer(agreement)
@@ -129,9 +131,7 @@ def _far_from_its_name(
     towns = [
         p
         for p in named.candidates
-        if p.kind is PlaceKind.PLACE
-        and (location.country is None or p.country == location.country)
-        and (not provinces or p.admin1_code in provinces)
+        if p.kind is PlaceKind.PLACE and (not provinces or p.admin1_code in provinces)
     ]
     if not towns:
         return None
