@@ -171,8 +171,13 @@ def test_a_unit_the_gazetteer_lacks_is_not_taken_for_the_town_of_its_name(name: 
 )
 def test_provinces_are_known_by_the_names_datasets_give_them(name: str, code: str) -> None:
     assert gazetteer().admin1_codes(name) == {code}
-    assert gazetteer().lookup("Peshawar", admin1="Khyber Pakhtunkwa province").status is (
-        LookupStatus.FOUND
+
+
+def test_a_province_hint_is_read_as_datasets_write_it() -> None:
+    hinted = gazetteer().lookup("Peshawar", admin1="Khyber Pakhtunkwa province")
+    assert hinted.status is LookupStatus.FOUND
+    assert gazetteer().lookup("Peshawar", admin1="Sindh province").status is (
+        LookupStatus.NOT_FOUND
     )
 
 

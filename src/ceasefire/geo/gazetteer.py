@@ -13,10 +13,10 @@ against every name of every place, so transliterations and scripts meet. It neve
 A name the index lacks that ends in a word saying what kind of place it is, as UCDP's
 ``where_coordinates`` do ("Miranshah town", "Balochistan province", "Swat district"), is looked
 up without that word, among the places of that kind only (:data:`FEATURE_KINDS`): "Karachi
-town" is the town of Karachi, never the province of that name. A word naming a unit the
-gazetteer does not hold (a district, an agency, a tehsil, a valley, an area:
-:data:`UNIT_WORDS`) matches nothing: "Bannu district" is not the town of Bannu, and a
-district-level point may lie far from its town.
+town" is the town of Karachi, never the province of that name. Any other last word stays part
+of the name, so a unit the gazetteer does not hold (a district, an agency, a tehsil, a valley)
+matches nothing: "Bannu district" is not the town of Bannu, and a district-level point may lie
+far from its town.
 
 Places the agreement names win over GeoNames on a shared name: a GeoNames place of the same
 name and country within :data:`MERGE_KM` is taken to be the same place and yields to it.
@@ -54,10 +54,6 @@ FEATURE_KINDS: Final = {
     "country": PlaceKind.COUNTRY,
 }
 """A name's last word, and the kind of place it makes the rest of the name."""
-UNIT_WORDS: Final = frozenset(
-    {"district", "agency", "tehsil", "subdivision", "area", "areas", "valley", "region"}
-)
-"""Last words naming units that the gazetteer does not hold (no districts, tehsils, areas)."""
 NEAR_KM: Final = 100.0
 """How far from the ``near`` point a candidate may lie, by default."""
 MAX_SUGGESTIONS: Final = 5
@@ -151,17 +147,14 @@ class Gazetteer:
         Balochistan); empty when the name is no province's."""
         found = self._admin1.get(name_key(name))
         if found is None:
-            stem, _, word = name.strip().rpartition(" ")
-            kind = FEATURE_KINDS.get(word.lower())
+            stem, kind = _kind_word(name)
             found = self._admin1.get(name_key(stem)) if kind is PlaceKind.PROVINCE else None
         return set(found or ())
 
     def _by_feature(self, name: str) -> list[Place]:
-        """The places of ``name`` without its last word, when that word says their kind (and
-        none when it names a unit the gazetteer does not hold)."""
-        stem, _, word = name.strip().rpartition(" ")
-        kind = FEATURE_KINDS.get(word.lower())
-        if kind is None or not stem.strip():
+        """The places of ``name`` without its last word, of the kind that word says."""
+        stem, kind = _kind_word(name)
+        if kind is None:
             return []
         return [p for p in self._index.get(name_key(stem), []) if p.kind is kind]
 
@@ -178,6 +171,13 @@ class Gazetteer:
                 if place.name not in names:
                     names.append(place.name)
         return tuple(names[:MAX_SUGGESTIONS])
+
+
+def _kind_word(name: str) -> tuple[str, PlaceKind | None]:
+    """``name`` without its last word and the kind that word says ("Wana town": ``("Wana",
+    PLACE)``); the kind is None when the last word says none, or is the only word."""
+    stem, _, word = name.strip().rpartition(" ")
+    return stem, FEATURE_KINDS.get(word.lower()) if stem.strip() else None
 
 
 def _distance(place: Place, point: tuple[float, float]) -> float:
