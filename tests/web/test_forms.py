@@ -93,6 +93,18 @@ def test_a_town_named_far_from_the_point_picked_is_noted_and_the_body_kept_as_gi
     assert placed["notes"] == []
 
 
+def test_the_notes_on_the_place_are_in_the_pages_language(
+    client: TestClient, demo_dir: Path
+) -> None:
+    fields = ALLEGATION | {"latitude": "34.05", "longitude": "71.15", "precision": "exact"}
+    client.cookies.set(SESSION_COOKIE, token_of(demo_dir, "af-liaison-1"))
+    answer = client.post("/web/drafts/report?lang=ur", json=fields).json()
+    client.cookies.clear()
+    (note,) = answer["notes"]
+    assert note.startswith("رپورٹ میں Spin Boldak کا نام ہے، لیکن اس نام کی قریب ترین جگہ"), note
+    assert answer["body"]["location"]["place"] == "Spin Boldak"  # the body stays as given
+
+
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [

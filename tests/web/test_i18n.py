@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from ceasefire.domain.agreement_toml import load_bundled
+from ceasefire.domain.report_places import GeoPrecision, Location
+from ceasefire.services.geography import check_place
 from ceasefire.web import i18n, phrases
 from tests.web.conftest import AS_OF, TestClient
 
@@ -126,3 +129,23 @@ def test_the_urdu_dashboard_gives_its_reasons_in_urdu(client: TestClient) -> Non
     client.cookies.clear()  # the page remembered the language: the next test must not inherit it
     assert "af کی حیثیت" in html and "کی تصدیق شدہ خلاف ورزیاں" in html
     assert "standing of af" not in html
+
+
+PLACES = {  # a location of each kind of flag the place check writes, and what the flag says
+    "country": Location(34.4265, 70.4515, GeoPrecision.EXACT, country="PK"),  # Jalalabad
+    "country only": Location(34.4265, 70.4515, GeoPrecision.COUNTRY, country="PK"),
+    "sector": Location(34.008, 71.578, GeoPrecision.EXACT, sector="chaman-spin-boldak"),
+    "town": Location(31.0, 66.4, GeoPrecision.EXACT, place="Wana town", admin1="FATA"),
+}
+
+
+@pytest.mark.parametrize("kind", PLACES)
+def test_every_flag_of_the_place_check_is_said_in_urdu_with_its_parts_kept(kind: str) -> None:
+    (flag,) = check_place(load_bundled(), PLACES[kind]).flags
+    assert phrases.known(flag), flag
+    urdu = phrases.say(flag, i18n.translations("ur").gettext)
+    assert urdu != flag and urdu.startswith("رپورٹ میں"), urdu
+    words = [word.strip("'.,()") for word in flag.split()]
+    parts = [w for w in words if w[:1].isdigit() or w in ("Pakistan", "Afghanistan", "Wana")]
+    assert parts and all(part in urdu for part in parts), (parts, urdu)
+    assert phrases.say(flag, i18n.translations("en").gettext) == flag

@@ -220,3 +220,31 @@ def test_the_submitter_is_told_what_the_record_notes_of_the_place(
     assert "the record notes of its place" in notes.inner_text()
     assert "the report names Spin Boldak, but the nearest place" in notes.inner_text()
     screenshot(liaison, "submit-place-note")
+
+
+def test_an_urdu_submitter_is_told_in_urdu(
+    browser: Browser, story_dir: Path, story_url: str
+) -> None:
+    """The same note, for a liaison who reads the pages in Urdu: the sentence in Urdu, the
+    place's name and the figures as measured."""
+    liaison = _page(browser, story_url)
+    sign_in(liaison, story_dir, "af-liaison-1", "/submit")
+    liaison.goto("/submit?lang=ur")
+    _load_key(liaison, story_dir, "af-liaison-1")
+    form = liaison.locator("form.submit-form")
+    for name, value in {
+        "date": "2025-11-22", "place": "Spin Boldak", "narrative": "Shelling near the crossing.",
+        "latitude": "34.05", "longitude": "71.15",
+    }.items():  # fmt: skip
+        form.locator(f"[name={name}]").fill(value)
+    form.locator("[name=act]").select_option("airstrike")
+    form.locator("[name=alleged_party]").select_option("pk")
+    form.locator("[name=precision]").select_option("exact")
+    form.locator("[type=submit]").click()
+    _receipts(form, 1)
+    notes = form.locator(".form-notes")
+    notes.wait_for()
+    text = notes.inner_text()
+    assert "رپورٹ میں Spin Boldak کا نام ہے" in text and "کلومیٹر" in text, text
+    assert "the report names" not in text
+    screenshot(liaison, "submit-place-note-ur")

@@ -1,8 +1,10 @@
-"""The enforcement fold's sentences, in the reader's language.
+"""The sentences the services write in English, in the reader's language.
 
 Every figure of the status explains itself in sentences the domain writes in English
 (``domain.enforcement*``): "verified violations by pk: 1", "deadline 2025-11-06 (evidence until
-2025-11-09): open, …". The domain stays free of languages; here each sentence's shape is a
+2025-11-09): open, …"; the place check (``services.geography.check_place``) says where a
+report's point contradicts its words: "the report names Wana, but the nearest place of that name
+… lies 212 km from the point, …". The domain stays free of languages; here each sentence's shape is a
 pattern whose message, with its named parts (party and act ids, dates, counts), is looked up in
 the catalogue like any other. A sentence no pattern knows is shown as written: in English, never
 lost. ``tests/web/test_i18n.py`` checks that every sentence of the demo's status matches one.
@@ -28,6 +30,10 @@ _N = r"\d+"
 _WORD = r"[A-Za-z0-9_().,\- ]+?"
 _ANY = r".+?"
 _WINDOW = rf"(?: in the (?P<days>{_N}) days to (?P<to>{_DAY}))"
+_KM = r"\d+(?:\.\d+)?"
+_BEYOND = (
+    rf"beyond the (?P<radius>{_KM}) km uncertainty of a location given as '(?P<precision>\w+)'"
+)
 
 _PHRASES: Final[tuple[tuple[str, str], ...]] = (
     (r"standing of (?P<party>\S+)", _("standing of %(party)s")),
@@ -250,7 +256,40 @@ _PHRASES: Final[tuple[tuple[str, str], ...]] = (
         _("claim %(report)s: %(step)s by %(party)s, submitted %(at)s: does not count: %(why)s"),
     ),
 )
-_PATTERNS: Final = tuple((re.compile(rf"^{p}$"), message) for p, message in _PHRASES)
+_PLACE_PHRASES: Final[tuple[tuple[str, str], ...]] = (
+    (
+        rf"the report says (?P<said>{_ANY}), but the point lies in (?P<country>{_ANY}), "
+        rf"(?P<km>{_KM}) km from the border line: {_BEYOND}\.",
+        _(
+            "the report says %(said)s, but the point lies in %(country)s, %(km)s km from the border line: beyond the %(radius)s km uncertainty of a location given as '%(precision)s'."
+        ),
+    ),
+    (
+        rf"the report says (?P<said>{_ANY}), but only the country is known: somewhere in "
+        rf"(?P<country>{_ANY}), possibly at the border\.",
+        _(
+            "the report says %(said)s, but only the country is known: somewhere in %(country)s, possibly at the border."
+        ),
+    ),
+    (
+        rf"the report names sector (?P<sector>\S+), but the point lies (?P<km>{_KM}) km outside "
+        rf"its box, {_BEYOND}",
+        _(
+            "the report names sector %(sector)s, but the point lies %(km)s km outside its box, beyond the %(radius)s km uncertainty of a location given as '%(precision)s'"
+        ),
+    ),
+    (
+        rf"the report names (?P<place>{_ANY}), but the nearest place of that name "
+        rf"\((?P<where>{_ANY})\) lies (?P<km>{_KM}) km from the point, {_BEYOND}",
+        _(
+            "the report names %(place)s, but the nearest place of that name (%(where)s) lies %(km)s km from the point, beyond the %(radius)s km uncertainty of a location given as '%(precision)s'"
+        ),
+    ),
+)
+"""The place check's flags (``services.geography.check_place``)."""
+_PATTERNS: Final = tuple(
+    (re.compile(rf"^{p}$"), message) for p, message in (*_PHRASES, *_PLACE_PHRASES)
+)
 
 
 def known(text: str) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire.domain import casework_events as ce
@@ -28,6 +28,8 @@ from ceasefire.domain.events import REPORT_SUBMITTED
 from ceasefire.errors import InvalidInput, NotFound, PermissionDenied
 from ceasefire.log.envelope import format_time
 from ceasefire.services import casework, geography, report_forms
+from ceasefire.web import i18n, phrases
+from ceasefire.web.app import language
 from ceasefire.web.deps import StoreDep, ViewerDep, WebStore
 
 router = APIRouter(include_in_schema=False)
@@ -103,9 +105,14 @@ ACTIONS: Final[Mapping[str, Maker]] = {
 
 @router.post("/web/drafts/{action}")
 async def draft(
-    store: StoreDep, viewer: ViewerDep, action: str, fields: Annotated[dict[str, Any], Body()]
+    request: Request,
+    store: StoreDep,
+    viewer: ViewerDep,
+    action: str,
+    fields: Annotated[dict[str, Any], Body()],
 ) -> dict[str, Any]:
-    """The event to sign for ``action`` with ``fields``; a problem names the field at fault."""
+    """The event to sign for ``action`` with ``fields``; a problem names the field at fault.
+    The notes on a report's place are in the page's language."""
     if viewer is None:
         raise PermissionDenied("sign in to submit", field="token")
     make = ACTIONS.get(action)
@@ -121,7 +128,10 @@ async def draft(
     notes: list[str] = []
     if event_type == REPORT_SUBMITTED:
         checked = await run_in_threadpool(geography.report_place, store, body)
-        notes = list(checked.flags) if checked is not None else []
+        gettext = i18n.formatters(language(request)).gettext
+        notes = (
+            [phrases.say(flag, gettext) for flag in checked.flags] if checked is not None else []
+        )
     return {"type": event_type, "body": body, "time": format_time(now), "notes": notes}
 
 
