@@ -132,7 +132,9 @@ MAPPINGS: Final = Path(__file__).resolve().parents[2] / "docs" / "mappings"
             ("nkill", "not a whole number"): 13,
         }),
         ("pakistan_drone_attacks_2004_2017.csv", "pakistan-drone-attacks.toml", 403, {
-            ("Location", "no place of that name in the gazetteer"): 1,
+            ("Location", "no place of that name in the gazetteer (it holds towns of 500 "
+             "people or more, the provinces and the agreement's places, not districts or "
+             "villages: give the coordinates)"): 1,
             ("S#", "the row has no id"): 1,
         }),
         ("pakistan_suicide_attacks_1995_2017.csv", "pakistan-suicide-attacks.toml", 491, {

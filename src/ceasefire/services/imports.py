@@ -146,7 +146,11 @@ def _geocode(agreement: Agreement, name: str, country: str | None, admin1: str |
         return Geocoded(refusal=f"the place name is ambiguous: {options}; give the coordinates, "
                         "the country or the province")  # fmt: skip
     hint = f"; did you mean {', '.join(found.suggestions)}?" if found.suggestions else ""
-    return Geocoded(refusal=f"no place of that name in the gazetteer{hint}")
+    return Geocoded(
+        refusal=f"no place of that name in the gazetteer{hint} (it holds towns of 500 people or "
+        "more, the provinces and the agreement's places, not districts or villages: give the "
+        "coordinates)"
+    )
 
 
 def _ignore(_reject: Reject) -> None:
