@@ -248,3 +248,14 @@ def test_an_urdu_submitter_is_told_in_urdu(
     assert "رپورٹ میں Spin Boldak کا نام ہے" in text and "کلومیٹر" in text, text
     assert "the report names" not in text
     screenshot(liaison, "submit-place-note-ur")
+    # The incident page says it too, beside the report, in the page's language.
+    receipt = form.locator(".receipts li").first.inner_text()
+    report = receipt.split("\n")[0].split("·")[-1].strip()  # the event id, the receipt after it
+    listed = liaison.request.get("/api/v1/incidents?since=2025-11-22&until=2025-11-22").json()
+    (incident,) = [
+        i["id"] for i in listed["items"] if report in {m["report"] for m in i["members"]}
+    ]
+    liaison.goto(f"/incidents/{incident}?lang=ur")
+    flags = liaison.get_by_test_id("place-flag")
+    assert "رپورٹ میں Spin Boldak کا نام ہے" in " ".join(flags.all_inner_texts())
+    screenshot(liaison, "incident-place-flag-ur")
