@@ -98,3 +98,13 @@ def test_a_place_name_is_found_in_any_script_and_ambiguity_is_reported(
     torkham = json.loads(mechanism.out("geo", "lookup", "Torkham", "--json"))
     assert torkham["candidates"][0]["source"] == "agreement"
     mechanism.invoke("geo", "lookup", "Atlantis", code=4)  # not found, as everywhere
+
+
+def test_ucdps_names_say_their_kind_and_a_district_is_not_its_town(
+    mechanism: RecordCli,  # noqa: F811
+) -> None:
+    town = json.loads(mechanism.out("geo", "lookup", "Miranshah town", "--json"))
+    assert (town["status"], town["candidates"][0]["kind"]) == ("found", "place")
+    district = mechanism.invoke("geo", "lookup", "Swat district", code=4)
+    assert "no place called 'Swat district'" in district.stderr
+    assert "not districts or villages" in district.stderr  # what the gazetteer holds

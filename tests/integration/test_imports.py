@@ -18,6 +18,7 @@ import pytest
 
 from ceasefire.domain import projection as pj
 from ceasefire.domain.actors import Role
+from ceasefire.geo import HOLDS
 from ceasefire.interchange import acled, files, ucdp
 from ceasefire.interchange.common import Context
 from ceasefire.interchange.formats import Format, read
@@ -132,9 +133,8 @@ MAPPINGS: Final = Path(__file__).resolve().parents[2] / "docs" / "mappings"
             ("nkill", "not a whole number"): 13,
         }),
         ("pakistan_drone_attacks_2004_2017.csv", "pakistan-drone-attacks.toml", 403, {
-            ("Location", "no place of that name in the gazetteer (it holds towns of 500 "
-             "people or more, the provinces and the agreement's places, not districts or "
-             "villages: give the coordinates)"): 1,
+            ("Location", f"no place of that name in the gazetteer ({HOLDS}: give the "
+             "coordinates)"): 1,
             ("S#", "the row has no id"): 1,
         }),
         ("pakistan_suicide_attacks_1995_2017.csv", "pakistan-suicide-attacks.toml", 491, {

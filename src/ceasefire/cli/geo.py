@@ -13,7 +13,7 @@ from ceasefire.cli.casework_common import reading
 from ceasefire.cli.common import DatabaseOption, DataOption, JsonOption
 from ceasefire.domain.report_places import GeoPrecision
 from ceasefire.errors import NotFound
-from ceasefire.geo import LookupStatus, Place, PlaceKind
+from ceasefire.geo import HOLDS, LookupStatus, Place, PlaceKind
 from ceasefire.services import geography
 
 app = typer.Typer(
@@ -71,7 +71,7 @@ def lookup(
         )
     if found.status is LookupStatus.NOT_FOUND:
         hint = f"; did you mean {', '.join(found.suggestions)}?" if found.suggestions else ""
-        raise NotFound(f"no place called {name!r}{hint}", field="name")
+        raise NotFound(f"no place called {name!r}{hint} ({HOLDS})", field="name")
     if json:
         return
     if found.status is LookupStatus.AMBIGUOUS:

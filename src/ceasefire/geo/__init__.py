@@ -22,12 +22,13 @@ from ceasefire.geo.boundary import (
     default_boundary,
     sector_of,
 )
-from ceasefire.geo.gazetteer import Gazetteer, Lookup, LookupStatus
+from ceasefire.geo.gazetteer import HOLDS, Gazetteer, Lookup, LookupStatus
 from ceasefire.geo.names import name_key, normalise
 from ceasefire.geo.places import ExtraPlace, Place, PlaceKind, Source
 from ceasefire.geo.spherical import haversine_km
 
 __all__ = [
+    "HOLDS",
     "RADIUS_KM",
     "SIDES",
     "BorderPosition",

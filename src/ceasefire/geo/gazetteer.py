@@ -57,6 +57,11 @@ FEATURE_KINDS: Final = {
 NEAR_KM: Final = 100.0
 """How far from the ``near`` point a candidate may lie, by default."""
 MAX_SUGGESTIONS: Final = 5
+HOLDS: Final = (
+    "the gazetteer holds towns of 500 people or more, the provinces, the two countries and the "
+    "agreement's places, not districts or villages"
+)
+"""What a name not found may have been looked for in, for the messages that say so."""
 
 
 class LookupStatus(StrEnum):
@@ -200,4 +205,4 @@ def _merge(found: list[Place]) -> list[Place]:
     ]
 
 
-__all__ = ["Gazetteer", "Lookup", "LookupStatus", "PlaceKind"]
+__all__ = ["HOLDS", "Gazetteer", "Lookup", "LookupStatus", "PlaceKind"]

@@ -47,7 +47,7 @@ from ceasefire.domain.actors import Actor
 from ceasefire.domain.agreements import Agreement
 from ceasefire.domain.policy import Action, may_read, require
 from ceasefire.errors import CeasefireError, PermissionDenied
-from ceasefire.geo import LookupStatus
+from ceasefire.geo import HOLDS, LookupStatus
 from ceasefire.interchange import writers
 from ceasefire.interchange.common import ActMap, Context, Geocoded, Grade
 from ceasefire.interchange.rows import Exported, Imported, Own, Reject, Row
@@ -146,11 +146,8 @@ def _geocode(agreement: Agreement, name: str, country: str | None, admin1: str |
         return Geocoded(refusal=f"the place name is ambiguous: {options}; give the coordinates, "
                         "the country or the province")  # fmt: skip
     hint = f"; did you mean {', '.join(found.suggestions)}?" if found.suggestions else ""
-    return Geocoded(
-        refusal=f"no place of that name in the gazetteer{hint} (it holds towns of 500 people or "
-        "more, the provinces and the agreement's places, not districts or villages: give the "
-        "coordinates)"
-    )
+    return Geocoded(refusal=f"no place of that name in the gazetteer{hint} ({HOLDS}: give the "
+                    "coordinates)")  # fmt: skip
 
 
 def _ignore(_reject: Reject) -> None:
