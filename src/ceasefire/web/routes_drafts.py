@@ -6,8 +6,9 @@ against the agreement, a case's subject worked out from its report, a reply's de
 the agreement's window, the finding on a case's table. The page posts its form's fields here
 as JSON; the answer is ``{"type", "body", "time", "notes"}`` to sign, or a problem naming the
 form's field at fault, shown beside it. ``notes`` are what the record will say of a report's
-place (a town named far from the point picked: ``geography.check_place``), which the page shows
-with the receipt: the report is recorded as it was said, as ``ceasefire report submit`` does.
+place (``geography.check_place``: a country, a sector or a town the report names that its point
+contradicts), in the page's language, which the page shows with the receipt: the report is
+recorded as it was said, as ``ceasefire report submit`` does.
 Every body is parsed as admission will parse it, so a mistake is caught before anything is
 signed; admission still decides (the policy, the case's state).
 """
